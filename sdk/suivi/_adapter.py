@@ -1,0 +1,248 @@
+"""The contract a carrier adapter fulfils: validate numbers, fetch raw bytes, parse them.
+
+Fetching and parsing are split so parsing stays a pure function of the carrier's bytes: it is
+tested on sample files without HTTP, and the CLI's `suivi parse` runs exactly the code the
+client runs. Transport, retries, rate limits and time zones live in the SDK, not in adapters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from suivi._models import Location, Tracking, TrackingEvent
+from suivi._statusmap import StatusMap
+from suivi._time import PARIS
+from suivi.errors import (
+    CarrierAuthError,
+    CarrierError,
+    CarrierRateLimited,
+    CarrierResponseInvalid,
+    CarrierUnavailable,
+    ConfigurationError,
+    TrackingNumberInvalid,
+)
+
+if TYPE_CHECKING:
+    from suivi._http import CarrierHTTP
+
+
+@dataclass(frozen=True, slots=True)
+class NumberPattern:
+    """A tracking-number shape; `check` validates the check digit when the carrier has one."""
+
+    regex: str
+    description: str
+    check: Callable[[str], bool] | None = None
+    _compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_compiled", re.compile(self.regex))
+
+    def score(self, number: str) -> int:
+        """0: no match; 1: shape matches; 2: shape and check digit match."""
+        if not self._compiled.fullmatch(number):
+            return 0
+        if self.check is None:
+            return 1
+        return 2 if self.check(number) else 0
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """How hard Suivi may call a carrier: sustained rate, burst size and calls in flight."""
+
+    per_second: float = 5.0
+    burst: int = 5
+    max_concurrency: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """A carrier's answer as bytes, plus what was asked: the input of `Adapter.parse`."""
+
+    body: bytes
+    status_code: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    requested: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+class AdapterSettings(BaseModel):
+    """Per-adapter configuration; subclasses add credentials. Read from `SUIVI_<NAME>_<FIELD>`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str | None = None
+    timeout: float = 15.0
+
+
+class Adapter(ABC):
+    """Base class of every carrier adapter, built-in or third-party."""
+
+    name: ClassVar[str]
+    display_name: ClassVar[str]
+    countries: ClassVar[tuple[str, ...]]
+    number_patterns: ClassVar[tuple[NumberPattern, ...]]
+    default_base_url: ClassVar[str]
+    settings_model: ClassVar[type[AdapterSettings]] = AdapterSettings
+    status_map: ClassVar[StatusMap]
+    supports_batch: ClassVar[bool] = False
+    max_batch: ClassVar[int] = 1
+    rate_limit: ClassVar[RateLimit] = RateLimit()
+    timezone: ClassVar[ZoneInfo] = PARIS
+
+    def __init__(self, settings: AdapterSettings | None = None) -> None:
+        self.settings = settings if settings is not None else self.settings_from_env()
+
+    @classmethod
+    def settings_from_env(cls, environ: Mapping[str, str] | None = None) -> AdapterSettings:
+        env = os.environ if environ is None else environ
+        prefix = f"SUIVI_{cls.name.upper()}_"
+        values = {
+            name: env[prefix + name.upper()]
+            for name in cls.settings_model.model_fields
+            if prefix + name.upper() in env
+        }
+        try:
+            return cls.settings_model.model_validate(values)
+        except ValidationError as exc:
+            raise ConfigurationError(f"invalid settings: {exc}", carrier=cls.name) from exc
+
+    @property
+    def base_url(self) -> str:
+        return (self.settings.base_url or self.default_base_url).rstrip("/")
+
+    def require(self, setting: str) -> str:
+        """A credential the real API needs; a clear error names the variable to set."""
+        value = getattr(self.settings, setting, None)
+        if not value:
+            variable = f"SUIVI_{self.name.upper()}_{setting.upper()}"
+            raise ConfigurationError(
+                f"{setting} is not configured (set {variable})", carrier=self.name
+            )
+        return str(value)
+
+    # -- numbers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def normalize(number: str) -> str:
+        """Shoppers paste numbers with spaces, dashes and lower case."""
+        return re.sub(r"[\s\-.]", "", number).upper()
+
+    def match_score(self, number: str) -> int:
+        normalized = self.normalize(number)
+        return max((p.score(normalized) for p in self.number_patterns), default=0)
+
+    def validate(self, number: str) -> str:
+        """The normalized number, or TrackingNumberInvalid saying which shapes are accepted."""
+        normalized = self.normalize(number)
+        if self.match_score(normalized) == 0:
+            shapes = "; ".join(p.description for p in self.number_patterns)
+            raise TrackingNumberInvalid(
+                f"not a {self.display_name} tracking number (expected {shapes})",
+                carrier=self.name,
+                number=number,
+            )
+        return normalized
+
+    # -- transport -------------------------------------------------------------------------
+
+    @abstractmethod
+    async def fetch(self, numbers: Sequence[str], http: CarrierHTTP) -> RawResponse:
+        """Ask the carrier about `numbers` (at most `max_batch`), returning its raw answer."""
+
+    @abstractmethod
+    def parse(self, raw: RawResponse) -> list[Tracking]:
+        """Turn the carrier's bytes into Trackings; raise a typed CarrierError otherwise."""
+
+    def error_for(self, raw: RawResponse) -> CarrierError | None:
+        """The error an HTTP answer means, if any. Adapters refine it (e.g. SOAP faults)."""
+        return error_for_status(self.name, raw)
+
+    # -- helpers for parsers ---------------------------------------------------------------
+
+    def event(
+        self,
+        *,
+        timestamp: datetime,
+        code: str | int,
+        label: str,
+        location: Location | None = None,
+    ) -> TrackingEvent:
+        """An event mapped through this carrier's status table (unknown codes kept, not fatal)."""
+        mapping = self.status_map.lookup(code, label)
+        return TrackingEvent(
+            timestamp=timestamp,
+            status=mapping.status,
+            substatus=mapping.substatus,
+            code=StatusMap.normalize_code(code),
+            label=label.strip(),
+            location=location,
+            affects_status=mapping.affects_status,
+        )
+
+    def invalid(self, message: str, raw: RawResponse | None = None) -> CarrierResponseInvalid:
+        return CarrierResponseInvalid(
+            message,
+            carrier=self.name,
+            number=",".join(raw.requested) if raw and raw.requested else None,
+            http_status=raw.status_code if raw else None,
+            body=raw.body if raw else None,
+        )
+
+    def load_json(self, raw: RawResponse) -> Any:
+        try:
+            return json.loads(raw.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise self.invalid(f"body is not JSON ({exc})", raw) from None
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """`Retry-After` as seconds; HTTP dates are turned into a delay from now."""
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
+
+
+def error_for_status(carrier: str, raw: RawResponse) -> CarrierError | None:
+    """The one place an HTTP status becomes a typed error; other statuses go to the parser."""
+    number = ",".join(raw.requested) or None
+    common: dict[str, Any] = {
+        "carrier": carrier,
+        "number": number,
+        "http_status": raw.status_code,
+        "body": raw.body,
+    }
+    if raw.status_code in (401, 403):
+        return CarrierAuthError("credentials refused by the carrier", **common)
+    if raw.status_code == 429:
+        return CarrierRateLimited(
+            "carrier quota reached", retry_after=retry_after_seconds(raw.headers), **common
+        )
+    if raw.status_code >= 500:
+        return CarrierUnavailable(f"carrier answered HTTP {raw.status_code}", **common)
+    return None

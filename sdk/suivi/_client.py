@@ -1,0 +1,213 @@
+"""`Tracker`: one client for every carrier, async first, with a blocking facade.
+
+One shared `httpx.AsyncClient` pools connections for all carriers; each carrier gets its own
+rate limit and concurrency cap, shared by every call made through the same Tracker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from suivi._adapter import Adapter, AdapterSettings
+from suivi._http import CarrierHTTP, Clock, RetryPolicy, Sleep, TokenBucket, monotonic
+from suivi._models import Tracking
+from suivi._registry import Registry
+from suivi._taxonomy import Status
+from suivi.errors import ShipmentNotFound, SuiviError
+
+
+@dataclass(frozen=True, slots=True)
+class TrackResult:
+    """The outcome for one (carrier, number): a Tracking or the typed error that prevented it."""
+
+    carrier: str
+    tracking_number: str
+    tracking: Tracking | None = None
+    error: SuiviError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.tracking is not None
+
+
+class Tracker:
+    """Track parcels with any installed adapter.
+
+    `base_url` points every adapter at one host (the carrier simulator); `settings` gives
+    per-carrier settings explicitly instead of reading `SUIVI_<CARRIER>_*` variables.
+    """
+
+    def __init__(
+        self,
+        *,
+        registry: Registry | None = None,
+        settings: Mapping[str, AdapterSettings] | None = None,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: float = 15.0,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = monotonic,
+    ) -> None:
+        self.registry = registry if registry is not None else Registry()
+        self._settings = dict(settings or {})
+        self._base_url = base_url
+        self._owns_client = http_client is None
+        self._client = http_client or httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            headers={"User-Agent": "suivi (+https://github.com/suivi-tracking/suivi)"},
+        )
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._adapters: dict[str, Adapter] = {}
+        self._channels: dict[str, CarrierHTTP] = {}
+
+    async def __aenter__(self) -> Tracker:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    # -- adapters --------------------------------------------------------------------------
+
+    def adapter(self, carrier: str) -> Adapter:
+        """The configured adapter instance for `carrier` (AdapterNotFound/AdapterLoadError)."""
+        if carrier not in self._adapters:
+            cls = self.registry.get(carrier)
+            settings = self._settings.get(carrier) or cls.settings_from_env()
+            if self._base_url and not settings.base_url:
+                settings = settings.model_copy(update={"base_url": self._base_url})
+            self._adapters[carrier] = cls(settings)
+        return self._adapters[carrier]
+
+    def _channel(self, adapter: Adapter) -> CarrierHTTP:
+        if adapter.name not in self._channels:
+            limit = adapter.rate_limit
+            self._channels[adapter.name] = CarrierHTTP(
+                adapter,
+                self._client,
+                policy=self._retry,
+                bucket=TokenBucket(limit, clock=self._clock, sleep=self._sleep),
+                semaphore=asyncio.Semaphore(limit.max_concurrency),
+                sleep=self._sleep,
+            )
+        return self._channels[adapter.name]
+
+    def detect(self, number: str) -> list[str]:
+        """Carriers whose number formats fit, best first (check digit beats shape alone)."""
+        loaded, _ = self.registry.load_all()
+        scored = [
+            (cls(AdapterSettings()).match_score(number), name) for name, cls in loaded.items()
+        ]
+        return [name for score, name in sorted(scored, key=lambda s: (-s[0], s[1])) if score > 0]
+
+    # -- tracking --------------------------------------------------------------------------
+
+    async def track(self, carrier: str, number: str) -> Tracking:
+        """The parcel's Tracking; ShipmentNotFound when the carrier does not know it."""
+        [result] = await self.track_many([(carrier, number)])
+        if result.error is not None:
+            raise result.error
+        assert result.tracking is not None
+        return result.tracking
+
+    async def track_many(self, items: Iterable[tuple[str, str]]) -> list[TrackResult]:
+        """Track many parcels, batching per carrier; one bad item never fails the others.
+
+        Results come back in the order of `items`.
+        """
+        requested = list(items)
+        results: dict[int, TrackResult] = {}
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for index, (carrier, number) in enumerate(requested):
+            try:
+                normalized = self.adapter(carrier).validate(number)
+            except SuiviError as error:
+                results[index] = TrackResult(carrier, number, error=error)
+                continue
+            groups.setdefault(carrier, []).append((index, normalized))
+
+        jobs = []
+        for carrier, entries in groups.items():
+            adapter = self.adapter(carrier)
+            size = adapter.max_batch if adapter.supports_batch else 1
+            for start in range(0, len(entries), size):
+                jobs.append(self._track_batch(adapter, entries[start : start + size]))
+        for batch in await asyncio.gather(*jobs):
+            results.update(batch)
+        return [results[i] for i in range(len(requested))]
+
+    async def _track_batch(
+        self, adapter: Adapter, entries: Sequence[tuple[int, str]]
+    ) -> dict[int, TrackResult]:
+        numbers = tuple(dict.fromkeys(number for _, number in entries))
+        try:
+            raw = await adapter.fetch(numbers, self._channel(adapter))
+            trackings = {t.tracking_number: t for t in adapter.parse(raw)}
+        except SuiviError as error:
+            return {i: TrackResult(adapter.name, n, error=error) for i, n in entries}
+        results: dict[int, TrackResult] = {}
+        single = (
+            trackings[next(iter(trackings))] if len(numbers) == 1 and len(trackings) == 1 else None
+        )
+        for index, number in entries:
+            tracking = trackings.get(number) or single
+            if tracking is None or tracking.status is Status.NOT_FOUND:
+                missing = ShipmentNotFound(
+                    "the carrier does not know this number (yet)",
+                    carrier=adapter.name,
+                    number=number,
+                )
+                results[index] = TrackResult(adapter.name, number, error=missing)
+            else:
+                results[index] = TrackResult(adapter.name, number, tracking=tracking)
+        return results
+
+
+class SyncTracker:
+    """Blocking facade over Tracker for scripts and synchronous order systems."""
+
+    def __init__(self, **options: Any) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._tracker = Tracker(**options)
+
+    def _run(self, awaitable: Any) -> Any:
+        return self._loop.run_until_complete(awaitable)
+
+    def track(self, carrier: str, number: str) -> Tracking:
+        result: Tracking = self._run(self._tracker.track(carrier, number))
+        return result
+
+    def track_many(self, items: Iterable[tuple[str, str]]) -> list[TrackResult]:
+        result: list[TrackResult] = self._run(self._tracker.track_many(list(items)))
+        return result
+
+    def detect(self, number: str) -> list[str]:
+        return self._tracker.detect(number)
+
+    def close(self) -> None:
+        self._run(self._tracker.aclose())
+        self._loop.close()
+
+    def __enter__(self) -> SyncTracker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,144 @@
+"""One carrier's view of the shared HTTP client: rate limit, concurrency cap and retries.
+
+Retried: timeouts, connection errors, 5xx and 429 (waiting what `Retry-After` says, capped).
+Not retried: everything else. The wait between attempts is exponential with full jitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from suivi._adapter import RateLimit, RawResponse
+from suivi.errors import CarrierError, CarrierRateLimited, CarrierUnavailable
+
+if TYPE_CHECKING:
+    from suivi._adapter import Adapter
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    backoff_base: float = 0.5
+    backoff_max: float = 20.0
+    max_retry_after: float = 60.0
+
+    def wait(self, attempt: int, error: BaseException | None) -> float:
+        if isinstance(error, CarrierRateLimited) and error.retry_after is not None:
+            return min(error.retry_after, self.max_retry_after)
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def should_retry(error: BaseException) -> bool:
+    """The one retry predicate: carrier errors that say they are transient."""
+    return isinstance(error, CarrierError) and error.should_retry
+
+
+class TokenBucket:
+    """Async token bucket; the clock and sleep are injectable so tests never wait."""
+
+    def __init__(self, limit: RateLimit, *, clock: Clock, sleep: Sleep) -> None:
+        self._rate = limit.per_second
+        self._capacity = float(max(1, limit.burst))
+        self._tokens = self._capacity
+        self._clock = clock
+        self._sleep = sleep
+        self._updated = clock()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = self._clock()
+                self._tokens = min(
+                    self._capacity, self._tokens + (now - self._updated) * self._rate
+                )
+                self._updated = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await self._sleep((1 - self._tokens) / self._rate)
+
+
+class CarrierHTTP:
+    """What an adapter's `fetch` receives: `send` a request, get a checked RawResponse."""
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        client: httpx.AsyncClient,
+        *,
+        policy: RetryPolicy,
+        bucket: TokenBucket,
+        semaphore: asyncio.Semaphore,
+        sleep: Sleep,
+    ) -> None:
+        self.adapter = adapter
+        self.client = client
+        self._policy = policy
+        self._bucket = bucket
+        self._semaphore = semaphore
+        self._sleep = sleep
+        self.attempts = 0
+
+    async def send(self, request: httpx.Request, *, requested: tuple[str, ...] = ()) -> RawResponse:
+        """Send with retries; raise the typed error of the final failed attempt."""
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            return self._policy.wait(state.attempt_number, error)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._policy.max_attempts),
+            wait=wait,
+            retry=retry_if_exception(should_retry),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._send_once(request, requested)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    async def _send_once(self, request: httpx.Request, requested: tuple[str, ...]) -> RawResponse:
+        name = self.adapter.name
+        number = ",".join(requested) or None
+        await self._bucket.acquire()
+        async with self._semaphore:
+            self.attempts += 1
+            try:
+                response = await self.client.send(request)
+                body = await response.aread()
+            except httpx.TimeoutException as exc:
+                raise CarrierUnavailable(
+                    f"timed out ({type(exc).__name__})", carrier=name, number=number
+                ) from exc
+            except httpx.TransportError as exc:
+                raise CarrierUnavailable(
+                    f"connection failed ({exc})", carrier=name, number=number
+                ) from exc
+        raw = RawResponse(
+            body=body,
+            status_code=response.status_code,
+            headers=dict(response.headers),
+            requested=requested,
+        )
+        error = self.adapter.error_for(raw)
+        if error is not None:
+            raise error
+        return raw
+
+
+def monotonic() -> float:
+    return time.monotonic()

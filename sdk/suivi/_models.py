@@ -1,0 +1,148 @@
+"""The normalized, immutable view of a parcel that every adapter produces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, time
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from suivi._taxonomy import (
+    TERMINAL_STATUSES,
+    Status,
+    Substatus,
+    check_substatus,
+    current_event,
+    is_problem,
+    sort_events,
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Location(_Frozen):
+    city: str | None = None
+    postcode: str | None = None
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code")
+    name: str | None = Field(default=None, description="site or depot name as the carrier says it")
+
+
+class TrackingEvent(_Frozen):
+    """One scan or notice from the carrier, already mapped into the taxonomy."""
+
+    timestamp: AwareDatetime
+    status: Status
+    substatus: Substatus | None = None
+    code: str = Field(description="the carrier's native event code")
+    label: str = Field(description="the carrier's own wording, kept verbatim")
+    location: Location | None = None
+    affects_status: bool = Field(
+        default=True,
+        description="False for notices (SMS sent, instruction received) that are not parcel moves",
+    )
+
+    @model_validator(mode="after")
+    def _substatus_belongs(self) -> TrackingEvent:
+        check_substatus(self.status, self.substatus)
+        return self
+
+
+EstimateSource = Literal["carrier", "model", "promise"]
+
+
+class DeliveryEstimate(_Frozen):
+    """A delivery window with a confidence, never a bare date."""
+
+    earliest: date
+    latest: date
+    p50: date | None = None
+    p90: date | None = None
+    start_time: time | None = Field(default=None, description="time window start, if announced")
+    end_time: time | None = Field(default=None, description="time window end, if announced")
+    source: EstimateSource
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DeliveryEstimate:
+        if self.latest < self.earliest:
+            raise ValueError("latest must not be before earliest")
+        return self
+
+
+class PickupPoint(_Frozen):
+    name: str | None = None
+    identifier: str | None = Field(default=None, description="the carrier's point id")
+    address: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    country: str | None = None
+    opening_hours: tuple[str, ...] = ()
+    deadline: date | None = Field(default=None, description="last day to collect the parcel")
+    url: str | None = None
+
+
+class Tracking(_Frozen):
+    """A parcel as one carrier sees it, normalized. Events are newest first."""
+
+    carrier: str
+    tracking_number: str
+    status: Status
+    substatus: Substatus | None = None
+    events: tuple[TrackingEvent, ...] = ()
+    estimate: DeliveryEstimate | None = None
+    service: str | None = None
+    pickup_point: PickupPoint | None = None
+    signed_by: str | None = None
+    weight_kg: float | None = None
+    origin_country: str | None = None
+    destination_country: str | None = None
+    destination_postcode: str | None = None
+    delivered_at: AwareDatetime | None = None
+    raw_ref: str | None = Field(default=None, description="pointer to the stored raw payload")
+
+    @model_validator(mode="after")
+    def _substatus_belongs(self) -> Tracking:
+        check_substatus(self.status, self.substatus)
+        return self
+
+    @classmethod
+    def from_events(
+        cls,
+        carrier: str,
+        tracking_number: str,
+        events: Iterable[TrackingEvent],
+        *,
+        status_without_events: Status = Status.NOT_FOUND,
+        **fields: Any,
+    ) -> Tracking:
+        """Build a Tracking whose status follows the taxonomy rules applied to its events."""
+        ordered = sort_events(events)
+        decisive = current_event(ordered)
+        status = decisive.status if decisive else status_without_events
+        substatus = decisive.substatus if decisive else None
+        if status is Status.DELIVERED and decisive and "delivered_at" not in fields:
+            fields["delivered_at"] = decisive.timestamp
+        return cls(
+            carrier=carrier,
+            tracking_number=tracking_number,
+            status=status,
+            substatus=substatus,
+            events=ordered,
+            **fields,
+        )
+
+    @property
+    def latest_event(self) -> TrackingEvent | None:
+        return self.events[0] if self.events else None
+
+    @property
+    def is_terminal(self) -> bool:
+        """No further carrier news is expected: stop polling."""
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def is_problem(self) -> bool:
+        """A merchant should look at this parcel before the shopper calls."""
+        return is_problem(self.status, self.substatus)
