@@ -1,0 +1,62 @@
+"""Shared fixtures: sample payloads, and the carrier simulator served over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from suivi_server.simulator import SimClock, Simulator, create_app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SIM_START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def fixture_bytes(carrier: str, name: str) -> bytes:
+    return (FIXTURES / carrier / name).read_bytes()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningSimulator:
+    sim: Simulator
+    base_url: str
+
+
+@pytest.fixture
+def simulator() -> Iterator[RunningSimulator]:
+    """A simulator with a frozen clock at SIM_START, listening on a free localhost port."""
+    sim = Simulator(clock=SimClock(SIM_START))
+    port = _free_port()
+    config = uvicorn.Config(create_app(sim), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("simulator did not start")
+        time.sleep(0.01)
+    try:
+        yield RunningSimulator(sim, f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
