@@ -22,6 +22,9 @@ from suivi.errors import CarrierError, CarrierRateLimited, CarrierUnavailable
 if TYPE_CHECKING:
     from suivi._adapter import Adapter
 
+_EPSILON = 1e-9  # float drift must not leave a caller one rounding error short forever
+_MIN_WAIT = 1e-3
+
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
@@ -65,10 +68,10 @@ class TokenBucket:
                     self._capacity, self._tokens + (now - self._updated) * self._rate
                 )
                 self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - _EPSILON:
+                    self._tokens = max(0.0, self._tokens - 1)
                     return
-                await self._sleep((1 - self._tokens) / self._rate)
+                await self._sleep(max(_MIN_WAIT, (1 - self._tokens) / self._rate))
 
 
 class CarrierHTTP:

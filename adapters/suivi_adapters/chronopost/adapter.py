@@ -1,0 +1,277 @@
+"""Chronopost tracking through the TrackingServiceWS SOAP service.
+
+Real API: `POST https://ws.chronopost.fr/tracking-cxf/TrackingServiceWS` (WSDL at `?wsdl`),
+SOAP 1.1, `Content-Type: text/xml`, operation `trackSkybillV2(language, skybillNumber)` in the
+namespace `http://cxf.tracking.soap.chronopost.fr/`. No credentials: the account/password pair
+is only for trackSearch/cancelSkybill. One skybill per call. `language` is `fr_FR` or `en_GB`.
+
+Answer: `return{errorCode (0 = OK), errorMessage?, listEventInfoComp{events[]{code (space-padded),
+eventDate (xs:dateTime with offset), eventLabel, highPriority, NPC (department), officeLabel,
+zipCode, infoCompList[]{name, value}}, skybillNumber}}`, events oldest first. An unknown number
+gives errorCode 0 and no events; errorCode 1 "System Error" is an outage (retried). Faults
+(HTTP 500, `soap:Client` / `soap:Server`) come from the CXF stack.
+
+Sources: carrier-samples/README.md §2 and chronopost/CODES.md — karrio
+`modules/connectors/chronopost` (TrackingServiceWS.xsd, tests), weblinko/php-chronopost
+`examples/Track.php`, plhery/universal-parcel-scraper `carriers/chronopost` (infoComp names:
+"Point de retrait", "Type de retrait", "Point de livraison", "Début/Fin créneau RDV",
+"Date de relivraison").
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import ClassVar, Literal
+
+import httpx
+
+from suivi import (
+    PARIS,
+    TERMINAL_STATUSES,
+    Adapter,
+    AdapterSettings,
+    CarrierHTTP,
+    DeliveryEstimate,
+    Location,
+    NumberPattern,
+    PickupPoint,
+    RateLimit,
+    RawResponse,
+    StatusMap,
+    Substatus,
+    Tracking,
+    TrackingEvent,
+    current_event,
+    parse_local,
+)
+from suivi._checkdigits import is_valid_s10
+from suivi.errors import CarrierError, CarrierResponseInvalid, CarrierUnavailable
+from suivi.soap import children, envelope, escape, fault_of, find, parse_xml, text
+from suivi_adapters.chronopost import codes
+
+NAMESPACE = "http://cxf.tracking.soap.chronopost.fr/"
+PATH = "/tracking-cxf/TrackingServiceWS"
+Infos = dict[str, str]
+
+
+class ChronopostSettings(AdapterSettings):
+    """No credentials for trackSkybillV2; only the language of the event labels."""
+
+    language: Literal["fr_FR", "en_GB"] = "fr_FR"
+
+
+class ChronopostAdapter(Adapter):
+    name: ClassVar[str] = "chronopost"
+    display_name: ClassVar[str] = "Chronopost"
+    countries: ClassVar[tuple[str, ...]] = ("FR",)
+    number_patterns: ClassVar[tuple[NumberPattern, ...]] = (
+        NumberPattern(
+            r"[A-Z]{2}\d{9}[A-Z]{2}", "13-character skybill like XP696982485FR", is_valid_s10
+        ),
+        NumberPattern(r"\d{14}", "14-digit skybill"),
+    )
+    default_base_url: ClassVar[str] = "https://ws.chronopost.fr"
+    settings_model: ClassVar[type[AdapterSettings]] = ChronopostSettings
+    status_map: ClassVar[StatusMap] = codes.STATUS_MAP
+    rate_limit: ClassVar[RateLimit] = RateLimit(per_second=5.0, burst=5, max_concurrency=4)
+
+    # -- request ---------------------------------------------------------------------------
+
+    def tracking_request(self, number: str) -> httpx.Request:
+        """The trackSkybillV2 call exactly as the WSDL describes it."""
+        settings = self.settings
+        language = settings.language if isinstance(settings, ChronopostSettings) else "fr_FR"
+        body = envelope(
+            f'<cxf:trackSkybillV2 xmlns:cxf="{NAMESPACE}">'
+            f"<language>{escape(language)}</language>"
+            f"<skybillNumber>{escape(number)}</skybillNumber>"
+            "</cxf:trackSkybillV2>"
+        )
+        return httpx.Request(
+            "POST",
+            self.base_url + PATH,
+            content=body,
+            headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
+            extensions={"timeout": httpx.Timeout(self.settings.timeout).as_dict()},
+        )
+
+    async def fetch(self, numbers: Sequence[str], http: CarrierHTTP) -> RawResponse:
+        return await http.send(self.tracking_request(numbers[0]), requested=(numbers[0],))
+
+    def error_for(self, raw: RawResponse) -> CarrierError | None:
+        """HTTP errors, plus SOAP faults and errorCode != 0, so outages are retried."""
+        base = super().error_for(raw)
+        if raw.status_code in (401, 403, 429) or (base is None and b"<errorCode>0<" in raw.body):
+            return base
+        try:
+            root = parse_xml(raw, carrier=self.name)
+        except CarrierResponseInvalid:
+            return base
+        return self._service_error(root, raw) or base
+
+    def _service_error(self, root: ET.Element, raw: RawResponse) -> CarrierError | None:
+        common = {"carrier": self.name, "number": ",".join(raw.requested) or None}
+        fault = fault_of(root)
+        if fault is not None:
+            message = f"SOAP fault {fault.code}: {fault.message}"
+            if fault.code.endswith("Client"):
+                return CarrierResponseInvalid(message, http_status=raw.status_code, **common)
+            return CarrierUnavailable(message, http_status=raw.status_code, **common)
+        code = text(find(root, "return"), "errorCode")
+        if _is_int(code) and int(code or 0) != 0:
+            message = text(find(root, "return"), "errorMessage") or "no message"
+            return CarrierUnavailable(
+                f"errorCode {code}: {message}", http_status=raw.status_code, **common
+            )
+        return None
+
+    # -- parsing ---------------------------------------------------------------------------
+
+    def parse(self, raw: RawResponse) -> list[Tracking]:
+        root = parse_xml(raw, carrier=self.name)
+        error = self._service_error(root, raw)
+        if error is not None:
+            raise error
+        result = find(root, "trackSkybillV2Response", "return")
+        if result is None or not _is_int(text(result, "errorCode")):
+            raise self.invalid("no trackSkybillV2Response/return/errorCode", raw)
+        listing = result.find("listEventInfoComp")
+        number = text(listing, "skybillNumber") or next(iter(raw.requested), None)
+        if number is None:
+            raise self.invalid("no skybillNumber in the answer", raw)
+        scans = [(node, _infos(node)) for node in children(listing, "events")]
+        events = self._events(scans, raw)
+        newest_first = [infos for _, infos in reversed(scans)]
+        decisive = current_event(events)
+        finished = decisive is not None and decisive.status in TERMINAL_STATUSES
+        point = _delivery_point(newest_first)
+        return [
+            Tracking.from_events(
+                self.name,
+                number.upper(),
+                events,
+                signed_by=_first(newest_first, *codes.SIGNER),
+                pickup_point=_pickup_point(newest_first),
+                estimate=None if finished else _estimate(newest_first),
+                destination_postcode=point[0],
+                destination_country=point[1],
+            )
+        ]
+
+    def _events(
+        self, scans: list[tuple[ET.Element, Infos]], raw: RawResponse
+    ) -> list[TrackingEvent]:
+        """Map each scan, oldest first, applying the 'code after earlier code' rules."""
+        events: list[TrackingEvent] = []
+        trigger: str | None = None
+        for node, infos in scans:
+            code = text(node, "code")
+            stamp = text(node, "eventDate")
+            if code is None or stamp is None:
+                raise self.invalid("an event has no code or eventDate", raw)
+            event = self.event(
+                timestamp=parse_local(stamp, (), PARIS, carrier=self.name),
+                code=code,
+                label=text(node, "eventLabel") or "",
+                location=_location(node),
+            )
+            key = event.code
+            if rule := codes.AFTER.get(key, {}).get(trigger or ""):
+                event = event.model_copy(update={"status": rule[0], "substatus": rule[1]})
+            elif key == "AB":
+                event = event.model_copy(update={"substatus": _pickup_kind(infos, event)})
+            trigger = key if key in codes.TRIGGERS else trigger
+            events.append(event)
+        return events
+
+
+def _is_int(value: str | None) -> bool:
+    return value is not None and value.removeprefix("-").isdigit()
+
+
+def _infos(node: ET.Element) -> Infos:
+    pairs = ((text(i, "name"), text(i, "value")) for i in children(node, "infoCompList"))
+    return {name: value for name, value in pairs if name and value}
+
+
+def _first(newest_first: list[Infos], *names: str) -> str | None:
+    return next((i[n] for i in newest_first for n in names if n in i), None)
+
+
+def _location(node: ET.Element) -> Location | None:
+    """officeLabel is a site ("LILLE CHRONOPOST"); agencies are named after their city."""
+    office, postcode, npc = text(node, "officeLabel"), text(node, "zipCode"), text(node, "NPC")
+    if office is None and postcode is None:
+        return None
+    city = None
+    if office and office.endswith(" CHRONOPOST"):
+        city = office[: -len(" CHRONOPOST")].removeprefix("HUB ")
+    country = "FR" if npc and npc.isdigit() else None
+    return Location(name=office, city=city, postcode=postcode, country=country)
+
+
+def _pickup_kind(infos: Infos, event: TrackingEvent) -> Substatus | None:
+    """AB at a locker, a depot or a post office rather than a relay, from "Type de retrait"."""
+    kind = (infos.get(codes.PICKUP_TYPE) or "").casefold()
+    return next((sub for word, sub in codes.PICKUP_TYPES if word in kind), event.substatus)
+
+
+def _split_point(value: str) -> list[str]:
+    """ "NAME - STREET - POSTCODE - CITY - CC" when complete, else just the name."""
+    parts = [part.strip() for part in value.split(" - ")]
+    return parts if len(parts) == 5 else [value.strip()]
+
+
+def _pickup_point(newest_first: list[Infos]) -> PickupPoint | None:
+    value = _first(newest_first, codes.PICKUP_POINT)
+    if value is None:
+        return None
+    parts = _split_point(value)
+    if len(parts) == 1:
+        return PickupPoint(name=parts[0])
+    name, address, postcode, city, country = parts
+    return PickupPoint(name=name, address=address, postcode=postcode, city=city, country=country)
+
+
+def _delivery_point(newest_first: list[Infos]) -> tuple[str | None, str | None]:
+    value = _first(newest_first, codes.DELIVERY_POINT)
+    parts = _split_point(value) if value else []
+    return (parts[2], parts[4]) if len(parts) == 5 else (None, None)
+
+
+def _estimate(newest_first: list[Infos]) -> DeliveryEstimate | None:
+    """The newest appointment window, else the newest redelivery day the recipient chose."""
+    start_name, end_name = codes.WINDOW
+    for infos in newest_first:
+        start, end = _moment(infos.get(start_name)), _moment(infos.get(end_name))
+        if start and end and start.date() == end.date() and start <= end:
+            day = start.date()
+            return DeliveryEstimate(
+                earliest=day,
+                latest=day,
+                start_time=start.time(),
+                end_time=end.time(),
+                source="carrier",
+            )
+        redelivery = _day(infos.get(codes.REDELIVERY))
+        if redelivery is not None:
+            return DeliveryEstimate(earliest=redelivery, latest=redelivery, source="carrier")
+    return None
+
+
+def _moment(value: str | None) -> datetime | None:
+    for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"):
+        try:
+            return datetime.strptime(value or "", fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return datetime.strptime(value or "", "%d/%m/%Y").date()
+    except ValueError:
+        return None

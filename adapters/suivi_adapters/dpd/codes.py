@@ -1,0 +1,129 @@
+"""DPD event codes → Suivi taxonomy, as data.
+
+DPD France (cargoNET Webtrace): `clsTrace.StatusNumber`, from DPD France's status list
+`DPD_status.xlsx` shipped with the "WebService DPD France – suivi de colis V4.7" documentation
+(public copy in the php-dpd repository, `documents/`). The four-letter DPD code and meaning of
+each number are quoted in the comments. Codes marked (*) are scanned by the Pickup relay point.
+
+DPD group DELIS (Germany/Benelux, ParcelLifeCycleService 2.0): `statusInfo.status` words, from
+the ParcelLifecycleServiceV20 schema and the descriptions DPD sends with them.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Final
+
+from suivi import NOTICE, Status, StatusMap, Substatus
+from suivi._statusmap import Row
+
+S = Status
+X = Substatus
+
+
+def _codes(*numbers: int | range) -> tuple[str, ...]:
+    """DPD France numbers as the strings StatusMap compares (Python ranges: end excluded)."""
+    out: list[str] = []
+    for item in numbers:
+        out.extend(str(n) for n in (item if isinstance(item, range) else (item,)))
+    return tuple(out)
+
+
+FRANCE_ROWS: Final[tuple[Row, ...]] = (
+    (_codes(0), S.INFO_RECEIVED, X.LABEL_CREATED),  # PDEF pickup request registered
+    (_codes(8), S.INFO_RECEIVED, X.LABEL_CREATED),  # CEDI shipper data (EDI) received
+    (_codes(10, 230), S.IN_TRANSIT, X.DEPARTED),  # COEC/SMAN departed shipper depot
+    (_codes(20), S.IN_TRANSIT, X.AT_HUB),  # COAC arrived at depot / sorting centre
+    (_codes(24), S.IN_TRANSIT, None, NOTICE),  # PAVE notification e-mail/SMS failed
+    (_codes(26, 27), S.IN_TRANSIT, None, NOTICE),  # PAVP Predict notification sent
+    (_codes(28, 89), S.IN_TRANSIT, None),  # CPCH pre-labelled parcel read
+    (_codes(29, 97), S.IN_TRANSIT, X.DELAYED),  # PNRC/REST not loaded, left at dock
+    (_codes(30, 31, 99), S.OUT_FOR_DELIVERY, None),  # TOUR/TOST/PRIO out for delivery
+    (_codes(32, 93), S.AVAILABLE_FOR_PICKUP, X.DEPOT),  # CPAQ/DRIV collect at DPD depot
+    (_codes(34), S.IN_TRANSIT, X.DELAYED),  # CNML not put out for delivery
+    (_codes(35), S.IN_TRANSIT, X.DELAYED),  # SGMS delivery by appointment
+    (_codes(36), S.IN_TRANSIT, X.DELAYED),  # EPMI incomplete shipment, held
+    (_codes(40, 400), S.DELIVERED, X.TO_RECIPIENT),  # REMI delivered to consignee
+    (_codes(44), S.IN_TRANSIT, X.PICKED_UP),  # PICK pickup done
+    (_codes(60, 220), S.EXCEPTION, X.HELD_BY_CARRIER),  # STCK/INVE held at depot
+    (_codes(62, 160, 161), S.EXCEPTION, X.LOST),  # LOST/PERT lost
+    (_codes(71, 271, 273), S.AVAILABLE_FOR_PICKUP, X.PICKUP_POINT),  # CPPR/LVPR/DBPR at relay
+    # NTEM/NPOS/NERE/NABS/NVAD/NEAI/ANNU: collection at the shipper not done or cancelled.
+    (_codes(range(74, 80), 300), S.EXCEPTION, None),
+    (_codes(80, 292), S.EXCEPTION, X.ADDRESS_PROBLEM),  # MVAD/ECFA wrong address / postcode
+    (_codes(88, 190), S.IN_TRANSIT, X.DEPARTED),  # COEX export scan
+    (_codes(90), S.IN_TRANSIT, X.DELAYED),  # TEMP delivery on next round
+    (_codes(91, 94, 95), S.IN_TRANSIT, X.DELAYED),  # TMPP/FMAI/FMAJ breakdown, weather, force maj.
+    # CREF refused by consignee: 100 no reason, 101 late, 103 not ordered, 104 incomplete,
+    # 105 no delivery note, 106 refused to sign; 102 refused because damaged.
+    (_codes(100, 101, 103, 104, 105, 106), S.EXCEPTION, X.REFUSED),
+    (_codes(102), S.EXCEPTION, X.DAMAGED),
+    (_codes(107), S.EXCEPTION, None),  # CRFR refused by the relay point
+    (_codes(111), S.EXCEPTION, None),  # NLIV not delivered
+    (_codes(112, 280, 290), S.IN_TRANSIT, X.REDIRECTED),  # DVAG/DEVY/CORR misrouted, redirected
+    (_codes(120, 121), S.IN_TRANSIT, X.DELAYED),  # RDVP/RDVA appointment needed / scheduled
+    (_codes(125), S.EXCEPTION, X.ADDRESS_PROBLEM),  # DOOR door code needed
+    (_codes(129), S.IN_TRANSIT, X.TO_PICKUP_POINT),  # DBPG DPD chose to deliver to a relay
+    (_codes(130), S.ATTEMPT_FAILED, X.RECIPIENT_ABSENT),  # ABST consignee absent
+    (_codes(135, 140), S.ATTEMPT_FAILED, X.RECIPIENT_ABSENT),  # FHEB/CONG closed / on holiday
+    (_codes(150), S.EXCEPTION, X.DAMAGED),  # DOMT damaged, not deliverable
+    (_codes(170, 180), S.IN_TRANSIT, None),  # CHAR/CTRL loaded / quality control
+    (_codes(184), S.DELIVERED, X.TO_RECIPIENT, NOTICE),  # PODI scanned proof of delivery
+    (_codes(205), S.IN_TRANSIT, X.CUSTOMS),  # DOUA customs transit
+    (_codes(211), S.EXCEPTION, X.CUSTOMS_HOLD),  # MDOD missing customs documents
+    (_codes(250), S.EXCEPTION, X.HELD_BY_CARRIER),  # NSYS parcel not conforming to system
+    (_codes(260, 261, 263, 264), S.RETURNED, None),  # RETO/REOR/RETR/REPR back at shipper
+    (_codes(270), S.EXCEPTION, X.DAMAGED),  # BLOQ internal end of life (comes with DOMT)
+    (_codes(range(410, 415)), S.EXCEPTION, X.REFUSED),  # IREF* refused at the relay point
+    (_codes(441, 442), S.IN_TRANSIT, None),  # IENL* collected by DPD from the relay
+    (_codes(444), S.IN_TRANSIT, None),  # IPIC* to be collected by DPD at the relay
+    (_codes(450, 451, 452, 456, 457), S.AVAILABLE_FOR_PICKUP, X.PICKUP_POINT),  # IAVI* notified
+    # IAVR/IAVE/IAVN*: availability notice received / failed / impossible: not a parcel move.
+    (_codes(453, 454, 455), S.AVAILABLE_FOR_PICKUP, X.PICKUP_POINT, NOTICE),
+    (_codes(range(460, 463)), S.AVAILABLE_FOR_PICKUP, X.PICKUP_POINT),  # IREL* reminder sent
+    (_codes(470, 471), S.IN_TRANSIT, X.PICKED_UP),  # IDEP* dropped at relay by the shipper
+    (_codes(range(480, 485)), S.RETURNING, None),  # IRET* return to shipper under way
+    (_codes(494, 498), S.AVAILABLE_FOR_PICKUP, X.PICKUP_POINT),  # IREC* received at relay
+    # REPW recipient's web/SMS reply (appointment, depot or relay pickup, new date, address):
+    # an instruction, the parcel has not moved.
+    (_codes(500), S.IN_TRANSIT, None, NOTICE),
+)
+
+DELIS_ROWS: Final[tuple[Row, ...]] = (
+    ("SHIPMENT", S.INFO_RECEIVED, X.LABEL_CREATED),  # parcel data transmitted
+    ("PickedUp", S.IN_TRANSIT, X.PICKED_UP),  # "DPD has received your parcel"
+    ("BetweenDepots", S.IN_TRANSIT, X.AT_HUB),  # "at the parcel dispatch centre"
+    ("Depot", S.IN_TRANSIT, X.ARRIVED_AT_DELIVERY_SITE),  # "at parcel delivery centre"
+    ("Courier", S.OUT_FOR_DELIVERY, None),  # "left the parcel delivery centre"
+    ("DeliveryFailure", S.ATTEMPT_FAILED, None),  # "we have not been able to deliver"
+    ("ParcelShop", S.AVAILABLE_FOR_PICKUP, X.PICKUP_POINT),  # "delivered to Pickup parcelshop"
+    # "After an unsuccessful delivery attempt the parcel is back at the recipient depot."
+    ("ReturningFromDelivery", S.ATTEMPT_FAILED, None),
+    ("Delivered", S.DELIVERED, X.TO_RECIPIENT),
+)
+
+STATUS_MAP: Final = StatusMap("dpd", FRANCE_ROWS + DELIS_ROWS)
+
+# Scans that mean "arrived at a DPD depot": at the consignee's depot it is the delivery site.
+DEPOT_ARRIVAL_CODES: Final = frozenset({"20"})
+
+
+class FaultKind(Enum):
+    AUTH = "auth"
+    NOT_FOUND = "not_found"
+
+
+# Words in a SOAP fault (code, text or detail, folded to lower case) that say what it means;
+# first match wins. "IpPermissionDenied : No permission for this ip-Address" is DPD France's
+# documented access fault; DELICOM_ERR_AUTHENTICATION is DELIS's. DPD France's wording for bad
+# credentials and unknown numbers is not documented: the other markers are best guesses.
+FAULT_MARKERS: Final[tuple[tuple[str, FaultKind], ...]] = (
+    ("ippermissiondenied", FaultKind.AUTH),
+    ("no permission", FaultKind.AUTH),
+    ("delicom_err_authentication", FaultKind.AUTH),
+    ("authentication", FaultKind.AUTH),
+    ("invalid credentials", FaultKind.AUTH),
+    ("userid or password", FaultKind.AUTH),
+    ("shipmentnotfound", FaultKind.NOT_FOUND),
+    ("no shipment found", FaultKind.NOT_FOUND),
+)

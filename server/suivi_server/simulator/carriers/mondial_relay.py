@@ -1,0 +1,187 @@
+"""Mondial Relay's Web_Services.asmx `WSI2_TracingColisDetaille`, as the real service answers.
+
+SOAP 1.1 on `POST /Web_Services.asmx`; the call is signed with `Security` = UPPER(MD5(Enseigne +
+Expedition + Langue + private key)), checked against `sim.credentials["mondial_relay"]`. Errors
+are STAT values in an HTTP 200 answer (97 bad key, 94 unknown parcel, 24 bad number), SOAP
+faults in HTTP 500 for unreadable envelopes, as ASMX does. Mondial Relay documents no quota:
+the simulated 429 is IIS's plain answer with `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from suivi import RawResponse
+from suivi.errors import CarrierResponseInvalid
+from suivi.soap import envelope, escape, find, parse_xml, text
+from suivi_server.simulator.engine import FailureStyle, Simulator
+from suivi_server.simulator.scenario import Milestone, Parcel, SimEvent
+
+CARRIER: Final = "mondial_relay"
+NAMESPACE: Final = "http://www.mondialrelay.fr/webservice/"
+OPERATION: Final = "WSI2_TracingColisDetaille"
+PARIS: Final = ZoneInfo("Europe/Paris")
+XML: Final = "text/xml; charset=utf-8"
+M = Milestone
+
+# Milestone -> (Libelle, STAT while it is the latest event). Labels are the adapter's table
+# (suivi_adapters.mondial_relay.codes.LABEL_ROWS). Mondial Relay has no neighbour delivery:
+# a home delivery ("livré à domicile") stands for it. Returns come with STAT 83 "Anomalie" as
+# in the carrier's own sample; 82 "Colis livré" ends a delivery.
+LABELS: Final[dict[Milestone, tuple[str, int]]] = {
+    M.LABEL_CREATED: ("ANNONCE EXPEDITION", 80),
+    M.PICKED_UP: ("PRISE EN CHARGE EN AGENCE", 81),
+    M.AT_HUB: ("COLIS EN COURS D'ACHEMINEMENT", 81),
+    M.DEPARTED: ("COLIS EN COURS D'ACHEMINEMENT", 81),
+    M.ARRIVED_AT_DELIVERY_SITE: ("COLIS ARRIVÉ EN AGENCE DE LIVRAISON", 81),
+    M.CUSTOMS: ("COLIS EN DÉDOUANEMENT", 81),
+    M.DELAYED: ("RETARD D'ACHEMINEMENT", 81),
+    M.OUT_FOR_DELIVERY: ("COLIS EN COURS DE LIVRAISON", 81),
+    M.ATTEMPT_FAILED: ("DESTINATAIRE ABSENT", 81),
+    M.TO_PICKUP_POINT: ("COLIS EN COURS D'ACHEMINEMENT VERS LE POINT RELAIS", 81),
+    M.AVAILABLE_FOR_PICKUP: ("COLIS DISPONIBLE AU POINT RELAIS", 81),
+    M.COLLECTED: ("COLIS LIVRÉ", 82),
+    M.DELIVERED: ("COLIS LIVRÉ À DOMICILE", 82),
+    M.DELIVERED_TO_NEIGHBOUR: ("COLIS LIVRÉ À DOMICILE", 82),
+    M.ADDRESS_PROBLEM: ("ANOMALIE : ADRESSE INCOMPLÈTE OU ERRONÉE", 83),
+    M.DAMAGED: ("ANOMALIE : COLIS ENDOMMAGÉ", 83),
+    M.REFUSED: ("COLIS REFUSÉ PAR LE DESTINATAIRE", 83),
+    M.RETURNING: ("COLIS EN RETOUR VERS L'EXPEDITEUR", 83),
+    M.RETURNED: ("COLIS RETOURNÉ À L'EXPÉDITEUR", 83),
+}
+# Events that happen at the recipient's Point Relais carry its number and name.
+AT_POINT: Final = frozenset({M.AVAILABLE_FOR_PICKUP, M.COLLECTED})
+PICKUP_JOURNEY: Final = frozenset({M.TO_PICKUP_POINT, *AT_POINT})
+
+IIS_503: Final = (
+    '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN""http://www.w3.org/TR/html4/strict.dtd">'
+    "<HTML><HEAD><TITLE>Service Unavailable</TITLE></HEAD><BODY><h2>Service Unavailable</h2>"
+    "<hr><p>HTTP Error 503. The service is unavailable.</p></BODY></HTML>"
+)
+
+
+def security_key(merchant: str, number: str, language: str, private_key: str) -> str:
+    signed = f"{merchant}{number}{language}{private_key}".encode()
+    return hashlib.md5(signed, usedforsecurity=False).hexdigest().upper()
+
+
+def _xml(fields: list[tuple[str, str]], tracing: str = "") -> Response:
+    inner = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields)
+    if tracing:
+        inner += f"<Tracing>{tracing}</Tracing>"
+    body = (
+        f'<{OPERATION}Response xmlns="{NAMESPACE}"><{OPERATION}Result>{inner}'
+        f"</{OPERATION}Result></{OPERATION}Response>"
+    )
+    return Response(envelope(body), media_type=XML)
+
+
+def stat_only(stat: int) -> Response:
+    return _xml([("STAT", str(stat))])
+
+
+def soap_fault(code: str, message: str) -> Response:
+    fault = (
+        f"<soap:Fault><faultcode>soap:{code}</faultcode>"
+        f"<faultstring>{escape(message)}</faultstring><detail /></soap:Fault>"
+    )
+    return Response(envelope(fault), status_code=500, media_type=XML)
+
+
+STYLE: Final = FailureStyle(
+    unavailable=lambda: Response(IIS_503, status_code=503, media_type="text/html"),
+    rate_limited=lambda seconds: Response(
+        "Too Many Requests",
+        status_code=429,
+        media_type="text/plain",
+        headers={"Retry-After": str(int(seconds))},
+    ),
+    unauthorized=lambda: stat_only(97),  # the service has no HTTP auth: a key refusal
+)
+
+
+def _row(event: SimEvent, parcel: Parcel) -> str:
+    label, _ = LABELS[event.milestone]
+    local = event.at.astimezone(PARIS)
+    point = parcel.pickup_point
+    at_point = event.milestone in AT_POINT
+    fields = [
+        ("Libelle", label),
+        ("Date", local.strftime("%d/%m/%Y")),
+        ("Heure", local.strftime("%H:%M")),
+        ("Emplacement", point["name"] if at_point else event.city.upper()),
+        ("Relais_Num", point["id"] if at_point else ""),
+        ("Relais_Pays", point["country"] if at_point else event.country),
+    ]
+    inner = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields)
+    return f"<ret_WSI2_sub_TracingColisDetaille>{inner}</ret_WSI2_sub_TracingColisDetaille>"
+
+
+def tracing(parcel: Parcel, now: datetime) -> Response:
+    """The parcel as the carrier shows it at `now`; unknown until its first event."""
+    events = parcel.events(now)
+    if not events:
+        return stat_only(94)
+    label, stat = LABELS[events[-1].milestone]
+    to_point = any(step[1] in PICKUP_JOURNEY for step in parcel.steps)
+    point = parcel.pickup_point
+    return _xml(
+        [
+            ("STAT", str(stat)),
+            ("Libelle01", label),
+            ("Relais_Libelle", point["name"] if to_point else ""),
+            ("Relais_Num", point["id"] if to_point else ""),
+            ("Libelle02", ""),
+        ],
+        "".join(_row(event, parcel) for event in events),
+    )
+
+
+def _answer(sim: Simulator, body: bytes, action: str) -> Callable[[], Response]:
+    """Check the call as the service does (action, signature, number) and pick the answer."""
+
+    def build() -> Response:
+        if action.strip('"') != NAMESPACE + OPERATION:
+            return soap_fault(
+                "Client", f"Server did not recognize the value of HTTP Header SOAPAction: {action}."
+            )
+        try:
+            call = find(parse_xml(RawResponse(body=body), carrier=CARRIER), OPERATION)
+        except CarrierResponseInvalid:
+            call = None
+        if call is None:
+            return soap_fault("Client", "Server was unable to read request.")
+        merchant, number = text(call, "Enseigne") or "", text(call, "Expedition") or ""
+        language, signature = text(call, "Langue") or "", text(call, "Security") or ""
+        account = sim.credentials.get(CARRIER, {})
+        if not merchant:
+            return stat_only(2)
+        expected = security_key(merchant, number, language, account.get("private_key", ""))
+        if merchant != account.get("merchant_code") or signature != expected:
+            return stat_only(97)
+        if not re.fullmatch(r"[A-Za-z]{2}", language):
+            return stat_only(74)
+        if not re.fullmatch(r"\d{8,14}", number):
+            return stat_only(24)
+        parcel = sim.parcel(CARRIER, number)
+        return stat_only(94) if parcel is None else tracing(parcel, sim.clock.now())
+
+    return build
+
+
+def routes(sim: Simulator) -> list[BaseRoute]:
+    async def web_services(request: Request) -> Response:
+        body = await request.body()
+        build = _answer(sim, body, request.headers.get("SOAPAction", ""))
+        return await sim.respond(CARRIER, build, STYLE)
+
+    return [Route("/Web_Services.asmx", web_services, methods=["POST"])]

@@ -1,0 +1,130 @@
+"""The taxonomy rules: which event decides the status, ties, notices, terminal and problem states."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from suivi import NOTICE, Status, StatusMap, Substatus, Tracking, TrackingEvent
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def ev(status: Status, minutes: int, sub: Substatus | None = None, *, notice: bool = False) -> TrackingEvent:
+    return TrackingEvent(
+        timestamp=T0 + timedelta(minutes=minutes),
+        status=status,
+        substatus=sub,
+        code=status.value[:3].upper(),
+        label=status.value,
+        affects_status=not notice,
+    )
+
+
+def test_latest_event_wins_whatever_the_input_order() -> None:
+    events = [ev(Status.IN_TRANSIT, 60), ev(Status.OUT_FOR_DELIVERY, 120), ev(Status.INFO_RECEIVED, 0)]
+    tracking = Tracking.from_events("x", "1", events)
+    assert tracking.status is Status.OUT_FOR_DELIVERY
+    assert [e.status for e in tracking.events] == [
+        Status.OUT_FOR_DELIVERY,
+        Status.IN_TRANSIT,
+        Status.INFO_RECEIVED,
+    ]
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_same_timestamp_delivered_beats_out_for_delivery(order: int) -> None:
+    events = [ev(Status.OUT_FOR_DELIVERY, 30), ev(Status.DELIVERED, 30, Substatus.TO_RECIPIENT)][::order]
+    tracking = Tracking.from_events("x", "1", events)
+    assert tracking.status is Status.DELIVERED
+    assert tracking.substatus is Substatus.TO_RECIPIENT
+    assert tracking.events[0].status is Status.DELIVERED
+    assert tracking.delivered_at == T0 + timedelta(minutes=30)
+
+
+def test_same_timestamp_exception_beats_in_transit() -> None:
+    events = [ev(Status.EXCEPTION, 5, Substatus.DAMAGED), ev(Status.IN_TRANSIT, 5)]
+    assert Tracking.from_events("x", "1", events).status is Status.EXCEPTION
+
+
+def test_notices_never_change_the_current_status() -> None:
+    events = [ev(Status.AVAILABLE_FOR_PICKUP, 0, Substatus.PICKUP_POINT), ev(Status.IN_TRANSIT, 90, notice=True)]
+    tracking = Tracking.from_events("x", "1", events)
+    assert tracking.status is Status.AVAILABLE_FOR_PICKUP
+    assert tracking.events[0].affects_status is False  # still listed, newest first
+
+
+def test_no_events_means_not_found_unless_told_otherwise() -> None:
+    assert Tracking.from_events("x", "1", []).status is Status.NOT_FOUND
+    pending = Tracking.from_events("x", "1", [], status_without_events=Status.PENDING)
+    assert pending.status is Status.PENDING
+
+
+@pytest.mark.parametrize(
+    ("status", "terminal"),
+    [(Status.DELIVERED, True), (Status.RETURNED, True), (Status.EXPIRED, True),
+     (Status.OUT_FOR_DELIVERY, False), (Status.EXCEPTION, False), (Status.RETURNING, False)],
+)
+def test_terminal_statuses(status: Status, terminal: bool) -> None:
+    assert Tracking(carrier="x", tracking_number="1", status=status).is_terminal is terminal
+
+
+@pytest.mark.parametrize(
+    ("status", "substatus", "problem"),
+    [
+        (Status.EXCEPTION, Substatus.ADDRESS_PROBLEM, True),
+        (Status.ATTEMPT_FAILED, None, True),
+        (Status.RETURNING, Substatus.REFUSED, True),
+        (Status.IN_TRANSIT, Substatus.DELAYED, True),
+        (Status.IN_TRANSIT, Substatus.AT_HUB, False),
+        (Status.DELIVERED, Substatus.TO_NEIGHBOUR, False),
+        (Status.AVAILABLE_FOR_PICKUP, None, False),
+    ],
+)
+def test_problem_states_are_the_ones_a_merchant_must_see(
+    status: Status, substatus: Substatus | None, problem: bool
+) -> None:
+    tracking = Tracking(carrier="x", tracking_number="1", status=status, substatus=substatus)
+    assert tracking.is_problem is problem
+
+
+def test_a_substatus_from_another_status_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="does not belong"):
+        Tracking(carrier="x", tracking_number="1", status=Status.DELIVERED, substatus=Substatus.DAMAGED)
+
+
+def test_status_map_rejects_a_code_mapped_twice() -> None:
+    with pytest.raises(ValueError, match="mapped twice"):
+        StatusMap("x", [("A1", Status.IN_TRANSIT, None), (("B", "a1 "), Status.DELIVERED, None)])
+
+
+def test_status_map_rejects_a_wrong_substatus_at_import() -> None:
+    with pytest.raises(ValueError, match="does not belong"):
+        StatusMap("x", [("A1", Status.IN_TRANSIT, Substatus.REFUSED)])
+
+
+def test_status_map_unknown_code_is_exception_unknown() -> None:
+    table = StatusMap("x", [("A1", Status.IN_TRANSIT, None)])
+    mapping = table.lookup("ZZ9", "Colis égaré")
+    assert (mapping.status, mapping.substatus, mapping.known) == (Status.EXCEPTION, Substatus.UNKNOWN, False)
+
+
+def test_status_map_trims_padded_codes_and_marks_notices() -> None:
+    table = StatusMap("x", [("D", Status.DELIVERED, None), ("SM", Status.IN_TRANSIT, None, NOTICE)])
+    assert table.lookup("D  ").status is Status.DELIVERED
+    assert table.lookup(" sm").affects_status is False
+    assert "D" in table and 40 not in table
+
+
+def test_keywords_decide_for_unknown_and_label_dependent_codes() -> None:
+    table = StatusMap(
+        "x",
+        [("SD", Status.IN_TRANSIT, None)],
+        keywords=[("reportée", Status.IN_TRANSIT, Substatus.DELAYED), ("refus", Status.EXCEPTION, Substatus.REFUSED)],
+        label_dependent=["SD"],
+    )
+    assert table.lookup("SD", "Tri effectué").substatus is None
+    assert table.lookup("SD", "Livraison REPORTEE de 24h").substatus is Substatus.DELAYED
+    assert table.lookup("QQ", "Colis refusé par le destinataire").substatus is Substatus.REFUSED
