@@ -117,6 +117,8 @@ class CarrierHTTP:
     async def _send_once(self, request: httpx.Request, requested: tuple[str, ...]) -> RawResponse:
         name = self.adapter.name
         number = ",".join(requested) or None
+        if "timeout" not in request.extensions:
+            request.extensions["timeout"] = httpx.Timeout(self.adapter.settings.timeout).as_dict()
         await self._bucket.acquire()
         async with self._semaphore:
             self.attempts += 1

@@ -499,3 +499,14 @@ def test_invalid_element_in_a_batch_reads_as_not_found() -> None:
     ]
     trackings = ADAPTER.parse(RawResponse(body(answer), requested=(NUMBER, "123ABC")))
     assert [t.status for t in trackings] == [Status.DELIVERED, Status.NOT_FOUND]
+
+
+def test_element_outage_code_is_carrier_unavailable() -> None:
+    answer = {"returnCode": 504, "returnMessage": "Service indisponible", "idShip": NUMBER}
+    with pytest.raises(errors.CarrierUnavailable):
+        ADAPTER.parse(RawResponse(body(answer)))
+
+
+def test_undocumented_return_code_is_an_invalid_response() -> None:
+    with pytest.raises(errors.CarrierResponseInvalid):
+        ADAPTER.parse(RawResponse(body({"returnCode": 999, "idShip": NUMBER})))

@@ -128,7 +128,6 @@ class ColissimoAdapter(Adapter):
             f"{self.base_url}/suivi/v2/idships/{','.join(numbers)}",
             params={"lang": str(getattr(self.settings, "lang", "fr_FR"))},
             headers={"X-Okapi-Key": self.require("api_key"), "Accept": "application/json"},
-            extensions={"timeout": httpx.Timeout(self.settings.timeout).as_dict()},
         )
         return await http.send(request, requested=tuple(numbers))
 

@@ -1,0 +1,74 @@
+"""Server configuration, read in ONE place from the environment (or a `.env`-style file)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import CommaSeparatedStrings
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to start. Secrets never have a usable default in production."""
+
+    database_url: str
+    data_dir: Path
+    secret_keys: tuple[str, ...]
+    public_url: str = "http://127.0.0.1:8000"
+    carrier_base_url: str | None = None
+    themes_dir: Path | None = None
+    default_locale: str = "fr"
+    lookup_attempts_per_minute: int = 10
+    debug: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = None) -> Settings:
+    """Settings from `SUIVI_*` variables. Without SUIVI_SECRET_KEYS a random key is generated
+    and stored in the data dir, so a single self-hosted instance keeps its links valid."""
+    config = Config(env_file=env_file, environ=environ) if environ is not None else Config(env_file)
+    data_dir = Path(config("SUIVI_DATA_DIR", default=str(DEFAULT_DATA_DIR)))
+    database_url = config(
+        "SUIVI_DATABASE_URL", default=f"sqlite+aiosqlite:///{data_dir.resolve() / 'suivi.db'}"
+    )
+    keys = tuple(config("SUIVI_SECRET_KEYS", cast=CommaSeparatedStrings, default=""))
+    return Settings(
+        database_url=normalize_database_url(database_url),
+        data_dir=data_dir,
+        secret_keys=keys or (local_secret(data_dir),),
+        public_url=config("SUIVI_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/"),
+        carrier_base_url=config("SUIVI_CARRIER_BASE_URL", default=None),
+        themes_dir=Path(t) if (t := config("SUIVI_THEMES_DIR", default=None)) else None,
+        default_locale=config("SUIVI_DEFAULT_LOCALE", default="fr"),
+        lookup_attempts_per_minute=config("SUIVI_LOOKUP_ATTEMPTS_PER_MINUTE", cast=int, default=10),
+        debug=config("SUIVI_DEBUG", cast=bool, default=False),
+    )
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain `postgresql://` and `sqlite://` URLs and pick the async drivers."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+def local_secret(data_dir: Path) -> str:
+    import secrets
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret.key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

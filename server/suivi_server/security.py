@@ -1,0 +1,72 @@
+"""Secrets on the server: merchant API keys (stored hashed) and signed tracking-page links.
+
+API keys look like `sk_<prefix>_<secret>`: the prefix finds the row, the SHA-256 of the whole key
+is compared in constant time. Page tokens are itsdangerous-signed shipment ids; the first secret
+signs, every listed secret verifies, so secrets rotate without breaking links already sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+KEY_PREFIX = "sk"
+_TOKEN_SALT = "suivi.tracking-page"
+
+
+@dataclass(frozen=True, slots=True)
+class NewApiKey:
+    key: str
+    prefix: str
+    key_hash: str
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def generate_api_key() -> NewApiKey:
+    prefix = secrets.token_hex(6)
+    key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    return NewApiKey(key=key, prefix=prefix, key_hash=hash_api_key(key))
+
+
+def api_key_prefix(key: str) -> str | None:
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1]:
+        return None
+    return parts[1]
+
+
+def api_key_matches(key: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hash_api_key(key), stored_hash)
+
+
+class InvalidToken(Exception):
+    """A page token that is forged, tampered with or expired."""
+
+
+class PageTokens:
+    def __init__(self, secret_keys: tuple[str, ...]) -> None:
+        if not secret_keys:
+            raise ValueError("at least one secret key is required")
+        # itsdangerous signs with the LAST key and verifies with all of them.
+        self._serializer = URLSafeTimedSerializer(list(reversed(secret_keys)), salt=_TOKEN_SALT)
+
+    def sign(self, shipment_id: int) -> str:
+        return self._serializer.dumps(shipment_id)
+
+    def verify(self, token: str, *, max_age_seconds: int | None = None) -> int:
+        try:
+            value = self._serializer.loads(token, max_age=max_age_seconds)
+        except SignatureExpired as exc:
+            raise InvalidToken("link expired") from exc
+        except BadSignature as exc:
+            raise InvalidToken("invalid link") from exc
+        if not isinstance(value, int):
+            raise InvalidToken("invalid link")
+        return value

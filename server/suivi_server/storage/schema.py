@@ -1,0 +1,105 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations create it; keep the two in step.
+
+Every query the hot paths make is indexed: page lookups by shipment id or (merchant, order),
+worker claims by `next_poll_at`, dashboards by (merchant, status).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+Timestamp = sa.DateTime(timezone=True)
+
+merchants = sa.Table(
+    "merchants",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("theme", sa.String(64), nullable=False, server_default="default"),
+    # colours, logo, contact (phone/email/chat), allowed_origins, default_locale, timezone
+    sa.Column("settings", sa.JSON, nullable=False, default=dict),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False, unique=True),
+    sa.Column("key_hash", sa.String(128), nullable=False),
+    sa.Column("label", sa.String(100), nullable=False, server_default=""),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("revoked_at", Timestamp),
+)
+
+shipments = sa.Table(
+    "shipments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("order_number", sa.String(64), nullable=False),
+    sa.Column("carrier", sa.String(64), nullable=False),
+    sa.Column("tracking_number", sa.String(64), nullable=False),
+    sa.Column("service", sa.String(100)),
+    sa.Column("items", sa.JSON, nullable=False, default=list),
+    sa.Column("customer_name", sa.String(200)),
+    sa.Column("customer_email", sa.String(320)),
+    sa.Column("customer_phone", sa.String(32)),
+    sa.Column("customer_locale", sa.String(16)),
+    sa.Column("customer_postcode", sa.String(16)),
+    sa.Column("customer_country", sa.String(2)),
+    sa.Column("shipping_address", sa.JSON),
+    sa.Column("promised_ship_date", sa.Date),
+    sa.Column("promised_delivery_date", sa.Date),
+    sa.Column("segment", sa.String(32)),
+    sa.Column("ordered_at", Timestamp),
+    # current normalized view, recomputed from events
+    sa.Column("status", sa.String(32), nullable=False, server_default="pending"),
+    sa.Column("substatus", sa.String(48)),
+    sa.Column("estimate", sa.JSON),
+    sa.Column("pickup_point", sa.JSON),
+    sa.Column("signed_by", sa.String(200)),
+    sa.Column("last_event_at", Timestamp),
+    sa.Column("delivered_at", Timestamp),
+    sa.Column("last_polled_at", Timestamp),
+    sa.Column("last_error", sa.String(500)),
+    # worker scheduling and leases
+    sa.Column("next_poll_at", Timestamp),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_expires_at", Timestamp),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("merchant_id", "order_number", "tracking_number"),
+    sa.Index("ix_shipments_merchant_status", "merchant_id", "status"),
+    sa.Index("ix_shipments_carrier_number", "carrier", "tracking_number"),
+    sa.Index("ix_shipments_next_poll_at", "next_poll_at"),
+)
+
+tracking_events = sa.Table(
+    "tracking_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("shipment_id", sa.ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("occurred_at", Timestamp, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("substatus", sa.String(48)),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("label", sa.String(500), nullable=False),
+    sa.Column("location", sa.JSON),
+    sa.Column("affects_status", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", Timestamp, nullable=False),
+    # the same carrier event stored twice is one row: idempotent ingestion
+    sa.UniqueConstraint("shipment_id", "occurred_at", "code"),
+)
