@@ -32,7 +32,9 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = None) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | None = None
+) -> Settings:
     """Settings from `SUIVI_*` variables. Without SUIVI_SECRET_KEYS a random key is generated
     and stored in the data dir, so a single self-hosted instance keeps its links valid."""
     config = Config(env_file=env_file, environ=environ) if environ is not None else Config(env_file)

@@ -221,3 +221,16 @@ async def test_unknown_or_not_yet_labelled_numbers_are_not_found(
             await tracker.track("ups", ups_number(999))
         with pytest.raises(errors.ShipmentNotFound):
             await tracker.track("ups", number)
+
+
+async def test_token_endpoint_outage_is_retried_separately_from_tracking(
+    simulator: RunningSimulator,
+) -> None:
+    number = add_parcel(simulator)
+    simulator.sim.add_failure(Failure("ups.oauth", FailureKind.SERVER_ERROR))
+    time = VirtualTime()
+    async with make_tracker(simulator, time) as tracker:
+        tracking = await tracker.track("ups", number)
+    assert tracking.status is Status.INFO_RECEIVED
+    assert (simulator.sim.requests["ups.oauth"], simulator.sim.requests["ups"]) == (2, 1)
+    assert len(time.waits) == 1

@@ -13,7 +13,9 @@ from suivi_server.storage.schema import api_keys, merchants, shipments, tracking
 from tests.server.conftest import NOW
 
 
-async def create_merchant(engine: AsyncEngine, slug: str = "maison-lumiere", **overrides: Any) -> tuple[int, str]:
+async def create_merchant(
+    engine: AsyncEngine, slug: str = "maison-lumiere", **overrides: Any
+) -> tuple[int, str]:
     """A merchant and a fresh API key (returned in clear, as the merchant would hold it)."""
     settings = {
         "colours": {"primary": "#1d4ed8", "accent": "#f59e0b"},
@@ -39,7 +41,11 @@ async def create_merchant(engine: AsyncEngine, slug: str = "maison-lumiere", **o
         ).inserted_primary_key[0]
         await conn.execute(
             sa.insert(api_keys).values(
-                merchant_id=merchant_id, prefix=key.prefix, key_hash=key.key_hash, label="test", created_at=NOW
+                merchant_id=merchant_id,
+                prefix=key.prefix,
+                key_hash=key.key_hash,
+                label="test",
+                created_at=NOW,
             )
         )
     return int(merchant_id), key.key
@@ -51,13 +57,20 @@ async def create_shipment(engine: AsyncEngine, merchant_id: int, **fields: Any) 
         "order_number": "CMD-1001",
         "carrier": "colissimo",
         "tracking_number": "6A12345678901",
-        "items": [{"product_id": "LAMP-1", "name": "Lampe Opaline", "quantity": 1, "price": "89.00"}],
+        "items": [
+            {"product_id": "LAMP-1", "name": "Lampe Opaline", "quantity": 1, "price": "89.00"}
+        ],
         "customer_name": "Camille Martin",
         "customer_email": "camille@example.com",
         "customer_locale": "fr",
         "customer_postcode": "75011",
         "customer_country": "FR",
-        "shipping_address": {"line1": "12 rue Oberkampf", "postcode": "75011", "city": "Paris", "country": "FR"},
+        "shipping_address": {
+            "line1": "12 rue Oberkampf",
+            "postcode": "75011",
+            "city": "Paris",
+            "country": "FR",
+        },
         "promised_ship_date": date(2026, 11, 23),
         "promised_delivery_date": date(2026, 11, 26),
         "status": "in_transit",
@@ -70,7 +83,15 @@ async def create_shipment(engine: AsyncEngine, merchant_id: int, **fields: Any) 
     return int(result.inserted_primary_key[0])
 
 
-async def add_event(engine: AsyncEngine, shipment_id: int, at: datetime, status: str, code: str, label: str, **fields: Any) -> None:
+async def add_event(
+    engine: AsyncEngine,
+    shipment_id: int,
+    at: datetime,
+    status: str,
+    code: str,
+    label: str,
+    **fields: Any,
+) -> None:
     async with engine.begin() as conn:
         await conn.execute(
             sa.insert(tracking_events).values(

@@ -26,7 +26,9 @@ async def _main() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"), target_metadata=metadata)
+    context.configure(
+        url=context.config.get_main_option("sqlalchemy.url"), target_metadata=metadata
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:
