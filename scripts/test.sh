@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs Suivi with its development tools in ./.venv, then runs the linters and the whole test suite.
+# Installs Suivi with its development tools in ./.venv, PostgreSQL and Chromium from Debian,
+# then runs the linters and the whole test suite (SQLite and PostgreSQL, browser tests included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${SUIVI_VENV:-.venv}"
@@ -7,6 +8,9 @@ venv="${SUIVI_VENV:-.venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet -e ".[dev]"
+
+echo "== services (PostgreSQL, Chromium)"
+eval "$(bash scripts/services.sh)"
 
 echo "== ruff"
 "$venv/bin/ruff" check .

@@ -1,7 +1,15 @@
 """Suivi: one status taxonomy over every carrier, with delivery estimates."""
 
 from suivi import errors
-from suivi._adapter import Adapter, AdapterSettings, NumberPattern, RateLimit, RawResponse
+from suivi._adapter import (
+    Adapter,
+    AdapterSettings,
+    NumberPattern,
+    RateLimit,
+    RawResponse,
+    error_for_status,
+    retry_after_seconds,
+)
 from suivi._client import SyncTracker, Tracker, TrackResult
 from suivi._http import CarrierHTTP, RetryPolicy
 from suivi._models import (
@@ -12,7 +20,7 @@ from suivi._models import (
     TrackingEvent,
 )
 from suivi._registry import ENTRY_POINT_GROUP, Registry
-from suivi._statusmap import NOTICE, StatusMap
+from suivi._statusmap import NOTICE, KeywordRule, Row, StatusMap
 from suivi._taxonomy import (
     STATUS_PRECEDENCE,
     TERMINAL_STATUSES,
@@ -35,6 +43,7 @@ __all__ = [
     "AdapterSettings",
     "CarrierHTTP",
     "DeliveryEstimate",
+    "KeywordRule",
     "Location",
     "NumberPattern",
     "PickupPoint",
@@ -42,6 +51,7 @@ __all__ = [
     "RawResponse",
     "Registry",
     "RetryPolicy",
+    "Row",
     "Status",
     "StatusMap",
     "Substatus",
@@ -53,7 +63,9 @@ __all__ = [
     "__version__",
     "aware",
     "current_event",
+    "error_for_status",
     "errors",
     "is_problem",
     "parse_local",
+    "retry_after_seconds",
 ]

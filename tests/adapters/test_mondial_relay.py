@@ -209,7 +209,7 @@ def test_headline_refines_a_vague_stat() -> None:
     assert tracking.status is Status.AVAILABLE_FOR_PICKUP
 
 
-@pytest.mark.parametrize("stat", ["", "8x", "-1", "100"])
+@pytest.mark.parametrize("stat", ["", "8x", "-1", "100", "²", "٨٢"])
 def test_unreadable_or_unknown_stat_is_invalid(stat: str) -> None:
     with pytest.raises(errors.CarrierResponseInvalid, match="STAT"):
         parse(answer(stat))
@@ -270,6 +270,13 @@ def test_a_date_without_time_is_midnight_paris() -> None:
 def test_unreadable_date_is_invalid() -> None:
     with pytest.raises(errors.CarrierResponseInvalid, match="date"):
         parse(answer(81, row("PRISE EN CHARGE EN AGENCE", day="31/02/2026")))
+
+
+@pytest.mark.parametrize("encoding", ["utf-6", "utf-16"])
+def test_declared_encoding_that_cannot_be_read_is_invalid(encoding: str) -> None:
+    body = fixture_bytes(CARRIER, "delivered.xml").replace(b"utf-8", encoding.encode(), 1)
+    with pytest.raises(errors.CarrierResponseInvalid, match="XML"):
+        parse(body)
 
 
 @pytest.mark.parametrize(

@@ -134,7 +134,7 @@ class MondialRelayAdapter(Adapter):
         """SOAP faults (ASMX sends them as HTTP 500), HTTP errors, then STAT errors: a STAT 98
         "service indisponible" is retried, a bad request (soap:Client) is not."""
         try:
-            root = parse_xml(raw, carrier=self.name)
+            root = self._xml(raw)
         except errors.CarrierResponseInvalid:
             return super().error_for(raw)  # an HTML error page, or a body the parser reports
         error = self._fault_error(root, raw) or super().error_for(raw)
@@ -149,7 +149,7 @@ class MondialRelayAdapter(Adapter):
     # -- parsing ---------------------------------------------------------------------------
 
     def parse(self, raw: RawResponse) -> list[Tracking]:
-        result = self._result(parse_xml(raw, carrier=self.name), raw)
+        result = self._result(self._xml(raw), raw)
         stat = self._stat(result, raw)
         error = self._stat_error(stat, raw)
         if error is not None:
@@ -160,7 +160,6 @@ class MondialRelayAdapter(Adapter):
         pairs = self._events(result)
         events = sort_events(event for event, _ in pairs)
         status, substatus, decisive = self._decide(events, stat, text(result, "Libelle01"))
-        delivered = decisive is not None and status is Status.DELIVERED
         pickup = self._pickup_point(result, pairs, status)
         return [
             Tracking(
@@ -171,9 +170,18 @@ class MondialRelayAdapter(Adapter):
                 events=events,
                 pickup_point=pickup,
                 destination_country=pickup.country if pickup else None,
-                delivered_at=decisive.timestamp if delivered and decisive else None,
+                delivered_at=decisive.timestamp
+                if decisive and status is Status.DELIVERED
+                else None,
             )
         ]
+
+    def _xml(self, raw: RawResponse) -> ET.Element:
+        """parse_xml, also when the XML declaration names an unknown encoding."""
+        try:
+            return parse_xml(raw, carrier=self.name)
+        except (LookupError, ValueError) as exc:  # ParseError is handled by parse_xml
+            raise self.invalid(f"body is not readable XML ({exc})", raw) from None
 
     def _fault_error(self, root: ET.Element, raw: RawResponse) -> errors.CarrierError | None:
         fault = fault_of(root)
@@ -195,7 +203,7 @@ class MondialRelayAdapter(Adapter):
 
     def _stat(self, result: ET.Element, raw: RawResponse) -> int:
         value = text(result, "STAT")
-        if value is None or not value.isdigit():
+        if value is None or not re.fullmatch(r"[0-9]{1,3}", value):
             raise self.invalid(f"missing or unreadable STAT {value!r}", raw)
         if int(value) not in STAT_CODES:
             raise self.invalid(f"unknown STAT {value}", raw)

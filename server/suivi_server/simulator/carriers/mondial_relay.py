@@ -156,7 +156,7 @@ def _answer(sim: Simulator, body: bytes, action: str) -> Callable[[], Response]:
             )
         try:
             call = find(parse_xml(RawResponse(body=body), carrier=CARRIER), OPERATION)
-        except CarrierResponseInvalid:
+        except (CarrierResponseInvalid, LookupError, ValueError):
             call = None
         if call is None:
             return soap_fault("Client", "Server was unable to read request.")
