@@ -71,7 +71,12 @@ class TokenBucket:
                 if self._tokens >= 1 - _EPSILON:
                     self._tokens = max(0.0, self._tokens - 1)
                     return
-                await self._sleep(max(_MIN_WAIT, (1 - self._tokens) / self._rate))
+                wait = max(_MIN_WAIT, (1 - self._tokens) / self._rate)
+                await self._sleep(wait)
+                # Credit exactly the time slept, whatever the clock says: an injected sleep that
+                # returns at once (tests) then never turns this loop into a busy wait.
+                self._tokens = min(self._capacity, self._tokens + wait * self._rate)
+                self._updated = self._clock()
 
 
 class CarrierHTTP:

@@ -33,7 +33,7 @@ def parse_xml(raw: RawResponse, *, carrier: str) -> ET.Element:
                 element.tag = element.tag.rpartition("}")[2]
             for key in [k for k in element.attrib if "}" in k]:
                 element.attrib[key.rpartition("}")[2]] = element.attrib.pop(key)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: unknown encoding
         raise CarrierResponseInvalid(
             f"body is not well-formed XML ({exc})",
             carrier=carrier,

@@ -6,6 +6,9 @@ worker claims by `next_poll_at`, dashboards by (merchant, status).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData(
@@ -18,7 +21,32 @@ metadata = sa.MetaData(
     }
 )
 
-Timestamp = sa.DateTime(timezone=True)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Aware datetimes stored in UTC and read back aware on every backend.
+
+    SQLite keeps no offset: without this, 10:00+01:00 and 09:00Z would be stored as two
+    different instants (breaking the unique event key) and read back naive.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous: pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Timestamp = UtcDateTime()
 
 merchants = sa.Table(
     "merchants",
@@ -85,6 +113,8 @@ shipments = sa.Table(
     sa.Index("ix_shipments_merchant_status", "merchant_id", "status"),
     sa.Index("ix_shipments_carrier_number", "carrier", "tracking_number"),
     sa.Index("ix_shipments_next_poll_at", "next_poll_at"),
+    # the merchant's list, newest first, paged by id cursor
+    sa.Index("ix_shipments_merchant_id_id", "merchant_id", "id"),
 )
 
 tracking_events = sa.Table(
