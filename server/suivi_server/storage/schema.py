@@ -103,6 +103,7 @@ shipments = sa.Table(
     sa.Column("delivered_at", Timestamp),
     sa.Column("last_polled_at", Timestamp),
     sa.Column("last_error", sa.String(500)),
+    sa.Column("poll_errors", sa.Integer, nullable=False, server_default="0"),
     # worker scheduling and leases
     sa.Column("next_poll_at", Timestamp),
     sa.Column("lease_owner", sa.String(64)),
@@ -132,4 +133,19 @@ tracking_events = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
     # the same carrier event stored twice is one row: idempotent ingestion
     sa.UniqueConstraint("shipment_id", "occurred_at", "code"),
+)
+
+shipment_situations = sa.Table(
+    "shipment_situations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("shipment_id", sa.ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    # a hash of the facts: the same situation with new facts (a new date…) is a new row
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("facts", sa.JSON, nullable=False, default=dict),
+    sa.Column("detected_at", Timestamp, nullable=False),
+    sa.Column("resolved_at", Timestamp),
+    sa.UniqueConstraint("shipment_id", "kind", "fingerprint"),
+    sa.Index("ix_shipment_situations_active", "shipment_id", "resolved_at"),
 )

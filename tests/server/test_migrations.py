@@ -1,0 +1,22 @@
+"""The Alembic migrations build exactly the schema the code declares, on both databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from suivi_server.storage.schema import metadata
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_migrated_database_matches_the_declared_schema(engine: AsyncEngine) -> None:
+    def diff(connection: Any) -> list[Any]:
+        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+
+    async with engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
