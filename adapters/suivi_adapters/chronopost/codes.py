@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from suivi import NOTICE, Status, StatusMap, Substatus
-from suivi._statusmap import KeywordRule, Row
+from suivi import NOTICE, KeywordRule, Row, Status, StatusMap, Substatus
 
 S, Sub = Status, Substatus
 

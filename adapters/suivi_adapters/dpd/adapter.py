@@ -50,9 +50,9 @@ from suivi import (
     Substatus,
     Tracking,
     TrackingEvent,
+    error_for_status,
     parse_local,
 )
-from suivi._adapter import error_for_status
 from suivi._statusmap import fold
 from suivi.errors import CarrierAuthError, CarrierError, CarrierResponseInvalid
 from suivi.soap import Fault, children, envelope, escape, fault_of, find, parse_xml, text

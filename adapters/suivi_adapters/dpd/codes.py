@@ -14,8 +14,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Final
 
-from suivi import NOTICE, Status, StatusMap, Substatus
-from suivi._statusmap import Row
+from suivi import NOTICE, Row, Status, StatusMap, Substatus
 
 S = Status
 X = Substatus

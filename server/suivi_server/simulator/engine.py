@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.responses import JSONResponse, Response
 
+from suivi import AdapterSettings, Registry
+
 from suivi_server.simulator.scenario import Failure, FailureKind, Parcel, Scenario
 
 Builder = Callable[[], Response | Awaitable[Response]]
@@ -40,6 +42,15 @@ def credential_environment(base_url: str) -> dict[str, str]:
         env[prefix + "BASE_URL"] = base_url
         env.update({prefix + name.upper(): value for name, value in settings.items()})
     return env
+
+
+def simulator_settings(base_url: str) -> dict[str, AdapterSettings]:
+    """Explicit adapter settings pointing every built-in carrier at a simulator on `base_url`."""
+    registry = Registry()
+    return {
+        carrier: registry.get(carrier).settings_model(base_url=base_url, **values)
+        for carrier, values in CREDENTIALS.items()
+    }
 
 
 class SimClock:

@@ -1,0 +1,237 @@
+"""Parse speed: Suivi's adapters against karrio's connectors, on the same carrier payloads.
+
+    /work/bench-venv/bin/python bench/parse.py [--rounds N] [--peer DIR]
+
+Each side turns the same response bytes into its normalized tracking objects (or its typed
+errors), deserialization included. Rounds interleave both sides payload by payload, so any slow
+spell of the machine hits both; figures are per-payload medians and the ratio karrio/suivi.
+Without karrio importable, only Suivi's figures are printed. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+PEER = ROOT.parent / "shared" / "peer-samples" / "karrio"
+CARRIERS = ("colissimo", "chronopost", "dpd", "ups")
+NOT_RESPONSES = {"oauth_token.json"}  # UPS's token endpoint, not a tracking answer
+
+Parser = Callable[[bytes], Any]
+
+
+@dataclass
+class Payload:
+    carrier: str
+    label: str
+    body: bytes
+    suivi: list[int] = field(default_factory=list)
+    karrio: list[int] = field(default_factory=list)
+    suivi_result: str = ""
+    karrio_result: str = ""
+    suivi_ok: bool = False
+    karrio_ok: bool = False
+    both_tracked: bool = False
+
+
+def payloads(peer: Path) -> list[Payload]:
+    found = []
+    for carrier in CARRIERS:
+        for source, folder in (("suivi", FIXTURES / carrier), ("karrio", peer / carrier)):
+            for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+                if path.suffix in {".json", ".xml"} and not path.stem.startswith("request"):
+                    if path.name not in NOT_RESPONSES:
+                        found.append(Payload(carrier, f"{source}/{path.name}", path.read_bytes()))
+    return found
+
+
+def suivi_parsers() -> dict[str, Parser]:
+    from suivi import RawResponse, Registry, errors
+
+    registry = Registry()
+
+    def parser(name: str) -> Parser:
+        cls = registry.get(name)
+        adapter = cls(cls.settings_model.model_construct())
+
+        def parse(body: bytes) -> Any:
+            try:
+                return adapter.parse(RawResponse(body=body))
+            except errors.SuiviError as exc:  # a typed error is a parsed answer too
+                return exc
+
+        return parse
+
+    return {name: parser(name) for name in CARRIERS}
+
+
+def karrio_parsers() -> dict[str, Parser]:
+    """Each wrapper builds the Deserializable that the connector's Proxy.get_tracking returns
+    (body decoded as karrio's HTTP layer does), then calls the Mapper's public parse."""
+    import karrio.lib as lib
+    import karrio.mappers.chronopost as chronopost
+    import karrio.mappers.dpd as dpd
+    import karrio.mappers.laposte as laposte
+    import karrio.mappers.ups as ups
+
+    number = "BENCH"  # DPD and UPS proxies pair each answer with the number asked for
+
+    def xml_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+        return [(n, lib.to_element(text)) for n, text in pairs]
+
+    def json_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+        return [(n, lib.to_dict(text)) for n, text in pairs if any(text.strip())]
+
+    mappers: dict[str, tuple[Any, Callable[[str], Any]]] = {
+        "colissimo": (
+            laposte.Mapper(laposte.Settings(api_key="bench")),
+            lambda text: lib.Deserializable(text, lib.to_dict),
+        ),
+        "chronopost": (
+            chronopost.Mapper(chronopost.Settings(account_number="bench", password="bench")),
+            lambda text: lib.Deserializable([text], lib.to_element),
+        ),
+        "dpd": (
+            dpd.Mapper(dpd.Settings(delis_id="bench", password="bench")),
+            lambda text: lib.Deserializable([(number, text)], xml_pairs),
+        ),
+        "ups": (
+            ups.Mapper(ups.Settings(client_id="bench", client_secret="bench")),
+            lambda text: lib.Deserializable([(number, text)], json_pairs),
+        ),
+    }
+
+    def parser(mapper: Any, wrap: Callable[[str], Any]) -> Parser:
+        return lambda body: mapper.parse_tracking_response(wrap(body.decode("utf-8")))
+
+    return {name: parser(*pair) for name, pair in mappers.items()}
+
+
+def describe_suivi(result: Any) -> tuple[str, bool]:
+    if isinstance(result, Exception):
+        return type(result).__name__, False
+    events = sum(len(t.events) for t in result)
+    return f"{len(result)} tracking, {events} ev ({result[0].status.value})", True
+
+
+def describe_karrio(result: Any) -> tuple[str, bool]:
+    details, messages = result
+    if details:
+        events = sum(len(d.events) for d in details)
+        return f"{len(details)} tracking, {events} ev ({details[0].status})", True
+    if messages:
+        return f"message {messages[0].code}", False
+    return "nothing (not its format)", False
+
+
+def check(items: list[Payload], suivi: dict[str, Parser], karrio: dict[str, Parser]) -> None:
+    """One call each: record what it gave, and warm up both sides."""
+    for p in items:
+        try:
+            p.suivi_result, tracked = describe_suivi(suivi[p.carrier](p.body))
+            p.suivi_ok = True
+        except Exception as exc:
+            p.suivi_result, tracked = f"FAILED {type(exc).__name__}: {exc}", False
+        if karrio:
+            try:
+                p.karrio_result, k_tracked = describe_karrio(karrio[p.carrier](p.body))
+                p.karrio_ok = not p.karrio_result.startswith("nothing")
+                p.both_tracked = tracked and k_tracked
+            except Exception as exc:
+                p.karrio_result = f"FAILED {type(exc).__name__}: {exc}"
+
+
+def measure(
+    items: list[Payload], suivi: dict[str, Parser], karrio: dict[str, Parser], rounds: int
+) -> None:
+    for r in range(rounds):
+        for p in items:
+            sides = [(suivi[p.carrier], p.suivi, p.suivi_ok)]
+            if karrio:
+                sides.append((karrio[p.carrier], p.karrio, p.karrio_ok))
+            for parse, samples, ok in sides if r % 2 else reversed(sides):
+                if ok:
+                    start = time.perf_counter_ns()
+                    parse(p.body)
+                    samples.append(time.perf_counter_ns() - start)
+
+
+def micros(samples: list[int]) -> float:
+    return statistics.median(samples) / 1000
+
+
+def geomean(values: list[float]) -> float:
+    return math.exp(statistics.fmean(math.log(v) for v in values)) if values else float("nan")
+
+
+def report(items: list[Payload], with_karrio: bool) -> None:
+    print(f"{'payload':<48}{'suivi µs':>10}{'karrio µs':>11}{'k/s':>8}  suivi | karrio result")
+    ratios: dict[str, list[float]] = {c: [] for c in CARRIERS}
+    tracked: list[float] = []
+    for p in items:
+        suivi = f"{micros(p.suivi):10.1f}" if p.suivi else f"{'-':>10}"
+        karrio = f"{micros(p.karrio):11.1f}" if p.karrio else f"{'-':>11}"
+        ratio = ""
+        if p.suivi and p.karrio:
+            value = micros(p.karrio) / micros(p.suivi)
+            ratios[p.carrier].append(value)
+            tracked += [value] if p.both_tracked else []
+            ratio = f"{value:7.2f}×"
+        outcome = p.suivi_result + (f" | {p.karrio_result}" if with_karrio else "")
+        print(f"{p.carrier + ' ' + p.label:<48}{suivi}{karrio}{ratio:>8}  {outcome}")
+    if not with_karrio:
+        return
+    print("\ngeometric mean of karrio/suivi (payloads both sides parsed):")
+    for carrier, values in ratios.items():
+        print(f"  {carrier:<12}{geomean(values):6.2f}×  over {len(values)} payloads")
+    every = [v for values in ratios.values() for v in values]
+    print(f"  {'overall':<12}{geomean(every):6.2f}×  over {len(every)} payloads")
+    print(f"  {'tracking':<12}{geomean(tracked):6.2f}×  over {len(tracked)} payloads where both")
+    print("              sides returned tracking objects (error answers left out)")
+    print(f"design target: at least 3× → {'met' if geomean(every) >= 3 else 'NOT met'} overall")
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--rounds", type=int, default=300, help="timed calls per payload and side")
+    options.add_argument("--peer", type=Path, default=PEER, help="karrio's sample payloads")
+    args = options.parse_args()
+    logging.disable(logging.WARNING)  # karrio's jstruct warns on unknown fields; mute both sides
+
+    suivi = suivi_parsers()
+    try:
+        karrio = karrio_parsers()
+        karrio_version = version("karrio")
+    except (ImportError, PackageNotFoundError) as exc:
+        print(f"karrio skipped: not importable ({exc}); see bench/README.md to install it.")
+        karrio, karrio_version = {}, "-"
+    if not args.peer.is_dir():
+        print(f"karrio's payloads skipped: {args.peer} not found.")
+
+    items = payloads(args.peer)
+    check(items, suivi, karrio)
+    measure(items, suivi, karrio, args.rounds)
+    print(
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, karrio {karrio_version}, {args.rounds} rounds, medians"
+    )
+    report(items, bool(karrio))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Languages of the shopper pages: compiled catalogs loaded once, and the choice of language.
+
+The language is chosen by `?lang=`, then the shipment's customer locale, then the browser's
+Accept-Language, then the merchant's default, then the server's default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANGUAGES: tuple[str, ...] = ("fr", "en", "de", "es", "it", "nl")
+# Dates read the European way ("Thursday 27 November"), as the shops we serve write them.
+_FORMAT_LOCALE = {"en": "en_GB"}
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where the language is known."""
+    return message
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    translations: Translations
+    locale: Locale
+
+    def gettext(self, message: str, **values: object) -> str:
+        text = self.translations.gettext(message)
+        return text % values if values else text
+
+    def day(self, value: date) -> str:
+        """'jeudi 27 novembre': the big plain date shoppers look for."""
+        return format_skeleton("MMMMEEEEd", value, locale=self.locale)
+
+    def short_day(self, value: date) -> str:
+        return format_skeleton("MMMEd", value, locale=self.locale)
+
+    def clock(self, value: time | datetime) -> str:
+        return format_skeleton("Hm", value, locale=self.locale)
+
+
+def _load(code: str) -> Language:
+    locale = Locale.parse(_FORMAT_LOCALE.get(code, code))
+    translations = Translations.load(str(LOCALE_DIR), [code], domain="messages")
+    if not isinstance(translations, Translations):
+        raise RuntimeError(f"compiled catalog missing for {code!r} in {LOCALE_DIR}")
+    name = Locale.parse(code).get_display_name(code) or code
+    return Language(code, name[:1].upper() + name[1:], translations, locale)
+
+
+_LOADED: dict[str, Language] = {code: _load(code) for code in LANGUAGES}
+
+
+def language(code: str) -> Language:
+    return _LOADED[code]
+
+
+def all_languages() -> tuple[Language, ...]:
+    return tuple(_LOADED.values())
+
+
+def supported(tag: str | None) -> str | None:
+    """'fr-FR', 'fr_FR' and 'FR' all mean 'fr'; unknown languages give None."""
+    if not tag:
+        return None
+    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in _LOADED else None
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The browser's most preferred language we speak (q-values honoured, order kept on ties)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if (code := supported(tag)) and quality > 0:
+            ranked.append((-quality, position, code))
+    return min(ranked)[2] if ranked else None
+
+
+def negotiate(
+    *,
+    query: str | None,
+    customer: str | None,
+    accept_language: str | None,
+    merchant_default: str | None,
+    fallback: str,
+) -> Language:
+    code = (
+        supported(query)
+        or supported(customer)
+        or from_accept_language(accept_language)
+        or supported(merchant_default)
+        or supported(fallback)
+        or "en"
+    )
+    return _LOADED[code]

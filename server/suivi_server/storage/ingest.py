@@ -1,0 +1,161 @@
+"""Storing what a carrier says about a shipment, idempotently.
+
+Events are keyed by (shipment, instant, code): seeing the same carrier answer twice stores
+nothing new. The shipment's current view (status, estimate, pickup point…) is then recomputed
+from ALL stored events with the SDK's taxonomy rules, so the order in which answers arrive
+never matters and an answer that omits old events loses nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from suivi import Location, Status, Substatus, Tracker, Tracking, TrackingEvent
+from suivi.errors import ShipmentNotFound, SuiviError
+from suivi_server.storage.dialect import insert_ignoring_conflicts
+from suivi_server.storage.schema import shipments, tracking_events
+
+_EVENT_KEY = ("shipment_id", "occurred_at", "code")
+_s = shipments.c
+_e = tracking_events.c
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What one carrier answer changed: the worker turns this into situations and messages."""
+
+    shipment_id: int
+    new_events: tuple[TrackingEvent, ...]
+    previous: tuple[Status, Substatus | None]
+    tracking: Tracking
+    error: SuiviError | None = None
+
+    @property
+    def status_changed(self) -> bool:
+        return self.previous != (self.tracking.status, self.tracking.substatus)
+
+
+def _key(timestamp: datetime, code: str) -> tuple[datetime, str]:
+    return timestamp.astimezone(UTC), code
+
+
+def _event_row(shipment_id: int, event: TrackingEvent, now: datetime) -> dict[str, Any]:
+    return {
+        "shipment_id": shipment_id,
+        "occurred_at": event.timestamp,
+        "status": event.status.value,
+        "substatus": event.substatus.value if event.substatus else None,
+        "code": event.code[:32],
+        "label": event.label[:500],
+        "location": event.location.model_dump(mode="json", exclude_none=True)
+        if event.location
+        else None,
+        "affects_status": event.affects_status,
+        "created_at": now,
+    }
+
+
+def _event(row: sa.Row[Any]) -> TrackingEvent:
+    return TrackingEvent(
+        timestamp=row.occurred_at,
+        status=Status(row.status),
+        substatus=Substatus(row.substatus) if row.substatus else None,
+        code=row.code,
+        label=row.label,
+        location=Location.model_validate(row.location) if row.location else None,
+        affects_status=row.affects_status,
+    )
+
+
+async def _insert_new(
+    conn: AsyncConnection, shipment_id: int, events: tuple[TrackingEvent, ...], now: datetime
+) -> tuple[TrackingEvent, ...]:
+    """Insert events, ignoring those already stored; return the ones that were new."""
+    unique: dict[tuple[datetime, str], TrackingEvent] = {}
+    for event in events:
+        unique.setdefault(_key(event.timestamp, event.code[:32]), event)
+    if not unique:
+        return ()
+    rows = [_event_row(shipment_id, e, now) for e in unique.values()]
+    statement = insert_ignoring_conflicts(conn, tracking_events, _EVENT_KEY).values(rows)
+    inserted = await conn.execute(statement.returning(_e.occurred_at, _e.code))
+    keys = {_key(at, code) for at, code in inserted.all()}
+    return tuple(e for k, e in unique.items() if k in keys)
+
+
+async def apply_tracking(
+    conn: AsyncConnection, shipment_id: int, tracking: Tracking, now: datetime
+) -> IngestResult:
+    """Store new events and recompute the shipment's current view, inside the caller's transaction."""
+    shipment = (
+        await conn.execute(sa.select(shipments).where(_s.id == shipment_id).with_for_update())
+    ).first()
+    if shipment is None:
+        raise LookupError(f"no shipment {shipment_id}")
+    new_events = await _insert_new(conn, shipment_id, tracking.events, now)
+    stored = await conn.execute(sa.select(tracking_events).where(_e.shipment_id == shipment_id))
+    previous_status = Status(shipment.status)
+    without_events = previous_status if tracking.status is Status.NOT_FOUND else tracking.status
+    estimate = tracking.estimate.model_dump(mode="json") if tracking.estimate else None
+    pickup = tracking.pickup_point.model_dump(mode="json") if tracking.pickup_point else None
+    current = Tracking.from_events(
+        shipment.carrier,
+        shipment.tracking_number,
+        [_event(row) for row in stored],
+        status_without_events=without_events,
+        service=tracking.service or shipment.service,
+        estimate=estimate or shipment.estimate,
+        pickup_point=pickup or shipment.pickup_point,
+        signed_by=tracking.signed_by or shipment.signed_by,
+    )
+    await conn.execute(
+        sa.update(shipments)
+        .where(_s.id == shipment_id)
+        .values(
+            status=current.status.value,
+            substatus=current.substatus.value if current.substatus else None,
+            service=current.service,
+            estimate=estimate or shipment.estimate,
+            pickup_point=pickup or shipment.pickup_point,
+            signed_by=current.signed_by,
+            last_event_at=current.events[0].timestamp if current.events else None,
+            delivered_at=current.delivered_at,
+            updated_at=now,
+        )
+    )
+    previous_substatus = Substatus(shipment.substatus) if shipment.substatus else None
+    return IngestResult(shipment_id, new_events, (previous_status, previous_substatus), current)
+
+
+async def refresh_shipment(
+    engine: AsyncEngine, shipment_id: int, tracker: Tracker, now: datetime
+) -> IngestResult:
+    """Ask the carrier through the SDK, then apply the answer in one transaction.
+
+    The carrier call happens outside the transaction so no lock is held during network I/O.
+    A carrier error is recorded in `last_error` and changes nothing else; "not found" keeps
+    the current status (pending stays pending) and every stored event.
+    """
+    async with engine.connect() as conn:
+        query = sa.select(_s.carrier, _s.tracking_number).where(_s.id == shipment_id)
+        carrier, number = (await conn.execute(query)).one()
+    error: SuiviError | None = None
+    try:
+        tracking = await tracker.track(carrier, number)
+    except SuiviError as exc:
+        error = None if isinstance(exc, ShipmentNotFound) else exc
+        tracking = Tracking(carrier=carrier, tracking_number=number, status=Status.NOT_FOUND)
+    async with engine.begin() as conn:
+        result = await apply_tracking(conn, shipment_id, tracking, now)
+        await conn.execute(
+            sa.update(shipments)
+            .where(_s.id == shipment_id)
+            .values(last_polled_at=now, last_error=str(error)[:500] if error else None)
+        )
+    return dataclasses.replace(result, error=error)

@@ -1,0 +1,193 @@
+"""The refresh worker: claim due shipments, ask the carriers, store what changed, reschedule.
+
+Each shipment's answer is applied in its own transaction, together with its new schedule, its
+situations and the release of its lease, and only if this worker still holds the lease. A worker
+killed mid-batch therefore loses nothing: what it committed is complete, and the rest of its
+batch is claimed again by another worker when the lease expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from suivi import Status, Tracker, Tracking, TrackResult
+from suivi.errors import ShipmentNotFound
+from suivi_server.storage.ingest import apply_tracking
+from suivi_server.storage.schema import shipments
+from suivi_server.worker.cadence import has_expired, next_poll_at
+from suivi_server.worker.claim import DEFAULT_LEASE, claim_due
+
+log = logging.getLogger("suivi.worker")
+_s = shipments.c
+
+AfterApply = Callable[[AsyncConnection, int, datetime], Any]
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass
+class WorkerMetrics:
+    """Counters a supervisor can scrape or log: polls, errors by kind, lag behind schedule."""
+
+    polls: int = 0
+    new_events: int = 0
+    status_changes: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    max_lag_seconds: float = 0.0
+    lost_leases: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "polls": self.polls,
+            "new_events": self.new_events,
+            "status_changes": self.status_changes,
+            "errors": dict(self.errors),
+            "max_lag_seconds": round(self.max_lag_seconds, 1),
+            "lost_leases": self.lost_leases,
+        }
+
+
+def _expected_date(estimate: Any) -> date | None:
+    if isinstance(estimate, dict) and estimate.get("latest"):
+        return date.fromisoformat(str(estimate["latest"]))
+    return None
+
+
+class Worker:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        tracker: Tracker,
+        *,
+        clock: Callable[[], datetime],
+        worker_id: str | None = None,
+        batch_size: int = 50,
+        lease: timedelta = DEFAULT_LEASE,
+        after_apply: AfterApply | None = None,
+    ) -> None:
+        self.engine = engine
+        self.tracker = tracker
+        self.clock = clock
+        self.worker_id = worker_id or default_worker_id()
+        self.batch_size = batch_size
+        self.lease = lease
+        self.after_apply = after_apply
+        self.metrics = WorkerMetrics()
+
+    async def run_once(self) -> int:
+        """One cycle: claim a batch, poll it, apply the answers. Returns how many were polled."""
+        now = self.clock()
+        ids = await claim_due(
+            self.engine, self.worker_id, now=now, limit=self.batch_size, lease=self.lease
+        )
+        if not ids:
+            return 0
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(shipments).where(_s.id.in_(ids)))).all()
+        for row in rows:
+            lag = (now - row.next_poll_at).total_seconds() if row.next_poll_at else 0.0
+            self.metrics.max_lag_seconds = max(self.metrics.max_lag_seconds, lag)
+        results = await self.tracker.track_many((r.carrier, r.tracking_number) for r in rows)
+        for row, result in zip(rows, results, strict=True):
+            await self._apply(row, result)
+        self.metrics.polls += len(rows)
+        return len(rows)
+
+    async def run_forever(
+        self, *, idle_seconds: float = 5.0, stop: asyncio.Event | None = None
+    ) -> None:
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            polled = await self.run_once()
+            if polled:
+                log.info("polled %d shipments %s", polled, self.metrics.as_dict())
+                continue
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+            except TimeoutError:
+                pass
+
+    async def _apply(self, row: Any, result: TrackResult) -> None:
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            lease = (
+                sa.select(_s.id)
+                .where(_s.id == row.id, _s.lease_owner == self.worker_id)
+                .with_for_update()
+            )
+            if (await conn.execute(lease)).first() is None:
+                # Our lease expired and another worker took the shipment over: let it finish.
+                self.metrics.lost_leases += 1
+                return
+            values = await self._outcome(conn, row, result, now)
+            if self.after_apply is not None:
+                await self.after_apply(conn, row.id, now)
+            await conn.execute(
+                sa.update(shipments)
+                .where(_s.id == row.id)
+                .values(**values, last_polled_at=now, lease_owner=None, lease_expires_at=None)
+            )
+
+    async def _outcome(
+        self, conn: AsyncConnection, row: Any, result: TrackResult, now: datetime
+    ) -> dict[str, Any]:
+        """Store the answer (or the error) and say when to poll next."""
+        if result.ok or isinstance(result.error, ShipmentNotFound):
+            tracking = result.tracking or Tracking(
+                carrier=row.carrier, tracking_number=row.tracking_number, status=Status.NOT_FOUND
+            )
+            applied = await apply_tracking(conn, row.id, tracking, now)
+            self.metrics.new_events += len(applied.new_events)
+            self.metrics.status_changes += applied.status_changed
+            status = applied.tracking.status
+            last_event = applied.tracking.events[0].timestamp if applied.tracking.events else None
+            values: dict[str, Any] = {"poll_errors": 0, "last_error": None}
+            if has_expired(status, now=now, created_at=row.created_at, last_event_at=last_event):
+                status = Status.EXPIRED
+                values.update(status=Status.EXPIRED.value, substatus=None)
+            estimate = applied.tracking.estimate
+            expected = estimate.latest if estimate else None
+            values["next_poll_at"] = next_poll_at(status, now=now, expected=expected)
+            return values
+        assert result.error is not None
+        self.metrics.errors[result.error.code] += 1
+        errors = row.poll_errors + 1
+        return {
+            "poll_errors": errors,
+            "last_error": str(result.error)[:500],
+            "next_poll_at": next_poll_at(
+                Status(row.status),
+                now=now,
+                expected=_expected_date(row.estimate),
+                consecutive_errors=errors,
+            ),
+        }
+
+
+async def request_refresh(
+    engine: AsyncEngine, shipment_id: int, *, now: datetime, min_interval: timedelta
+) -> bool:
+    """Ask for an immediate poll; refused (False) when the parcel was polled very recently."""
+    recent = now - min_interval
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            sa.update(shipments)
+            .where(_s.id == shipment_id)
+            .where(sa.or_(_s.last_polled_at.is_(None), _s.last_polled_at <= recent))
+            .where(sa.or_(_s.next_poll_at.is_(None), _s.next_poll_at > now))
+            .values(next_poll_at=now)
+        )
+    return bool(result.rowcount)

@@ -1,0 +1,200 @@
+"""The worker against the carrier simulator, end to end: events stored once, statuses follow
+each parcel's story, polling stops at terminal statuses, failures lose nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from suivi import RetryPolicy, Tracker
+from suivi_server.simulator import STORIES, Failure, FailureKind, Parcel, simulator_settings
+from suivi_server.storage.schema import shipments, tracking_events
+from suivi_server.worker.runner import Worker, request_refresh
+from tests.conftest import SIM_START, RunningSimulator
+from tests.server.factories import create_merchant, create_shipment
+
+pytestmark = pytest.mark.anyio
+
+PARCELS = {
+    # carrier: (number, story)
+    "colissimo": ("6A12345678901", "delivered"),
+    "ups": ("1Z999AA10123456784", "attempt_failed"),
+    "mondial_relay": ("12345678", "pickup_point"),
+    "dpd": ("25077012345678", "refused"),
+    "chronopost": ("89108749065090", "damaged"),
+}
+
+# hours after the start -> carrier -> expected (status, substatuses allowed)
+TIMELINE: list[tuple[float, dict[str, tuple[str, ...]]]] = [
+    (1, {c: ("info_received",) for c in PARCELS}),
+    (15, {c: ("in_transit",) for c in PARCELS}),
+    (31, {"chronopost": ("exception",), "colissimo": ("in_transit",)}),
+    (
+        34,
+        {
+            "colissimo": ("out_for_delivery",),
+            "ups": ("out_for_delivery",),
+            "mondial_relay": ("in_transit",),
+        },
+    ),
+    (36.5, {"ups": ("attempt_failed",), "dpd": ("exception", "returning")}),
+    (38.6, {"colissimo": ("delivered",), "mondial_relay": ("available_for_pickup",)}),
+    (61, {"ups": ("delivered",), "dpd": ("returning",), "chronopost": ("returning",)}),
+    (81, {"mondial_relay": ("delivered",)}),
+    (99, {"dpd": ("returned",)}),
+]
+
+
+class Clock:
+    def __init__(self, running: RunningSimulator) -> None:
+        self.running = running
+
+    def set_hours(self, hours: float) -> None:
+        self.running.sim.clock.set(SIM_START + timedelta(hours=hours))
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.running.sim.clock.now()
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+async def _setup(
+    engine: AsyncEngine, simulator: RunningSimulator
+) -> tuple[Worker, Clock, dict[str, int]]:
+    merchant_id, _ = await create_merchant(engine)
+    ids = {}
+    for carrier, (number, story) in PARCELS.items():
+        simulator.sim.add_parcel(Parcel(carrier, number, SIM_START, STORIES[story], story=story))
+        ids[carrier] = await create_shipment(
+            engine,
+            merchant_id,
+            order_number=f"CMD-{carrier}",
+            carrier=carrier,
+            tracking_number=number,
+            status="pending",
+            next_poll_at=SIM_START,
+        )
+    clock = Clock(simulator)
+    tracker = Tracker(
+        settings=simulator_settings(simulator.base_url),
+        retry=RetryPolicy(max_attempts=2, backoff_base=0.01),
+        sleep=_no_sleep,
+    )
+    return Worker(engine, tracker, clock=clock, worker_id="w-test"), clock, ids
+
+
+async def _statuses(engine: AsyncEngine) -> dict[str, tuple[str, str | None]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(shipments.c.carrier, shipments.c.status, shipments.c.substatus)
+        )
+        return {r.carrier: (r.status, r.substatus) for r in rows}
+
+
+async def _drain(worker: Worker) -> int:
+    total = 0
+    while polled := await worker.run_once():
+        total += polled
+    return total
+
+
+async def test_worker_follows_every_parcel_through_its_story(
+    engine: AsyncEngine, simulator: RunningSimulator
+) -> None:
+    worker, clock, _ = await _setup(engine, simulator)
+    async with worker.tracker:
+        for hours, expected in TIMELINE:
+            clock.set_hours(hours)
+            await _drain(worker)
+            statuses = await _statuses(engine)
+            for carrier, allowed in expected.items():
+                assert statuses[carrier][0] in allowed, (hours, carrier, statuses[carrier])
+        assert statuses["ups"][1] in (None, "to_recipient")
+        assert statuses["mondial_relay"][1] == "collected_at_pickup_point"
+        assert statuses["chronopost"] == ("returning", statuses["chronopost"][1])
+
+    async with engine.connect() as conn:
+        done = (await conn.execute(sa.select(shipments.c.carrier, shipments.c.next_poll_at))).all()
+        events = (
+            await conn.execute(sa.select(sa.func.count()).select_from(tracking_events))
+        ).scalar_one()
+    polls_stopped = {c for c, nxt in done if nxt is None}
+    assert {
+        "colissimo",
+        "ups",
+        "mondial_relay",
+        "dpd",
+    } <= polls_stopped  # terminal: no more polling
+    # Every story step was stored exactly once, however many times it was seen.
+    assert events == sum(len(STORIES[story]) for _, story in PARCELS.values()) - _steps_after(99)
+    assert worker.metrics.errors == {}
+
+
+def _steps_after(hours: float) -> int:
+    return sum(1 for _, story in PARCELS.values() for at, *_ in STORIES[story] if at > hours)
+
+
+async def test_polling_again_stores_nothing_twice(
+    engine: AsyncEngine, simulator: RunningSimulator
+) -> None:
+    worker, clock, ids = await _setup(engine, simulator)
+    async with worker.tracker:
+        clock.set_hours(20)
+        await _drain(worker)
+        async with engine.connect() as conn:
+            before = (
+                await conn.execute(sa.select(sa.func.count()).select_from(tracking_events))
+            ).scalar_one()
+        for shipment_id in ids.values():
+            assert await request_refresh(
+                engine, shipment_id, now=clock(), min_interval=timedelta(0)
+            )
+        assert await _drain(worker) == len(PARCELS)
+        async with engine.connect() as conn:
+            after = (
+                await conn.execute(sa.select(sa.func.count()).select_from(tracking_events))
+            ).scalar_one()
+    assert after == before > 0
+
+
+async def test_carrier_failures_are_recorded_and_retried_later(
+    engine: AsyncEngine, simulator: RunningSimulator
+) -> None:
+    worker, clock, ids = await _setup(engine, simulator)
+    simulator.sim.add_failure(Failure("colissimo", FailureKind.SERVER_ERROR, count=10))
+    async with worker.tracker:
+        clock.set_hours(2)
+        await _drain(worker)
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(sa.select(shipments).where(shipments.c.id == ids["colissimo"]))
+            ).one()
+        assert row.status == "pending" and row.poll_errors == 1
+        assert "colissimo" in (row.last_error or "")
+        assert row.next_poll_at > clock()  # backed off, not dropped
+        assert worker.metrics.errors["carrier_unavailable"] == 1
+        simulator.sim.clear_failures()
+        clock.set_hours(3)
+        await _drain(worker)
+        statuses = await _statuses(engine)
+    assert statuses["colissimo"][0] == "info_received"
+
+
+async def test_refresh_now_is_rate_limited(
+    engine: AsyncEngine, simulator: RunningSimulator
+) -> None:
+    worker, clock, ids = await _setup(engine, simulator)
+    async with worker.tracker:
+        clock.set_hours(5)
+        await _drain(worker)
+    shipment_id = ids["ups"]
+    assert not await request_refresh(
+        engine, shipment_id, now=clock(), min_interval=timedelta(minutes=5)
+    )
+    later = clock() + timedelta(minutes=6)
+    assert await request_refresh(engine, shipment_id, now=later, min_interval=timedelta(minutes=5))
