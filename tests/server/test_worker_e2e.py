@@ -29,8 +29,8 @@ PARCELS = {
 
 # hours after the start -> carrier -> expected (status, substatuses allowed)
 TIMELINE: list[tuple[float, dict[str, tuple[str, ...]]]] = [
-    (1, {c: ("info_received",) for c in PARCELS}),
-    (15, {c: ("in_transit",) for c in PARCELS}),
+    (1, dict.fromkeys(PARCELS, ("info_received",))),
+    (15, dict.fromkeys(PARCELS, ("in_transit",))),
     (31, {"chronopost": ("exception",), "colissimo": ("in_transit",)}),
     (
         34,
@@ -174,7 +174,8 @@ async def test_carrier_failures_are_recorded_and_retried_later(
             row = (
                 await conn.execute(sa.select(shipments).where(shipments.c.id == ids["colissimo"]))
             ).one()
-        assert row.status == "pending" and row.poll_errors == 1
+        assert row.status == "pending"
+        assert row.poll_errors == 1
         assert "colissimo" in (row.last_error or "")
         assert row.next_poll_at > clock()  # backed off, not dropped
         assert worker.metrics.errors["carrier_unavailable"] == 1

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from starlette.responses import JSONResponse, Response
 
 from suivi import AdapterSettings, Registry
-
 from suivi_server.simulator.scenario import Failure, FailureKind, Parcel, Scenario
 
 Builder = Callable[[], Response | Awaitable[Response]]

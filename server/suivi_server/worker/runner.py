@@ -9,6 +9,7 @@ batch is claimed again by another worker when the lease expires.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -115,10 +116,8 @@ class Worker:
             if polled:
                 log.info("polled %d shipments %s", polled, self.metrics.as_dict())
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
-            except TimeoutError:
-                pass
 
     async def _apply(self, row: Any, result: TrackResult) -> None:
         now = self.clock()
