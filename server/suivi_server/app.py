@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 
 from suivi_server import api, pages
 from suivi_server.config import Settings
@@ -23,8 +25,14 @@ def create_app(
     engine: AsyncEngine | None = None,
     clock: Callable[[], datetime] = utc_now,
     migrate: bool = True,
+    extra_routes: Sequence[BaseRoute] = (),
+    background: Callable[[Services], Awaitable[None]] | None = None,
 ) -> Starlette:
-    """Build the app. Migrations run at start-up unless `migrate=False` (tests migrate once)."""
+    """Build the app. Migrations run at start-up unless `migrate=False` (tests migrate once).
+
+    `background` runs alongside the server (the embedded worker of a single-process install)
+    and is cancelled at shutdown; `extra_routes` mounts more apps (the demo's carrier simulator).
+    """
     services = Services(
         settings=settings,
         engine=engine or create_engine(settings.database_url),
@@ -36,13 +44,18 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if migrate:
             await upgrade(settings.database_url)
+        task = asyncio.create_task(background(services)) if background else None
         yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if engine is None:
             await services.engine.dispose()
 
     app = Starlette(
         debug=settings.debug,
-        routes=[Mount("/api", routes=api.routes(services)), *pages.routes(services)],
+        routes=[*extra_routes, Mount("/api", routes=api.routes(services)), *pages.routes(services)],
         middleware=pages.middleware(services),
         exception_handlers=api.exception_handlers(),
         lifespan=lifespan,

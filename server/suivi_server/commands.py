@@ -5,6 +5,7 @@ Heavy imports happen inside the commands so `suivi --help` works without the ser
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 
@@ -32,3 +33,42 @@ def simulator(host: str, port: int, scenario: Path | None, start: str | None, sp
     sim = Simulator.from_scenario(story, clock)
     click.echo(f"carrier simulator on http://{host}:{port} ({len(sim.parcels)} parcels)")
     uvicorn.run(create_app(sim), host=host, port=port, log_level="warning")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Fresh demo data on SQLite, tracked via the simulator.")
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="Run the refresh worker inside the server process (single-process installs).",
+)
+def serve(host: str, port: int, demo: bool, worker: bool) -> None:
+    """Serve the tracking pages, widget and merchant API (migrations are applied first)."""
+    import uvicorn
+
+    from suivi_server.config import load_settings
+    from suivi_server.serving import build_app, build_demo_app
+
+    settings = load_settings()
+    if demo:
+        app, links = build_demo_app(settings, host=host, port=port)
+        click.echo(links)
+    else:
+        app = build_app(settings, with_worker=worker)
+        click.echo(f"Suivi on http://{host}:{port} (database: {settings.database_url})")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Run one cycle and exit (cron-style).")
+@click.option("--batch-size", default=50, show_default=True, type=int)
+@click.option("--idle", default=5.0, show_default=True, help="Seconds to wait when nothing is due.")
+def worker(once: bool, batch_size: int, idle: float) -> None:
+    """Poll carriers for due shipments; run as many as you like side by side on PostgreSQL."""
+    from suivi_server.config import load_settings
+    from suivi_server.serving import run_worker
+
+    asyncio.run(run_worker(load_settings(), once=once, batch_size=batch_size, idle=idle))

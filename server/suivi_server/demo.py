@@ -1,0 +1,246 @@
+"""Demo data: a merchant, shipments in the situations shoppers call about, and the simulator
+playing each parcel's story on the five carriers' real API formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from suivi_server.simulator import STORIES, Parcel, SimClock, Simulator
+from suivi_server.storage.merchants import create_merchant, issue_api_key
+from suivi_server.storage.shipments import upsert_shipment
+
+MERCHANT_SLUG = "maison-lumiere"
+MERCHANT_SETTINGS: dict[str, Any] = {
+    "colours": {"primary": "#7c2d12", "accent": "#ea580c"},
+    "contact": {
+        "phone": "+33 1 84 60 12 34",
+        "email": "bonjour@maison-lumiere.example",
+        "chat_url": "https://maison-lumiere.example/aide",
+    },
+    "allowed_origins": ["http://127.0.0.1:8001", "http://localhost:8001"],
+    "default_locale": "fr",
+    "timezone": "Europe/Paris",
+}
+
+
+@dataclass(frozen=True)
+class DemoParcel:
+    order_number: str
+    carrier: str
+    tracking_number: str
+    story: str
+    hours_ago: float
+    customer: str
+    locale: str
+    postcode: str
+    item: str
+    price: str
+    picture: str = "lamp"
+
+
+DEMO_PARCELS = (
+    DemoParcel(
+        "ML-1001",
+        "colissimo",
+        "6A12345678901",
+        "delivered",
+        40,
+        "Camille Martin",
+        "fr",
+        "75011",
+        "Lampe Opaline",
+        "89.00",
+    ),
+    DemoParcel(
+        "ML-1002",
+        "chronopost",
+        "89108749065090",
+        "delivered",
+        33.5,
+        "Louis Bernard",
+        "fr",
+        "69003",
+        "Suspension Rotin",
+        "129.00",
+        "pendant",
+    ),
+    DemoParcel(
+        "ML-1003",
+        "ups",
+        "1Z999AA10123456784",
+        "attempt_failed",
+        37,
+        "Emma Schmidt",
+        "de",
+        "10115",
+        "Applique Laiton",
+        "74.50",
+    ),
+    DemoParcel(
+        "ML-1004",
+        "mondial_relay",
+        "12345678",
+        "pickup_point",
+        45,
+        "Léa Petit",
+        "fr",
+        "13001",
+        "Bougeoir Céramique",
+        "32.00",
+        "candle",
+    ),
+    DemoParcel(
+        "ML-1005",
+        "dpd",
+        "25077012345678",
+        "refused",
+        40,
+        "Noah Dubois",
+        "fr",
+        "33000",
+        "Lampadaire Noyer",
+        "219.00",
+    ),
+    DemoParcel(
+        "ML-1006",
+        "colissimo",
+        "6A98765432109",
+        "address_problem",
+        37,
+        "Olivia Brown",
+        "en",
+        "59000",
+        "Abat-jour Lin",
+        "45.00",
+    ),
+    DemoParcel(
+        "ML-1007",
+        "chronopost",
+        "89108749065106",
+        "in_transit",
+        16,
+        "Lucas Moreau",
+        "fr",
+        "31000",
+        "Guirlande Verre",
+        "39.90",
+        "garland",
+    ),
+    DemoParcel(
+        "ML-1008",
+        "dpd",
+        "25077012345685",
+        "delayed",
+        60,
+        "Giulia Rossi",
+        "it",
+        "06000",
+        "Lampe Champignon",
+        "99.00",
+    ),
+    DemoParcel(
+        "ML-1009",
+        "ups",
+        "1Z999AA10123456793",
+        "neighbour",
+        38,
+        "Sofia García",
+        "es",
+        "64200",
+        "Veilleuse Nuage",
+        "27.00",
+    ),
+    DemoParcel(
+        "ML-1010",
+        "mondial_relay",
+        "23456789",
+        "label_only",
+        2,
+        "Daan de Vries",
+        "nl",
+        "67000",
+        "Lanterne Fer",
+        "58.00",
+        "candle",
+    ),
+)
+
+
+def demo_simulator(now: datetime) -> Simulator:
+    """Each demo parcel started `hours_ago`, and the clock runs in real time from now on."""
+    sim = Simulator(clock=SimClock(now, speed=1.0))
+    for parcel in DEMO_PARCELS:
+        sim.add_parcel(
+            Parcel(
+                parcel.carrier,
+                parcel.tracking_number,
+                now - timedelta(hours=parcel.hours_ago),
+                STORIES[parcel.story],
+                story=parcel.story,
+                recipient_postcode=parcel.postcode,
+            )
+        )
+    return sim
+
+
+@dataclass(frozen=True)
+class DemoData:
+    api_key: str
+    shipment_ids: dict[str, int]
+
+
+async def seed_demo(engine: AsyncEngine, now: datetime) -> DemoData:
+    """Create the demo merchant and its shipments, all due for a first poll right away."""
+    async with engine.begin() as conn:
+        merchant = await create_merchant(
+            conn, MERCHANT_SLUG, "Maison Lumière", now, settings=MERCHANT_SETTINGS
+        )
+        api_key = await issue_api_key(conn, merchant.id, now, label="demo")
+        ids = {}
+        for parcel in DEMO_PARCELS:
+            email = parcel.customer.lower().replace(" ", ".") + "@example.com"
+            shipment_id, _ = await upsert_shipment(
+                conn,
+                merchant.id,
+                {
+                    "order_number": parcel.order_number,
+                    "carrier": parcel.carrier,
+                    "tracking_number": parcel.tracking_number,
+                    "items": [
+                        {
+                            "product_id": parcel.order_number.replace("ML", "P"),
+                            "name": parcel.item,
+                            "quantity": 1,
+                            "price": parcel.price,
+                            "currency": "EUR",
+                            "image_url": f"/demo-assets/{parcel.picture}.svg",
+                        }
+                    ],
+                    "customer_name": parcel.customer,
+                    "customer_email": email,
+                    "customer_locale": parcel.locale,
+                    "customer_postcode": parcel.postcode,
+                    "customer_country": "FR",
+                    "shipping_address": {
+                        "name": parcel.customer,
+                        "line1": "8 rue des Lilas",
+                        "postcode": parcel.postcode,
+                        "city": "",
+                        "country": "FR",
+                    },
+                    "promised_ship_date": (now - timedelta(hours=parcel.hours_ago)).date(),
+                    "promised_delivery_date": (
+                        now - timedelta(hours=parcel.hours_ago) + timedelta(days=2)
+                    ).date(),
+                    "ordered_at": now - timedelta(hours=parcel.hours_ago + 20),
+                    "status": "pending",
+                    "next_poll_at": now,
+                },
+                now,
+            )
+            ids[parcel.order_number] = shipment_id
+    return DemoData(api_key=api_key, shipment_ids=ids)

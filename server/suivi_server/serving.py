@@ -1,0 +1,111 @@
+"""Assembling the running pieces: the app with its embedded worker, the demo, a worker process."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from suivi import AdapterSettings, Tracker
+from suivi_server.app import create_app
+from suivi_server.config import Settings
+from suivi_server.demo import DEMO_PARCELS, MERCHANT_SLUG, DemoData, demo_simulator, seed_demo
+from suivi_server.services import Services
+from suivi_server.simulator import create_app as create_simulator_app
+from suivi_server.simulator import simulator_settings
+from suivi_server.storage.engine import create_engine, upgrade
+from suivi_server.worker.runner import Worker
+
+log = logging.getLogger("suivi.server")
+DEMO_ASSETS = Path(__file__).parent / "demo_assets"
+
+
+def make_tracker(
+    settings: Settings, adapters: Mapping[str, AdapterSettings] | None = None
+) -> Tracker:
+    """The server's Tracker: credentials from SUIVI_<CARRIER>_* unless given explicitly."""
+    return Tracker(settings=adapters, base_url=settings.carrier_base_url)
+
+
+def embedded_worker(
+    settings: Settings, adapters: Mapping[str, AdapterSettings] | None = None, idle: float = 5.0
+) -> Callable[[Services], Awaitable[None]]:
+    """The refresh worker as a background task of the web process (single-process installs)."""
+
+    async def run(services: Services) -> None:
+        async with make_tracker(settings, adapters) as tracker:
+            worker = Worker(services.engine, tracker, clock=services.clock)
+            await worker.run_forever(idle_seconds=idle)
+
+    return run
+
+
+def build_app(settings: Settings, *, with_worker: bool) -> Starlette:
+    return create_app(settings, background=embedded_worker(settings) if with_worker else None)
+
+
+def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlette, str]:
+    """A fresh SQLite demo: merchant, shipments, simulator mounted at /_simulator, worker."""
+    demo_db = settings.data_dir / "demo.db"
+    for leftover in settings.data_dir.glob("demo.db*"):
+        leftover.unlink()
+    public_url = f"http://{host}:{port}"
+    settings = dataclasses.replace(
+        settings, database_url=f"sqlite+aiosqlite:///{demo_db.resolve()}", public_url=public_url
+    )
+    now = datetime.now(UTC)
+    engine = create_engine(settings.database_url)
+
+    async def prepare() -> DemoData:
+        await upgrade(settings.database_url)
+        try:
+            return await seed_demo(engine, now)
+        finally:
+            await engine.dispose()
+
+    data = asyncio.run(prepare())
+    adapters = simulator_settings(f"{public_url}/_simulator")
+    app = create_app(
+        settings,
+        migrate=False,
+        extra_routes=[
+            Mount("/_simulator", app=create_simulator_app(demo_simulator(now))),
+            Mount("/demo-assets", app=StaticFiles(directory=DEMO_ASSETS)),
+        ],
+        background=embedded_worker(settings, adapters, idle=2.0),
+    )
+    services: Services = app.state.services
+    lines = [f"Suivi demo on {public_url} (SQLite at {demo_db})", ""]
+    lines.append(f"Order lookup form: {public_url}/{MERCHANT_SLUG}/track")
+    for parcel in DEMO_PARCELS:
+        url = services.page_url(data.shipment_ids[parcel.order_number])
+        lines.append(f"  {parcel.order_number} {parcel.carrier:<13} {parcel.story:<16} {url}")
+    lines += [
+        "",
+        f"Merchant API key (shown once): {data.api_key}",
+        f"API schema: {public_url}/api/openapi.json",
+    ]
+    return app, "\n".join(lines)
+
+
+async def run_worker(settings: Settings, *, once: bool, batch_size: int, idle: float) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    engine = create_engine(settings.database_url)
+    await upgrade(settings.database_url)
+    try:
+        async with make_tracker(settings) as tracker:
+            worker = Worker(engine, tracker, clock=lambda: datetime.now(UTC), batch_size=batch_size)
+            if once:
+                polled = await worker.run_once()
+                log.info("polled %d shipments %s", polled, worker.metrics.as_dict())
+            else:
+                await worker.run_forever(idle_seconds=idle)
+    finally:
+        await engine.dispose()
