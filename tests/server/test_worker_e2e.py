@@ -199,3 +199,33 @@ async def test_refresh_now_is_rate_limited(
     )
     later = clock() + timedelta(minutes=6)
     assert await request_refresh(engine, shipment_id, now=later, min_interval=timedelta(minutes=5))
+
+
+async def test_situations_are_recorded_once_as_each_story_unfolds(
+    engine: AsyncEngine, simulator: RunningSimulator
+) -> None:
+    from suivi_server.storage.schema import shipment_situations
+
+    worker, clock, ids = await _setup(engine, simulator)
+    async with worker.tracker:
+        for hours, _ in TIMELINE:
+            clock.set_hours(hours)
+            await _drain(worker)
+            for shipment_id in ids.values():  # polling more often must not repeat a situation
+                await request_refresh(engine, shipment_id, now=clock(), min_interval=timedelta(0))
+            await _drain(worker)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(shipment_situations))).all()
+    by_carrier: dict[str, list[str]] = {}
+    carrier_of = {v: k for k, v in ids.items()}
+    for row in sorted(rows, key=lambda r: (r.detected_at, r.id)):
+        by_carrier.setdefault(carrier_of[row.shipment_id], []).append(row.kind)
+    assert by_carrier["colissimo"][:1] == ["shipped"]
+    assert {"out_for_delivery", "delivered"} <= set(by_carrier["colissimo"])
+    assert "attempt_failed" in by_carrier["ups"]
+    assert "available_for_pickup" in by_carrier["mondial_relay"]
+    assert "refused" in by_carrier["dpd"]
+    assert "damaged" in by_carrier["chronopost"]
+    for kinds in by_carrier.values():
+        assert len(kinds) == len(set(kinds)), kinds  # each situation once (facts did not change)
+    assert sum(worker.metrics.situations.values()) == len(rows)

@@ -22,12 +22,22 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from suivi import Status, Tracker, Tracking, TrackResult
+from suivi import (
+    Status,
+    Thresholds,
+    Tracker,
+    Tracking,
+    TrackResult,
+    TransitModel,
+    detect_situations,
+)
 from suivi.errors import ShipmentNotFound
 from suivi_server.storage.ingest import apply_tracking
-from suivi_server.storage.schema import shipments
+from suivi_server.storage.schema import merchants, shipments
+from suivi_server.storage.situations import record_situations
 from suivi_server.worker.cadence import has_expired, next_poll_at
 from suivi_server.worker.claim import DEFAULT_LEASE, claim_due
+from suivi_server.worker.estimates import learn_transit_model, shipment_facts
 
 log = logging.getLogger("suivi.worker")
 _s = shipments.c
@@ -49,6 +59,7 @@ class WorkerMetrics:
     errors: Counter[str] = field(default_factory=Counter)
     max_lag_seconds: float = 0.0
     lost_leases: int = 0
+    situations: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +69,7 @@ class WorkerMetrics:
             "errors": dict(self.errors),
             "max_lag_seconds": round(self.max_lag_seconds, 1),
             "lost_leases": self.lost_leases,
+            "new_situations": dict(self.situations),
         }
 
 
@@ -78,6 +90,7 @@ class Worker:
         batch_size: int = 50,
         lease: timedelta = DEFAULT_LEASE,
         after_apply: AfterApply | None = None,
+        model_refresh: timedelta = timedelta(hours=1),
     ) -> None:
         self.engine = engine
         self.tracker = tracker
@@ -87,6 +100,15 @@ class Worker:
         self.lease = lease
         self.after_apply = after_apply
         self.metrics = WorkerMetrics()
+        self.model = TransitModel.learn([])
+        self.model_refresh = model_refresh
+        self._model_learned_at: datetime | None = None
+
+    async def _refresh_model(self, now: datetime) -> None:
+        """Relearn transit times from recent deliveries, at most once per `model_refresh`."""
+        if self._model_learned_at is None or now - self._model_learned_at >= self.model_refresh:
+            self.model = await learn_transit_model(self.engine, now=now)
+            self._model_learned_at = now
 
     async def run_once(self) -> int:
         """One cycle: claim a batch, poll it, apply the answers. Returns how many were polled."""
@@ -96,8 +118,14 @@ class Worker:
         )
         if not ids:
             return 0
+        await self._refresh_model(now)
+        query = (
+            sa.select(shipments, merchants.c.settings.label("merchant_settings"))
+            .join(merchants, merchants.c.id == _s.merchant_id)
+            .where(_s.id.in_(ids))
+        )
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(sa.select(shipments).where(_s.id.in_(ids)))).all()
+            rows = (await conn.execute(query)).all()
         for row in rows:
             lag = (now - row.next_poll_at).total_seconds() if row.next_poll_at else 0.0
             self.metrics.max_lag_seconds = max(self.metrics.max_lag_seconds, lag)
@@ -157,7 +185,8 @@ class Worker:
             if has_expired(status, now=now, created_at=row.created_at, last_event_at=last_event):
                 status = Status.EXPIRED
                 values.update(status=Status.EXPIRED.value, substatus=None)
-            estimate = applied.tracking.estimate
+            estimate = await self._situations(conn, row, applied.tracking, now)
+            values["estimate"] = estimate.model_dump(mode="json") if estimate else None
             expected = estimate.latest if estimate else None
             values["next_poll_at"] = next_poll_at(status, now=now, expected=expected)
             return values
@@ -174,6 +203,20 @@ class Worker:
                 consecutive_errors=errors,
             ),
         }
+
+    async def _situations(
+        self, conn: AsyncConnection, row: Any, tracking: Tracking, now: datetime
+    ) -> Any:
+        """Estimate the delivery, then record which situations hold (same transaction)."""
+        settings = dict(row.merchant_settings or {})
+        facts = shipment_facts(row, settings)
+        estimate = self.model.estimate(facts, tracking, now)
+        thresholds = Thresholds.model_validate(settings.get("thresholds", {}))
+        seen = tracking.model_copy(update={"estimate": estimate})
+        detected = detect_situations(facts, seen, estimate, now, thresholds)
+        for situation in await record_situations(conn, row.id, detected, now):
+            self.metrics.situations[situation.kind.value] += 1
+        return estimate
 
 
 async def request_refresh(
