@@ -11,13 +11,16 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_time
 from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES: tuple[str, ...] = ("fr", "en", "de", "es", "it", "nl")
 # Dates read the European way ("Thursday 27 November"), as the shops we serve write them.
 _FORMAT_LOCALE = {"en": "en_GB"}
+# Full day names: CLDR skeletons would abbreviate them in several languages.
+_DAY = {"de": "EEEE, d. MMMM", "es": "EEEE d 'de' MMMM"}
+_SHORT_DAY = {"de": "EEE, d. MMM"}
 
 
 def N_(message: str) -> str:
@@ -38,13 +41,13 @@ class Language:
 
     def day(self, value: date) -> str:
         """'jeudi 27 novembre': the big plain date shoppers look for."""
-        return format_skeleton("MMMMEEEEd", value, locale=self.locale)
+        return format_date(value, _DAY.get(self.code, "EEEE d MMMM"), locale=self.locale)
 
     def short_day(self, value: date) -> str:
-        return format_skeleton("MMMEd", value, locale=self.locale)
+        return format_date(value, _SHORT_DAY.get(self.code, "EEE d MMM"), locale=self.locale)
 
     def clock(self, value: time | datetime) -> str:
-        return format_skeleton("Hm", value, locale=self.locale)
+        return format_time(value, "HH:mm", locale=self.locale)
 
 
 def _load(code: str) -> Language:

@@ -157,7 +157,7 @@ async def order_candidates(
     return _merchant(rows[0]), candidates
 
 
-def _merchant(row: Mapping[str, Any]) -> MerchantRow:
+def _merchant(row: sa.RowMapping) -> MerchantRow:
     return MerchantRow(
         id=row["m_id"],
         slug=row["m_slug"],
@@ -167,12 +167,10 @@ def _merchant(row: Mapping[str, Any]) -> MerchantRow:
     )
 
 
-def _event(row: Mapping[str, Any]) -> EventRow:
+def _event(row: sa.RowMapping) -> EventRow:
     return EventRow(
         occurred_at=as_utc(row["e_occurred_at"]),
         status=row["e_status"],
         substatus=row["e_substatus"],
         location=row["e_location"],
     )
-
-

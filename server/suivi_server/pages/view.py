@@ -13,12 +13,12 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from suivi import DeliveryEstimate, PickupPoint, Status, Substatus, is_problem
-
 from suivi_server.pages.branding import Branding
 from suivi_server.pages.i18n import Language
 from suivi_server.pages.queries import PageData, as_utc
 from suivi_server.pages.wording import BRANCHES, SENTENCES, STEP_LABELS, STEP_REACHED, lookup
 
+_ON_ITS_WAY = SENTENCES["in_transit"]
 _CARRIER_NAMES = {"dpd": "DPD", "ups": "UPS", "mondial_relay": "Mondial Relay"}
 
 
@@ -89,7 +89,7 @@ def page_view(
     pickup = PickupPoint.model_validate(s["pickup_point"]) if s["pickup_point"] else None
     view = PageView(
         brand=brand,
-        headline=lang.gettext(lookup(SENTENCES, status, substatus) or SENTENCES["in_transit"]),
+        headline=sentence(lang, status, substatus),
         window=window(s, pickup, lang, tz),
         problem=is_problem(Status(status), Substatus(substatus) if substatus else None),
         journey=journey(status, substatus, has_pickup_point=pickup is not None, lang=lang),
@@ -97,7 +97,7 @@ def page_view(
             HistoryLine(
                 day=lang.short_day(e.occurred_at.astimezone(tz).date()),
                 time=lang.clock(e.occurred_at.astimezone(tz)),
-                text=lang.gettext(lookup(SENTENCES, e.status, e.substatus) or ""),
+                text=sentence(lang, e.status, e.substatus),
                 place=_place(e.location),
             )
             for e in data.events
@@ -118,7 +118,13 @@ def page_view(
     )
 
 
-def journey(status: str, substatus: str | None, *, has_pickup_point: bool, lang: Language) -> Journey:
+def sentence(lang: Language, status: str, substatus: str | None) -> str:
+    return lang.gettext(lookup(SENTENCES, status, substatus) or _ON_ITS_WAY)
+
+
+def journey(
+    status: str, substatus: str | None, *, has_pickup_point: bool, lang: Language
+) -> Journey:
     """Place the parcel on its branch: home delivery, pickup point, or back to the shop."""
     reached = lookup(STEP_REACHED, status, substatus) or "in_transit"
     preferred = "pickup" if has_pickup_point else "home"

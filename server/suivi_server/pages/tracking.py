@@ -1,0 +1,66 @@
+"""The signed-link pages: `/t/{token}`, its live status fragment, and `/embed/{token}`.
+
+A token is verified before any query. A merchant may set `link_max_age_days` in its settings:
+older links then answer 410 with the lookup form offered, never the shipment.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from suivi_server.pages import queries
+from suivi_server.pages.headers import content_security_policy
+from suivi_server.pages.site import LINK_EXPIRED, Site
+from suivi_server.security import InvalidToken
+
+DAY = 86_400
+
+
+class TrackingPages:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    async def _load(self, request: Request) -> queries.PageData | Response:
+        tokens = self.site.services.tokens
+        token = request.path_params["token"]
+        try:
+            shipment_id = tokens.verify(token)
+        except InvalidToken:
+            return self.site.not_found(request)
+        data = await queries.page_data(self.site.services.engine, queries.by_id(shipment_id))
+        if data is None:
+            return self.site.not_found(request)
+        max_days = data.merchant.settings.get("link_max_age_days")
+        if isinstance(max_days, int) and max_days > 0:
+            try:
+                tokens.verify(token, max_age_seconds=max_days * DAY)
+            except InvalidToken:
+                return self.site.error(request, data.merchant, LINK_EXPIRED, 410)
+        return data
+
+    async def page(self, request: Request) -> Response:
+        data = await self._load(request)
+        if isinstance(data, Response):
+            return data
+        return self.site.tracking_page(request, data, token=request.path_params["token"])
+
+    async def status(self, request: Request) -> Response:
+        """The fragment htmx swaps in place: headline, window, journey and history."""
+        data = await self._load(request)
+        if isinstance(data, Response):
+            return data
+        token = request.path_params["token"]
+        return self.site.tracking_page(request, data, token=token, template="_status.html")
+
+    async def embed(self, request: Request) -> Response:
+        """Compact page for an iframe; only the merchant's own origins may frame it."""
+        data = await self._load(request)
+        if isinstance(data, Response):
+            return data
+        origins = self.site.brand(data.merchant).allowed_origins
+        headers = {"Content-Security-Policy": content_security_policy(origins)}
+        token = request.path_params["token"]
+        return self.site.tracking_page(
+            request, data, token=token, template="embed.html", headers=headers
+        )

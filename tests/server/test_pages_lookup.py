@@ -1,0 +1,140 @@
+"""The lookup form `/{merchant}/track`: proof of knowledge, one answer per miss, a rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+
+from suivi_server.pages.lookup import SlidingWindowLimiter
+from suivi_server.services import Services
+from tests.server.conftest import NOW
+from tests.server.factories import create_merchant, create_shipment
+from tests.server.pages_support import page_client
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def pages(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with page_client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def shipment_id(engine: AsyncEngine) -> int:
+    merchant_id, _ = await create_merchant(engine)
+    return await create_shipment(engine, merchant_id)
+
+
+async def test_the_form_is_branded_for_the_merchant(
+    pages: httpx.AsyncClient, shipment_id: int
+) -> None:
+    response = await pages.get("/maison-lumiere/track")
+    assert response.status_code == 200
+    assert response.template.name == "lookup.html"  # type: ignore[attr-defined]
+    assert response.context["brand"].name == "Maison Lumière"  # type: ignore[attr-defined]
+    assert "Numéro de commande" in response.text
+
+
+async def test_an_unknown_merchant_has_no_form(pages: httpx.AsyncClient) -> None:
+    assert (await pages.get("/nobody/track")).status_code == 404
+    assert (await pages.post("/nobody/track", data={"order_number": "1"})).status_code == 404
+
+
+@pytest.mark.parametrize("proof", ["Camille@Example.com ", "75011", "750 11"])
+async def test_order_number_and_email_or_postcode_open_the_page(
+    pages: httpx.AsyncClient, services: Services, shipment_id: int, proof: str
+) -> None:
+    response = await pages.post(
+        "/maison-lumiere/track", data={"order_number": "CMD-1001", "proof": proof}
+    )
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert services.tokens.verify(location.removeprefix("/t/")) == shipment_id
+    assert (await pages.get(location)).template.name == "page.html"  # type: ignore[attr-defined]
+
+
+async def test_wrong_email_and_unknown_order_get_the_same_answer(
+    pages: httpx.AsyncClient, shipment_id: int
+) -> None:
+    attempts = [
+        {"order_number": "CMD-1001", "proof": "someone@else.com"},
+        {"order_number": "CMD-1001", "proof": "13001"},
+        {"order_number": "CMD-9999", "proof": "camille@example.com"},
+        {"order_number": "CMD-1001", "proof": ""},
+        {"tracking_number": "NO-SUCH-NUMBER"},
+    ]
+    answers = [await pages.post("/maison-lumiere/track", data=data) for data in attempts]
+    assert {a.status_code for a in answers} == {404}
+    assert len({a.text for a in answers}) == 1
+    assert "Nous n’avons pas trouvé de commande" in answers[0].text
+
+
+async def test_several_parcels_of_one_order_are_listed(
+    pages: httpx.AsyncClient, engine: AsyncEngine, shipment_id: int
+) -> None:
+    await create_shipment(engine, 1, tracking_number="6A99999999999")
+    response = await pages.post(
+        "/maison-lumiere/track", data={"order_number": "CMD-1001", "proof": "75011"}
+    )
+    assert response.status_code == 200
+    parcels = response.context["parcels"]  # type: ignore[attr-defined]
+    assert [p["tracking_number"] for p in parcels] == ["6A12345678901", "6A99999999999"]
+    assert all(p["url"].startswith("/t/") for p in parcels)
+
+
+async def test_the_tracking_number_alone_shows_the_journey_without_personal_data(
+    pages: httpx.AsyncClient, shipment_id: int
+) -> None:
+    response = await pages.post(
+        "/maison-lumiere/track?lang=en", data={"tracking_number": "6A12345678901"}
+    )
+    assert response.status_code == 200
+    assert response.template.name == "page.html"  # type: ignore[attr-defined]
+    view = response.context["view"]  # type: ignore[attr-defined]
+    assert view.limited is True
+    assert (view.items, view.recipient, view.address, view.order_number) == ((), None, None, None)
+    assert view.headline == "Your parcel is on its way"
+    for private in ("Lampe", "C••••", "Camille", "Oberkampf", "75011", "CMD-1001", "hx-get"):
+        assert private not in response.text
+
+
+async def test_a_tracking_number_of_another_merchant_is_not_shown(
+    pages: httpx.AsyncClient, engine: AsyncEngine, shipment_id: int
+) -> None:
+    await create_merchant(engine, slug="autre")
+    response = await pages.post("/autre/track", data={"tracking_number": "6A12345678901"})
+    assert response.status_code == 404
+
+
+async def test_too_many_lookups_are_refused_until_the_window_slides(
+    pages: httpx.AsyncClient, services: Services, clock: list[datetime], shipment_id: int
+) -> None:
+    limit = services.settings.lookup_attempts_per_minute
+    data = {"order_number": "CMD-1001", "proof": "wrong@example.com"}
+    for _ in range(limit):
+        assert (await pages.post("/maison-lumiere/track", data=data)).status_code == 404
+    refused = await pages.post("/maison-lumiere/track", data=data)
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "60"
+    assert "Trop d’essais" in refused.text
+    good = {"order_number": "CMD-1001", "proof": "75011"}
+    assert (await pages.post("/maison-lumiere/track", data=good)).status_code == 429
+    clock[0] = NOW + timedelta(seconds=61)
+    assert (await pages.post("/maison-lumiere/track", data=good)).status_code == 303
+
+
+def test_the_limiter_counts_per_key_in_a_sliding_window() -> None:
+    now = [NOW]
+    limiter = SlidingWindowLimiter(2, timedelta(minutes=1), lambda: now[0])
+    assert [limiter.allow("a"), limiter.allow("a"), limiter.allow("a")] == [True, True, False]
+    assert limiter.allow("b") is True
+    now[0] = NOW + timedelta(seconds=30)
+    assert limiter.allow("a") is False
+    now[0] = NOW + timedelta(seconds=60)
+    assert limiter.allow("a") is True

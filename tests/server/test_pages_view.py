@@ -1,0 +1,117 @@
+"""The page view-model as pure functions: journey table, window wording, masking."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from suivi import Status, Substatus
+from suivi._taxonomy import ALLOWED_SUBSTATUSES
+from suivi_server.pages.i18n import language
+from suivi_server.pages.view import journey, mask, masked_address, window, zone
+from suivi_server.pages.wording import BRANCHES, SENTENCES, STEP_LABELS, STEP_REACHED
+
+EN = language("en")
+PARIS = zone("Europe/Paris")
+
+
+def test_every_status_and_substatus_has_a_step_and_a_sentence() -> None:
+    pairs = [(s, None) for s in Status] + [
+        (s, sub) for s, subs in ALLOWED_SUBSTATUSES.items() for sub in subs
+    ]
+    for status, sub in pairs:
+        view = journey(status.value, sub.value if sub else None, has_pickup_point=False, lang=EN)
+        assert view.steps[view.position - 1].state in {"current", "done"}
+        assert SENTENCES.get(f"{status.value}/{sub}") or SENTENCES[status.value]
+
+
+def test_the_tables_only_name_known_steps_and_statuses() -> None:
+    steps = {step for branch in BRANCHES.values() for step in branch}
+    assert set(STEP_REACHED.values()) <= steps == set(STEP_LABELS)
+    known = {s.value for s in Status} | {
+        f"{s.value}/{sub.value}" for s, subs in ALLOWED_SUBSTATUSES.items() for sub in subs
+    }
+    assert set(STEP_REACHED) <= known
+    assert set(SENTENCES) <= known
+    assert Substatus.COLLECTED_AT_PICKUP_POINT in ALLOWED_SUBSTATUSES[Status.DELIVERED]
+
+
+@pytest.mark.parametrize(
+    ("status", "substatus", "pickup", "branch", "current"),
+    [
+        ("pending", None, False, "home", "ordered"),
+        ("info_received", "label_created", False, "home", "prepared"),
+        ("in_transit", "picked_up", False, "home", "shipped"),
+        ("in_transit", "to_pickup_point", True, "pickup", "in_transit"),
+        ("out_for_delivery", None, False, "home", "out_for_delivery"),
+        ("available_for_pickup", "locker", True, "pickup", "at_pickup_point"),
+        ("returning", "not_collected", True, "return", "returning"),
+    ],
+)
+def test_the_parcel_is_placed_on_its_branch(
+    status: str, substatus: str | None, pickup: bool, branch: str, current: str
+) -> None:
+    view = journey(status, substatus, has_pickup_point=pickup, lang=EN)
+    assert view.branch == branch
+    assert [s.key for s in view.steps if s.state == "current"] == [current]
+
+
+def test_a_finished_journey_has_every_step_done() -> None:
+    view = journey("delivered", "collected_at_pickup_point", has_pickup_point=True, lang=EN)
+    assert (view.branch, {s.state for s in view.steps}) == ("pickup", {"done"})
+
+
+def shipment(**fields: Any) -> dict[str, Any]:
+    base = {
+        "status": "in_transit",
+        "delivered_at": None,
+        "estimate": None,
+        "promised_delivery_date": None,
+    }
+    return {**base, **fields}
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"estimate": {"earliest": "2026-11-26", "latest": "2026-11-28", "source": "model"}},
+            "Arrives between Thursday 26 November and Saturday 28 November",
+        ),
+        (
+            {"estimate": {"earliest": "2026-11-26", "latest": "2026-11-26", "source": "carrier"}},
+            "Arrives Thursday 26 November",
+        ),
+        ({"promised_delivery_date": date(2026, 11, 26)}, "Expected by Thursday 26 November"),
+        ({}, None),
+        ({"status": "returned", "promised_delivery_date": date(2026, 11, 26)}, None),
+    ],
+)
+def test_the_window_is_said_in_plain_words(fields: dict[str, Any], expected: str | None) -> None:
+    assert window(shipment(**fields), None, EN, PARIS) == expected
+
+
+def test_the_window_is_localized() -> None:
+    est = {
+        "earliest": "2026-11-26",
+        "latest": "2026-11-26",
+        "start_time": "10:00:00",
+        "end_time": "12:00:00",
+        "source": "carrier",
+    }
+    said = {
+        code: window(shipment(estimate=est), None, language(code), PARIS) for code in ("de", "es")
+    }
+    assert said == {
+        "de": "Kommt am Donnerstag, 26. November, zwischen 10:00 und 12:00 Uhr",
+        "es": "Llega el jueves 26 de noviembre, entre las 10:00 y las 12:00",
+    }
+
+
+def test_masking_keeps_only_initials() -> None:
+    assert mask("Jean-Pierre  de La Fontaine") == "J•••••••••• d• L• F•••••••"
+    address = {"line1": "5 avenue Foch", "line2": "Bât B", "postcode": "69006", "city": "Lyon"}
+    assert masked_address(address) == "5 a••••• F•••, B•• B, 69006 Lyon"
+    assert masked_address(None) is None
