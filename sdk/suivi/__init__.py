@@ -1,6 +1,7 @@
 """Suivi: one status taxonomy over every carrier, with delivery estimates."""
 
 from suivi import errors
+from suivi._accuracy import CarrierAccuracy, EstimateOutcome, accuracy_by_carrier
 from suivi._adapter import (
     Adapter,
     AdapterSettings,
@@ -10,7 +11,9 @@ from suivi._adapter import (
     error_for_status,
     retry_after_seconds,
 )
+from suivi._calendar import BusinessCalendar
 from suivi._client import SyncTracker, Tracker, TrackResult
+from suivi._estimate import TransitModel, TransitSample, TransitStats, region_of
 from suivi._http import CarrierHTTP, RetryPolicy
 from suivi._models import (
     DeliveryEstimate,
@@ -20,6 +23,15 @@ from suivi._models import (
     TrackingEvent,
 )
 from suivi._registry import ENTRY_POINT_GROUP, Registry
+from suivi._situations import (
+    DEFAULT_SILENCE_HOURS,
+    DelayReason,
+    DetectedSituation,
+    ShipmentFacts,
+    Situation,
+    Thresholds,
+    detect_situations,
+)
 from suivi._statusmap import NOTICE, KeywordRule, Row, StatusMap
 from suivi._taxonomy import (
     STATUS_PRECEDENCE,
@@ -34,6 +46,7 @@ from suivi._time import PARIS, aware, parse_local
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_SILENCE_HOURS",
     "ENTRY_POINT_GROUP",
     "NOTICE",
     "PARIS",
@@ -41,8 +54,13 @@ __all__ = [
     "TERMINAL_STATUSES",
     "Adapter",
     "AdapterSettings",
+    "BusinessCalendar",
+    "CarrierAccuracy",
     "CarrierHTTP",
+    "DelayReason",
     "DeliveryEstimate",
+    "DetectedSituation",
+    "EstimateOutcome",
     "KeywordRule",
     "Location",
     "NumberPattern",
@@ -52,20 +70,29 @@ __all__ = [
     "Registry",
     "RetryPolicy",
     "Row",
+    "ShipmentFacts",
+    "Situation",
     "Status",
     "StatusMap",
     "Substatus",
     "SyncTracker",
+    "Thresholds",
     "TrackResult",
     "Tracker",
     "Tracking",
     "TrackingEvent",
+    "TransitModel",
+    "TransitSample",
+    "TransitStats",
     "__version__",
+    "accuracy_by_carrier",
     "aware",
     "current_event",
+    "detect_situations",
     "error_for_status",
     "errors",
     "is_problem",
     "parse_local",
+    "region_of",
     "retry_after_seconds",
 ]

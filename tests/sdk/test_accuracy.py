@@ -1,0 +1,48 @@
+"""Estimate accuracy per carrier: share inside the window and mean absolute error in days."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from suivi import CarrierAccuracy, DeliveryEstimate, EstimateOutcome, accuracy_by_carrier
+
+MONDAY, TUESDAY, WEDNESDAY, FRIDAY = (date(2026, 11, d) for d in (9, 10, 11, 13))
+
+
+def model(earliest: date, latest: date, p50: date) -> DeliveryEstimate:
+    return DeliveryEstimate(earliest=earliest, latest=latest, p50=p50, p90=latest, source="model")
+
+
+def test_share_inside_the_window_and_mean_error_per_carrier() -> None:
+    window = model(MONDAY, WEDNESDAY, TUESDAY)
+    outcomes = [
+        EstimateOutcome("colissimo", window, TUESDAY),
+        EstimateOutcome("colissimo", window, WEDNESDAY),
+        EstimateOutcome("colissimo", window, FRIDAY),
+        EstimateOutcome("colissimo", window, MONDAY),
+    ]
+    assert accuracy_by_carrier(outcomes) == [
+        CarrierAccuracy("colissimo", deliveries=4, inside_window=0.75, mean_abs_error_days=1.25)
+    ]
+
+
+def test_an_estimate_without_median_is_judged_on_its_latest_day() -> None:
+    promise = DeliveryEstimate(earliest=MONDAY, latest=TUESDAY, source="promise")
+    outcome = EstimateOutcome("dpd", promise, FRIDAY)
+    assert (outcome.inside, outcome.error_days) == (False, 3)
+
+
+def test_early_deliveries_count_as_errors_too() -> None:
+    outcome = EstimateOutcome("ups", model(WEDNESDAY, FRIDAY, FRIDAY), MONDAY)
+    assert (outcome.inside, outcome.error_days) == (False, -4)
+
+
+def test_one_row_per_carrier_sorted_by_name() -> None:
+    window = model(MONDAY, TUESDAY, MONDAY)
+    outcomes = [EstimateOutcome(name, window, MONDAY) for name in ("ups", "dpd", "ups")]
+    report = accuracy_by_carrier(outcomes)
+    assert [(row.carrier, row.deliveries) for row in report] == [("dpd", 1), ("ups", 2)]
+
+
+def test_no_deliveries_give_an_empty_report() -> None:
+    assert accuracy_by_carrier([]) == []
