@@ -97,6 +97,8 @@ shipments = sa.Table(
     sa.Column("status", sa.String(32), nullable=False, server_default="pending"),
     sa.Column("substatus", sa.String(48)),
     sa.Column("estimate", sa.JSON),
+    # the estimate shown when the parcel was handed over: what accuracy is measured against
+    sa.Column("shipped_estimate", sa.JSON),
     sa.Column("pickup_point", sa.JSON),
     sa.Column("signed_by", sa.String(200)),
     sa.Column("last_event_at", Timestamp),
@@ -113,6 +115,7 @@ shipments = sa.Table(
     sa.UniqueConstraint("merchant_id", "order_number", "tracking_number"),
     sa.Index("ix_shipments_merchant_status", "merchant_id", "status"),
     sa.Index("ix_shipments_carrier_number", "carrier", "tracking_number"),
+    sa.Index("ix_shipments_merchant_number", "merchant_id", "tracking_number"),
     sa.Index("ix_shipments_next_poll_at", "next_poll_at"),
     # the merchant's list, newest first, paged by id cursor
     sa.Index("ix_shipments_merchant_id_id", "merchant_id", "id"),

@@ -42,6 +42,17 @@ from suivi_server.worker.estimates import learn_transit_model, shipment_facts
 log = logging.getLogger("suivi.worker")
 _s = shipments.c
 
+# Statuses in which the estimate is still a forecast: the first one is what accuracy is judged on.
+_IN_FLIGHT = frozenset(
+    {
+        Status.IN_TRANSIT,
+        Status.OUT_FOR_DELIVERY,
+        Status.ATTEMPT_FAILED,
+        Status.AVAILABLE_FOR_PICKUP,
+        Status.EXCEPTION,
+    }
+)
+
 AfterApply = Callable[[AsyncConnection, int, datetime], Any]
 
 
@@ -187,6 +198,8 @@ class Worker:
                 values.update(status=Status.EXPIRED.value, substatus=None)
             estimate = await self._situations(conn, row, applied.tracking, now)
             values["estimate"] = estimate.model_dump(mode="json") if estimate else None
+            if row.shipped_estimate is None and estimate and status in _IN_FLIGHT:
+                values["shipped_estimate"] = values["estimate"]
             expected = estimate.latest if estimate else None
             values["next_poll_at"] = next_poll_at(status, now=now, expected=expected)
             return values
