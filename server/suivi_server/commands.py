@@ -59,7 +59,9 @@ def serve(host: str, port: int, demo: bool, worker: bool) -> None:
     else:
         app = build_app(settings, with_worker=worker)
         click.echo(f"Suivi on http://{host}:{port} (database: {settings.database_url})")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", proxy_headers=True, access_log=not demo
+    )
 
 
 @click.command()

@@ -1,0 +1,5 @@
+"""`python -m suivi` runs the command line."""
+
+from suivi.cli import main
+
+main()
