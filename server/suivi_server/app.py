@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from suivi_server import api, pages
+from suivi_server import api, pages, webhooks
 from suivi_server.config import Settings
 from suivi_server.security import PageTokens
 from suivi_server.services import Services, utc_now
@@ -26,7 +27,7 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     migrate: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
-    background: Callable[[Services], Awaitable[None]] | None = None,
+    background: Callable[[Services], Coroutine[Any, Any, None]] | None = None,
 ) -> Starlette:
     """Build the app. Migrations run at start-up unless `migrate=False` (tests migrate once).
 
@@ -55,7 +56,12 @@ def create_app(
 
     app = Starlette(
         debug=settings.debug,
-        routes=[*extra_routes, Mount("/api", routes=api.routes(services)), *pages.routes(services)],
+        routes=[
+            *extra_routes,
+            Mount("/api", routes=api.routes(services)),
+            *webhooks.routes(services),
+            *pages.routes(services),
+        ],
         middleware=pages.middleware(services),
         exception_handlers=api.exception_handlers(),
         lifespan=lifespan,

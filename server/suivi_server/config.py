@@ -25,6 +25,8 @@ class Settings:
     default_locale: str = "fr"
     lookup_attempts_per_minute: int = 10
     debug: bool = False
+    # The opaque `credential` given in UPS Track Alert subscriptions; None: no UPS webhook.
+    ups_webhook_credential: str | None = field(default=None, repr=False)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -53,6 +55,7 @@ def load_settings(
         default_locale=config("SUIVI_DEFAULT_LOCALE", default="fr"),
         lookup_attempts_per_minute=config("SUIVI_LOOKUP_ATTEMPTS_PER_MINUTE", cast=int, default=10),
         debug=config("SUIVI_DEBUG", cast=bool, default=False),
+        ups_webhook_credential=config("SUIVI_UPS_WEBHOOK_CREDENTIAL", default=None) or None,
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -36,7 +37,7 @@ def make_tracker(
 
 def embedded_worker(
     settings: Settings, adapters: Mapping[str, AdapterSettings] | None = None, idle: float = 5.0
-) -> Callable[[Services], Awaitable[None]]:
+) -> Callable[[Services], Coroutine[Any, Any, None]]:
     """The refresh worker as a background task of the web process (single-process installs)."""
 
     async def run(services: Services) -> None:

@@ -185,8 +185,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             server.should_exit = True
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped: the sync API runs an event loop that must be gone before async tests."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser

@@ -22,36 +22,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from suivi import (
-    Status,
-    Thresholds,
-    Tracker,
-    Tracking,
-    TrackResult,
-    TransitModel,
-    detect_situations,
-)
+from suivi import Status, Tracker, Tracking, TrackResult, TransitModel
 from suivi.errors import ShipmentNotFound
-from suivi_server.storage.ingest import apply_tracking
-from suivi_server.storage.schema import merchants, shipments
-from suivi_server.storage.situations import record_situations
-from suivi_server.worker.cadence import has_expired, next_poll_at
+from suivi_server.storage.schema import shipments
+from suivi_server.worker.cadence import next_poll_at
 from suivi_server.worker.claim import DEFAULT_LEASE, claim_due
-from suivi_server.worker.estimates import learn_transit_model, shipment_facts
+from suivi_server.worker.estimates import learn_transit_model
+from suivi_server.worker.pipeline import ingest, shipment_rows
 
 log = logging.getLogger("suivi.worker")
 _s = shipments.c
-
-# Statuses in which the estimate is still a forecast: the first one is what accuracy is judged on.
-_IN_FLIGHT = frozenset(
-    {
-        Status.IN_TRANSIT,
-        Status.OUT_FOR_DELIVERY,
-        Status.ATTEMPT_FAILED,
-        Status.AVAILABLE_FOR_PICKUP,
-        Status.EXCEPTION,
-    }
-)
 
 AfterApply = Callable[[AsyncConnection, int, datetime], Any]
 
@@ -130,11 +110,7 @@ class Worker:
         if not ids:
             return 0
         await self._refresh_model(now)
-        query = (
-            sa.select(shipments, merchants.c.settings.label("merchant_settings"))
-            .join(merchants, merchants.c.id == _s.merchant_id)
-            .where(_s.id.in_(ids))
-        )
+        query = shipment_rows().where(_s.id.in_(ids))
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         for row in rows:
@@ -187,22 +163,11 @@ class Worker:
             tracking = result.tracking or Tracking(
                 carrier=row.carrier, tracking_number=row.tracking_number, status=Status.NOT_FOUND
             )
-            applied = await apply_tracking(conn, row.id, tracking, now)
-            self.metrics.new_events += len(applied.new_events)
-            self.metrics.status_changes += applied.status_changed
-            status = applied.tracking.status
-            last_event = applied.tracking.events[0].timestamp if applied.tracking.events else None
-            values: dict[str, Any] = {"poll_errors": 0, "last_error": None}
-            if has_expired(status, now=now, created_at=row.created_at, last_event_at=last_event):
-                status = Status.EXPIRED
-                values.update(status=Status.EXPIRED.value, substatus=None)
-            estimate = await self._situations(conn, row, applied.tracking, now)
-            values["estimate"] = estimate.model_dump(mode="json") if estimate else None
-            if row.shipped_estimate is None and estimate and status in _IN_FLIGHT:
-                values["shipped_estimate"] = values["estimate"]
-            expected = estimate.latest if estimate else None
-            values["next_poll_at"] = next_poll_at(status, now=now, expected=expected)
-            return values
+            ingested = await ingest(conn, row, tracking, now, self.model)
+            self.metrics.new_events += len(ingested.applied.new_events)
+            self.metrics.status_changes += ingested.applied.status_changed
+            self.metrics.situations.update(s.kind.value for s in ingested.situations)
+            return {"poll_errors": 0, "last_error": None, **ingested.values}
         assert result.error is not None
         self.metrics.errors[result.error.code] += 1
         errors = row.poll_errors + 1
@@ -216,20 +181,6 @@ class Worker:
                 consecutive_errors=errors,
             ),
         }
-
-    async def _situations(
-        self, conn: AsyncConnection, row: Any, tracking: Tracking, now: datetime
-    ) -> Any:
-        """Estimate the delivery, then record which situations hold (same transaction)."""
-        settings = dict(row.merchant_settings or {})
-        facts = shipment_facts(row, settings)
-        estimate = self.model.estimate(facts, tracking, now)
-        thresholds = Thresholds.model_validate(settings.get("thresholds", {}))
-        seen = tracking.model_copy(update={"estimate": estimate})
-        detected = detect_situations(facts, seen, estimate, now, thresholds)
-        for situation in await record_situations(conn, row.id, detected, now):
-            self.metrics.situations[situation.kind.value] += 1
-        return estimate
 
 
 async def request_refresh(

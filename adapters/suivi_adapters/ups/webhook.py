@@ -1,0 +1,159 @@
+"""UPS Track Alert: the events UPS pushes, read into the same Tracking the Track API gives.
+
+Source: UPS-API/api-documentation `UPSTrackAlert.yaml` (OpenAPI 3.1, "UPS Track Alert API" v1).
+- Subscribe: `POST /api/track/v1/subscription/standard/package` (OAuth bearer, `transId`,
+  `transactionSrc` headers) with `{locale, countryCode, trackingNumberList (≤ 100 1Z numbers),
+  destination: {url, credentialType, credential}}`. A subscription lasts 14 days and carries
+  no history (the Track API gives that), so polling stays the safety net.
+- Push (`webhooks.TrackingEvent`): UPS POSTs ONE event per request to `destination.url`, with
+  the subscription's `credential` echoed in a header named `credential` (User-Agent
+  `UPSPubSubTrackingService`), and expects a 200. Body `TrackingEventRequest`:
+  `trackingNumber`, `localActivityDate`/`localActivityTime`, `gmtActivityDate`/`gmtActivityTime`
+  (YYYYMMDD / HHMMSS), `activityLocation{city, stateProvince, postalCode, country}`,
+  `activityStatus{type, code, description, descriptionCode}`, `scheduledDeliveryDate`,
+  `actualDeliveryDate`, `actualDeliveryTime`, `deliveryStartTime`, `deliveryEndTime`,
+  `deliveryTimeDescription`. "Not every field will have a value": blanks are `""`.
+
+`activityStatus.descriptionCode` is the Track API's 3-digit `statusCode` ("011", "021" in the
+spec's examples) and `type` the same activity type; `code` is the two-letter scan code the
+adapter ignores. Both go through the adapter's table and helpers, so a pushed event gets the
+same code and instant as the polled one and the server stores it once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Final
+
+from suivi import DeliveryEstimate, Tracking, TrackingEvent
+from suivi.errors import CarrierResponseInvalid
+from suivi_adapters.ups import codes
+from suivi_adapters.ups.adapter import (
+    UpsAdapter,
+    UpsSettings,
+    _clock_time,
+    _compact,
+    _day,
+    _location,
+    _status_key,
+    _text,
+)
+
+CREDENTIAL_HEADER: Final = "credential"
+SUBSCRIPTION_PATH: Final = "/api/track/v1/subscription/standard/package"
+MAX_SUBSCRIPTION_NUMBERS: Final = 100
+# The schema's `trackingNumber` pattern: Track Alert only knows 1Z numbers (no check digit
+# required: its own test numbers, 1ZCIETST0111111114, do not pass the mod-10 check).
+_ALERT_NUMBER: Final = re.compile(r"1Z[0-9A-Z]{16}")
+_MAX_OFFSET: Final = timedelta(hours=14)
+
+_ADAPTER: Final = UpsAdapter(UpsSettings())
+
+
+def parse_track_alert(body: bytes) -> Tracking:
+    """One pushed event as a Tracking; CarrierResponseInvalid when it cannot be trusted."""
+    try:
+        alert = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise _invalid(f"body is not JSON ({exc})", body) from None
+    if not isinstance(alert, dict):
+        raise _invalid("body is not a JSON object", body)
+    number = UpsAdapter.normalize(str(alert.get("trackingNumber") or ""))
+    if not _ALERT_NUMBER.fullmatch(number):
+        raise _invalid("trackingNumber is missing or not a 1Z number", body)
+    try:
+        event = _event(alert)
+        estimate = _estimate(alert)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _invalid(f"unexpected Track Alert body ({exc})", body, number) from None
+    return Tracking.from_events(_ADAPTER.name, number, [event], estimate=estimate)
+
+
+def subscription_body(
+    numbers: Sequence[str],
+    url: str,
+    credential: str,
+    *,
+    locale: str = "fr_FR",
+    country_code: str = "FR",
+) -> dict[str, Any]:
+    """The JSON of a subscription request; UPS rejects the whole batch over 100 numbers."""
+    normalized = [UpsAdapter.normalize(n) for n in numbers]
+    if not 0 < len(normalized) <= MAX_SUBSCRIPTION_NUMBERS:
+        raise ValueError(f"between 1 and {MAX_SUBSCRIPTION_NUMBERS} numbers per subscription")
+    wrong = [n for n in normalized if not _ALERT_NUMBER.fullmatch(n)]
+    if wrong:
+        raise ValueError(f"Track Alert only accepts 1Z numbers: {', '.join(wrong)}")
+    return {
+        "locale": locale,
+        "countryCode": country_code,
+        "trackingNumberList": normalized,
+        "destination": {"url": url, "credentialType": "Bearer", "credential": credential},
+    }
+
+
+def _event(alert: dict[str, Any]) -> TrackingEvent:
+    status = alert["activityStatus"]
+    if not isinstance(status, dict):
+        raise TypeError("activityStatus is not an object")
+    # Track API field names, so the adapter's own key rule decides (3-digit code, else type).
+    key = _status_key(
+        {"statusCode": status.get("descriptionCode"), "type": status.get("type")},
+        _ADAPTER.status_map,
+    )
+    if not key:
+        raise ValueError("activityStatus has neither descriptionCode nor type")
+    location = alert.get("activityLocation")
+    return _ADAPTER.event(
+        timestamp=_timestamp(alert),
+        code=key,
+        label=_text(status.get("description")) or key,
+        location=_location(location) if isinstance(location, dict) else None,
+    )
+
+
+def _timestamp(alert: dict[str, Any]) -> datetime:
+    """The GMT instant, shown at the offset local − GMT; else local time read in Paris."""
+    local_day = _text(alert.get("localActivityDate"))
+    local_time = _text(alert.get("localActivityTime")) or "0"
+    gmt_day, gmt_time = _text(alert.get("gmtActivityDate")), _text(alert.get("gmtActivityTime"))
+    if gmt_day and gmt_time:
+        instant = _compact(gmt_day, gmt_time, UTC)
+        if not local_day:
+            return instant
+        # Both read as UTC wall clocks: their difference is the activity's UTC offset.
+        gap = _compact(local_day, local_time, UTC) - instant
+        offset = timedelta(minutes=round(gap.total_seconds() / 900) * 15)
+        return instant.astimezone(timezone(offset)) if abs(offset) < _MAX_OFFSET else instant
+    if not local_day:
+        raise ValueError("no activity date")
+    return _compact(local_day, local_time, _ADAPTER.timezone)
+
+
+def _estimate(alert: dict[str, Any]) -> DeliveryEstimate | None:
+    """Actual delivery date, else the scheduled one (the order the adapter uses)."""
+    dates = {
+        "DEL": _day(alert.get("actualDeliveryDate")),
+        "SDD": _day(alert.get("scheduledDeliveryDate")),
+    }
+    kind = next((t for t in codes.DELIVERY_DATE_PRIORITY if dates.get(t)), None)
+    day = dates.get(kind) if kind else None
+    if day is None:
+        return None
+    end = _clock_time(alert.get("deliveryEndTime"))
+    if kind == "DEL" and end is None:
+        end = _clock_time(alert.get("actualDeliveryTime"))
+    return DeliveryEstimate(
+        earliest=day,
+        latest=day,
+        start_time=_clock_time(alert.get("deliveryStartTime")),
+        end_time=end,
+        source="carrier",
+    )
+
+
+def _invalid(message: str, body: bytes, number: str | None = None) -> CarrierResponseInvalid:
+    return CarrierResponseInvalid(message, carrier=_ADAPTER.name, number=number, body=body)
