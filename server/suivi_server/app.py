@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from suivi_server import api, pages, webhooks
+from suivi_server import api, metrics, pages, webhooks
 from suivi_server.config import Settings
 from suivi_server.security import PageTokens
 from suivi_server.services import Services, utc_now
@@ -60,6 +60,7 @@ def create_app(
             *extra_routes,
             Mount("/api", routes=api.routes(services)),
             *webhooks.routes(services),
+            *metrics.routes(services),
             *pages.routes(services),
         ],
         middleware=pages.middleware(services),

@@ -27,6 +27,7 @@ class Settings:
     debug: bool = False
     # The opaque `credential` given in UPS Track Alert subscriptions; None: no UPS webhook.
     ups_webhook_credential: str | None = field(default=None, repr=False)
+    metrics_token: str | None = field(default=None, repr=False)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -56,6 +57,7 @@ def load_settings(
         lookup_attempts_per_minute=config("SUIVI_LOOKUP_ATTEMPTS_PER_MINUTE", cast=int, default=10),
         debug=config("SUIVI_DEBUG", cast=bool, default=False),
         ups_webhook_credential=config("SUIVI_UPS_WEBHOOK_CREDENTIAL", default=None) or None,
+        metrics_token=config("SUIVI_METRICS_TOKEN", default=None) or None,
     )
 
 

@@ -1,0 +1,84 @@
+"""`GET /metrics`: what the worker fleet is doing, in Prometheus text format.
+
+Read from the database, so it is the same answer whichever replica serves it and however many
+workers run: parcels per status, polls due and how late they are, polls in the last hour,
+parcels whose last poll failed, and active situations. Served only with SUIVI_METRICS_TOKEN.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+
+import sqlalchemy as sa
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from suivi_server.services import Services
+from suivi_server.storage.schema import shipment_situations, shipments
+
+_s = shipments.c
+_t = shipment_situations.c
+
+
+def _line(name: str, value: float, **labels: str) -> str:
+    rendered = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return f"{name}{{{rendered}}} {value:g}" if labels else f"{name} {value:g}"
+
+
+async def collect(services: Services) -> list[str]:
+    now = services.clock()
+    lines = ["# TYPE suivi_shipments gauge"]
+    async with services.engine.connect() as conn:
+        by_status = await conn.execute(
+            sa.select(_s.carrier, _s.status, sa.func.count()).group_by(_s.carrier, _s.status)
+        )
+        lines += [_line("suivi_shipments", n, carrier=c, status=s) for c, s, n in by_status]
+        due, oldest = (
+            await conn.execute(
+                sa.select(sa.func.count(), sa.func.min(_s.next_poll_at)).where(
+                    _s.next_poll_at <= now
+                )
+            )
+        ).one()
+        polled = (
+            await conn.execute(
+                sa.select(sa.func.count()).where(_s.last_polled_at > now - timedelta(hours=1))
+            )
+        ).scalar_one()
+        failing = await conn.execute(
+            sa.select(_s.carrier, sa.func.count()).where(_s.poll_errors > 0).group_by(_s.carrier)
+        )
+        situations = await conn.execute(
+            sa.select(_t.kind, sa.func.count()).where(_t.resolved_at.is_(None)).group_by(_t.kind)
+        )
+        lag = (now - oldest).total_seconds() if oldest is not None else 0.0
+        lines += [
+            "# TYPE suivi_polls_due gauge",
+            _line("suivi_polls_due", due),
+            "# TYPE suivi_poll_lag_seconds gauge",
+            _line("suivi_poll_lag_seconds", max(0.0, lag)),
+            "# TYPE suivi_polls_last_hour gauge",
+            _line("suivi_polls_last_hour", polled),
+            "# TYPE suivi_shipments_failing gauge",
+            *(_line("suivi_shipments_failing", n, carrier=c) for c, n in failing),
+            "# TYPE suivi_active_situations gauge",
+            *(_line("suivi_active_situations", n, kind=k) for k, n in situations),
+        ]
+    return lines
+
+
+def routes(services: Services) -> list[Route]:
+    async def metrics(request: Request) -> Response:
+        token = services.settings.metrics_token
+        if token is None:
+            return JSONResponse({"error": "not_found", "message": "metrics are disabled"}, 404)
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return JSONResponse({"error": "unauthorized", "message": "bad metrics token"}, 401)
+        return PlainTextResponse(
+            "\n".join(await collect(services)) + "\n", media_type="text/plain; version=0.0.4"
+        )
+
+    return [Route("/metrics", metrics)]
