@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from suivi_server.storage.schema import shipments
-from tests.browser.conftest import Site
-from tests.server.factories import add_event
+from suivi_server.security import PageTokens
+from suivi_server.storage.schema import merchants, shipment_situations, shipments
+from tests.browser.conftest import SECRETS, Site
+from tests.server.factories import add_event, create_shipment
 
 
 @pytest.mark.parametrize(
@@ -141,3 +142,67 @@ def test_the_widget_is_refused_on_another_origin(
     assert refusals
     page.screenshot(path=str(artifacts / "widget-refused.png"), full_page=True)
     context.close()
+
+
+def test_a_situation_banner_fits_a_phone_and_refresh_now_answers(
+    phone: Page, site: Site, artifacts: Path
+) -> None:
+    """A careful delay banner with its contact links, then "Actualiser" asks for a poll."""
+    created: list[int] = []
+
+    async def silent_parcel(engine: AsyncEngine) -> None:
+        async with engine.connect() as conn:
+            slug = merchants.c.slug == "maison-lumiere"
+            merchant_id = (await conn.execute(sa.select(merchants.c.id).where(slug))).scalar_one()
+        shipment_id = await create_shipment(
+            engine, merchant_id, order_number="CMD-2002", tracking_number="6A99999999999"
+        )
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.insert(shipment_situations).values(
+                    shipment_id=shipment_id,
+                    kind="delivery_delayed",
+                    fingerprint="no-scan",
+                    facts={"reason": "no_scan", "last_scan_at": "2026-11-20T16:00:00+00:00"},
+                    detected_at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
+                )
+            )
+        created.append(shipment_id)
+
+    site.run(silent_parcel)
+    token = PageTokens(SECRETS).sign(created[0])
+    phone.goto(f"{site.url}/t/{token}?lang=fr")
+    banner = phone.locator(".banner--delivery_delayed")
+    expect(banner).to_be_visible()
+    expect(banner.locator(".banner-title")).to_have_text(
+        "Nous n’avons pas eu de nouvelles de votre colis depuis le vendredi 20 novembre"
+    )
+    expect(banner.get_by_role("link", name="Appelez-nous")).to_be_visible()
+    box = banner.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(artifacts / "banner-no-scan-fr.png"), full_page=True)
+
+    phone.get_by_role("button", name="Actualiser").click()
+    expect(phone.locator(".refresh-notice")).to_have_text(
+        "Nous avons demandé des nouvelles au transporteur. "
+        "Cette page se mettra à jour dans un instant."
+    )
+
+    async def just_polled(engine: AsyncEngine) -> None:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.update(shipments)
+                .where(shipments.c.id == created[0])
+                .values(last_polled_at=datetime.now(UTC), next_poll_at=None)
+            )
+
+    site.run(just_polled)
+    phone.get_by_role("button", name="Actualiser").click()
+    expect(phone.locator(".refresh-notice")).to_have_text(
+        "Nous venons de vérifier auprès du transporteur. Merci de réessayer dans quelques minutes."
+    )
+    expect(banner).to_be_visible()
+    assert phone.csp_errors == []  # type: ignore[attr-defined]

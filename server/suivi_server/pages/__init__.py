@@ -1,6 +1,7 @@
 """Shopper-facing tracking pages, lookup form, embeddable widget.
 
-Routes: `/t/{token}` (page), `/t/{token}/status` (htmx fragment), `/embed/{token}` (iframe),
+Routes: `/t/{token}` (page), `/t/{token}/status` (htmx fragment), `POST /t/{token}/refresh`
+("refresh now", answers the fragment), `/embed/{token}` (iframe),
 `/widget.js`, `/static/{theme}/{path}`, `/m/{merchant}/theme.css`, `/{merchant}/track` (lookup).
 Themes, templates and catalogs are loaded once, here, when the app is built.
 """
@@ -32,6 +33,7 @@ def routes(services: Services) -> list[BaseRoute]:
     return [
         Route("/t/{token}", pages.page, name="tracking_page"),
         Route("/t/{token}/status", pages.status, name="tracking_status"),
+        Route("/t/{token}/refresh", pages.refresh, methods=["POST"], name="tracking_refresh"),
         Route("/embed/{token}", pages.embed, name="embed"),
         Route("/widget.js", assets.widget, name="widget"),
         Route("/static/{theme}/{path:path}", assets.static, name="static"),

@@ -1,7 +1,9 @@
 """The pages' read queries, straight on the schema: one indexed query per page view.
 
 A page needs the shipment, its merchant and its events: one SELECT joins the three (the shipment
-row repeats on each event row, which is cheaper than a second round trip).
+row repeats on each event row, which is cheaper than a second round trip). Its active situations
+come from a second, indexed SELECT on the same connection: joining them too would multiply event
+rows by situation rows.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi_server.storage.schema import merchants, shipments, tracking_events
+from suivi_server.storage.situations import active_situations
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,20 @@ class EventRow:
 
 
 @dataclass(frozen=True)
+class SituationRow:
+    """An unresolved situation as the worker stored it: facts are JSON (dates as ISO strings)."""
+
+    kind: str
+    facts: Mapping[str, Any]
+    detected_at: datetime
+
+
+@dataclass(frozen=True)
 class PageData:
     merchant: MerchantRow
     shipment: Mapping[str, Any]
     events: tuple[EventRow, ...]
+    situations: tuple[SituationRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,8 @@ def as_utc(value: datetime) -> datetime:
 
 
 async def page_data(engine: AsyncEngine, where: sa.ColumnElement[bool]) -> PageData | None:
-    """The first shipment matching `where`, with its merchant and its events newest first."""
+    """The first shipment matching `where`, its merchant, its events newest first and its
+    active situations oldest first (ix_shipment_situations_active)."""
     stmt = (
         sa.select(*_SHIPMENT, *_MERCHANT, *_EVENT)
         .join(merchants, merchants.c.id == shipments.c.merchant_id)
@@ -93,14 +107,18 @@ async def page_data(engine: AsyncEngine, where: sa.ColumnElement[bool]) -> PageD
     )
     async with engine.connect() as conn:
         rows = (await conn.execute(stmt)).mappings().all()
-    if not rows:
-        return None
-    first = rows[0]
+        if not rows:
+            return None
+        first = rows[0]
+        situations = await active_situations(conn, first["id"])
     mine = [r for r in rows if r["id"] == first["id"] and r["e_occurred_at"] is not None]
     return PageData(
         merchant=_merchant(first),
         shipment={c.name: first[c.name] for c in _SHIPMENT},
         events=tuple(_event(r) for r in mine),
+        situations=tuple(
+            SituationRow(r.kind, r.facts or {}, as_utc(r.detected_at)) for r in situations
+        ),
     )
 
 

@@ -98,13 +98,22 @@ class Site:
         limited: bool = False,
         template: str = "page.html",
         headers: Mapping[str, str] | None = None,
+        status: int = 200,
+        notice: str | None = None,
+        refresh_seconds: int | None = None,
     ) -> Response:
+        """`notice` is a message id, translated here once the language is known."""
         brand = self.brand(data.merchant)
         customer_locale = None if limited else data.shipment["customer_locale"]
         lang = self.language(request, brand, customer_locale)
         view = page_view(data, brand, lang, limited=limited)
-        context = {"view": view, "token": token}
-        return self.render(request, brand, lang, template, context, headers=headers)
+        context = {
+            "view": view,
+            "token": token,
+            "notice": lang.gettext(notice) if notice else None,
+            "refresh_seconds": refresh_seconds or REFRESH_SECONDS,
+        }
+        return self.render(request, brand, lang, template, context, status=status, headers=headers)
 
     def lookup_page(
         self,

@@ -1,4 +1,4 @@
-"""The signed-link pages: `/t/{token}`, its live status fragment, and `/embed/{token}`.
+"""The signed-link pages: `/t/{token}`, its live status fragment, "refresh now", `/embed/{token}`.
 
 A token is verified before any query. A merchant may set `link_max_age_days` in its settings:
 older links then answer 410 with the lookup form offered, never the shipment.
@@ -7,10 +7,11 @@ older links then answer 410 with the lookup form offered, never the shipment.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from suivi_server.pages import queries
 from suivi_server.pages.headers import content_security_policy
+from suivi_server.pages.refresh import ask_for_poll, same_origin
 from suivi_server.pages.site import LINK_EXPIRED, Site
 from suivi_server.security import InvalidToken
 
@@ -52,6 +53,27 @@ class TrackingPages:
             return data
         token = request.path_params["token"]
         return self.site.tracking_page(request, data, token=token, template="_status.html")
+
+    async def refresh(self, request: Request) -> Response:
+        """POST from the page's button: ask for a poll now, answer with the status fragment."""
+        services = self.site.services
+        if not same_origin(request, services.settings.public_url):
+            return PlainTextResponse("Cross-site request refused", status_code=403)
+        data = await self._load(request)
+        if isinstance(data, Response):
+            return data
+        outcome = await ask_for_poll(services.engine, data.shipment, services.clock())
+        retry = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
+        return self.site.tracking_page(
+            request,
+            data,
+            token=request.path_params["token"],
+            template="_status.html",
+            headers=retry,
+            status=outcome.status,
+            notice=outcome.notice,
+            refresh_seconds=outcome.refresh_seconds,
+        )
 
     async def embed(self, request: Request) -> Response:
         """Compact page for an iframe; only the merchant's own origins may frame it."""

@@ -13,13 +13,20 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from suivi import DeliveryEstimate, PickupPoint, Status, Substatus, is_problem
+from suivi_server.pages.banners import Banner, BannerContext, banners
 from suivi_server.pages.branding import Branding
 from suivi_server.pages.i18n import Language
 from suivi_server.pages.queries import PageData, as_utc
-from suivi_server.pages.wording import BRANCHES, SENTENCES, STEP_LABELS, STEP_REACHED, lookup
+from suivi_server.pages.wording import (
+    BRANCHES,
+    SENTENCES,
+    STEP_LABELS,
+    STEP_REACHED,
+    carrier_name,
+    lookup,
+)
 
 _ON_ITS_WAY = SENTENCES["in_transit"]
-_CARRIER_NAMES = {"dpd": "DPD", "ups": "UPS", "mondial_relay": "Mondial Relay"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class PageView:
     tracking_number: str
     pickup: PickupCard | None
     limited: bool
+    banners: tuple[Banner, ...] = ()
     order_number: str | None = None
     recipient: str | None = None
     address: str | None = None
@@ -87,6 +95,15 @@ def page_view(
     status, substatus = s["status"], s["substatus"]
     tz = zone(brand.timezone)
     pickup = PickupPoint.model_validate(s["pickup_point"]) if s["pickup_point"] else None
+    card = _pickup_card(pickup, lang) if pickup else None
+    situations = BannerContext(
+        lang=lang,
+        zone=tz,
+        contact=brand.contact,
+        tracking_number=s["tracking_number"],
+        map_url=card.map_url if card else None,
+        limited=limited,
+    )
     view = PageView(
         brand=brand,
         headline=sentence(lang, status, substatus),
@@ -102,10 +119,11 @@ def page_view(
             )
             for e in data.events
         ),
-        carrier=_CARRIER_NAMES.get(s["carrier"], s["carrier"].replace("_", " ").title()),
+        carrier=carrier_name(s["carrier"]),
         tracking_number=s["tracking_number"],
-        pickup=_pickup_card(pickup, lang) if pickup else None,
+        pickup=card,
         limited=limited,
+        banners=banners(data.situations, situations),
     )
     if limited:
         return view

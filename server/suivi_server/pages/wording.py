@@ -80,6 +80,14 @@ SENTENCES: Mapping[str, str] = {
 }
 
 
+# Carriers whose name is not their identifier title-cased.
+CARRIER_NAMES: Mapping[str, str] = {"dpd": "DPD", "ups": "UPS", "mondial_relay": "Mondial Relay"}
+
+
+def carrier_name(carrier: str) -> str:
+    return CARRIER_NAMES.get(carrier, carrier.replace("_", " ").title())
+
+
 def lookup(table: Mapping[str, str], status: str, substatus: str | None) -> str | None:
     """The most precise entry: `status/substatus` first, then `status`."""
     return table.get(f"{status}/{substatus}") or table.get(status)
