@@ -1,1 +1,1 @@
-"""The carriers Suivi ships, registered through the same `suivi.adapters` entry points as plugins."""
+"""Built-in carriers, registered through the same `suivi.adapters` entry points as plugins."""

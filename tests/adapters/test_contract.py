@@ -29,12 +29,15 @@ def test_adapter_declares_what_the_platform_needs(name: str) -> None:
     cls: type[Adapter] = LOADED[name]
     assert cls.name == name
     assert cls.display_name
-    assert cls.countries and all(len(c) == 2 and c.isupper() for c in cls.countries)
+    assert cls.countries
+    assert all(len(c) == 2 and c.isupper() for c in cls.countries)
     assert cls.number_patterns
     assert cls.default_base_url.startswith("https://")
     assert issubclass(cls.settings_model, AdapterSettings)
-    assert isinstance(cls.status_map, StatusMap) and cls.status_map.codes
-    assert cls.max_batch >= 1 and (cls.supports_batch or cls.max_batch == 1)
+    assert isinstance(cls.status_map, StatusMap)
+    assert cls.status_map.codes
+    assert cls.max_batch >= 1
+    assert (cls.supports_batch or cls.max_batch == 1)
     assert (sys.modules[cls.__module__].__doc__ or "").strip(), "the module docstring cites the API"
 
 
@@ -51,4 +54,6 @@ def test_every_sample_parses_or_fails_with_a_typed_error(name: str, path: Path) 
         unknown = [e.code for e in tracking.events if e.substatus is Substatus.UNKNOWN]
         assert unknown == [], f"codes in {path.name} missing from the {name} table: {unknown}"
         assert all(e.timestamp.tzinfo is not None for e in tracking.events)
-        assert list(tracking.events) == sorted(tracking.events, key=lambda e: e.timestamp, reverse=True)
+        assert list(tracking.events) == sorted(
+            tracking.events, key=lambda e: e.timestamp, reverse=True
+        )

@@ -12,7 +12,9 @@ from tests.sdk.helpers import BASE, VALID, RecordingSleep, make_tracker, parcel
 pytestmark = pytest.mark.anyio
 
 URL = f"{BASE}/v1/parcels"
-DELIVERED = parcel(VALID[0], ("LBL", "2026-11-20T09:00:00+01:00"), ("DLV", "2026-11-21T10:00:00+01:00"))
+DELIVERED = parcel(
+    VALID[0], ("LBL", "2026-11-20T09:00:00+01:00"), ("DLV", "2026-11-21T10:00:00+01:00")
+)
 
 
 @respx.mock
@@ -30,7 +32,11 @@ async def test_track_sends_credentials_and_returns_normalized_tracking() -> None
 @respx.mock
 async def test_server_errors_are_retried_until_success() -> None:
     route = respx.get(URL).mock(
-        side_effect=[httpx.Response(503), httpx.Response(502), httpx.Response(200, json={"parcels": [DELIVERED]})]
+        side_effect=[
+            httpx.Response(503),
+            httpx.Response(502),
+            httpx.Response(200, json={"parcels": [DELIVERED]}),
+        ]
     )
     sleep = RecordingSleep()
     async with make_tracker(sleep) as tracker:
@@ -59,7 +65,10 @@ async def test_rate_limit_waits_for_retry_after() -> None:
 @respx.mock
 async def test_retry_after_is_capped_by_the_policy() -> None:
     respx.get(URL).mock(
-        side_effect=[httpx.Response(429, headers={"Retry-After": "3600"}), httpx.Response(200, json={"parcels": [DELIVERED]})]
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "3600"}),
+            httpx.Response(200, json={"parcels": [DELIVERED]}),
+        ]
     )
     sleep = RecordingSleep()
     policy = RetryPolicy(max_attempts=2, max_retry_after=30.0)
@@ -91,7 +100,10 @@ async def test_timeouts_become_carrier_unavailable_after_all_attempts() -> None:
 @respx.mock
 async def test_connection_errors_are_retried() -> None:
     route = respx.get(URL).mock(
-        side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json={"parcels": [DELIVERED]})]
+        side_effect=[
+            httpx.ConnectError("refused"),
+            httpx.Response(200, json={"parcels": [DELIVERED]}),
+        ]
     )
     async with make_tracker(RecordingSleep()) as tracker:
         assert (await tracker.track("fake", VALID[0])).status is Status.DELIVERED
@@ -128,13 +140,18 @@ async def test_unknown_number_raises_shipment_not_found() -> None:
 
 @respx.mock
 async def test_batch_with_one_invalid_number_tracks_the_others() -> None:
-    route = respx.get(URL).respond(json={"parcels": [DELIVERED, parcel(VALID[1], ("HUB", "2026-11-20T12:00:00Z"))]})
+    route = respx.get(URL).respond(
+        json={"parcels": [DELIVERED, parcel(VALID[1], ("HUB", "2026-11-20T12:00:00Z"))]}
+    )
     async with make_tracker(RecordingSleep()) as tracker:
-        results = await tracker.track_many([("fake", VALID[0]), ("fake", "FK10000009"), ("fake", VALID[1])])
+        results = await tracker.track_many(
+            [("fake", VALID[0]), ("fake", "FK10000009"), ("fake", VALID[1])]
+        )
     assert [r.ok for r in results] == [True, False, True]
     assert isinstance(results[1].error, errors.TrackingNumberInvalid)
     assert results[1].tracking_number == "FK10000009"
-    assert results[2].tracking is not None and results[2].tracking.status is Status.IN_TRANSIT
+    assert results[2].tracking is not None
+    assert results[2].tracking.status is Status.IN_TRANSIT
     assert route.call_count == 1
     assert route.calls.last.request.url.params["numbers"] == f"{VALID[0]},{VALID[1]}"
 
@@ -143,14 +160,19 @@ async def test_batch_with_one_invalid_number_tracks_the_others() -> None:
 async def test_batches_are_split_at_max_batch_and_results_keep_input_order() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         numbers = request.url.params["numbers"].split(",")
-        return httpx.Response(200, json={"parcels": [parcel(n, ("OFD", "2026-11-21T08:00:00+01:00")) for n in numbers]})
+        return httpx.Response(
+            200,
+            json={"parcels": [parcel(n, ("OFD", "2026-11-21T08:00:00+01:00")) for n in numbers]},
+        )
 
     route = respx.get(URL).mock(side_effect=answer)
     async with make_tracker(RecordingSleep()) as tracker:
         results = await tracker.track_many([("fake", n) for n in reversed(VALID)])
     assert route.call_count == 2  # 5 numbers, 3 per call
     assert [r.tracking_number for r in results] == list(reversed(VALID))
-    assert all(r.tracking is not None and r.tracking.status is Status.OUT_FOR_DELIVERY for r in results)
+    assert all(
+        r.tracking is not None and r.tracking.status is Status.OUT_FOR_DELIVERY for r in results
+    )
 
 
 @respx.mock
@@ -195,6 +217,8 @@ def test_sync_facade_tracks_without_an_event_loop() -> None:
     from tests.fakecarrier import FakeSettings
     from tests.sdk.helpers import fake_point
 
-    with SyncTracker(registry=Registry([fake_point()]), settings={"fake": FakeSettings(api_key="k")}) as tracker:
+    with SyncTracker(
+        registry=Registry([fake_point()]), settings={"fake": FakeSettings(api_key="k")}
+    ) as tracker:
         assert tracker.track("fake", VALID[0]).status is Status.DELIVERED
         assert tracker.detect(VALID[0]) == ["fake"]

@@ -16,21 +16,29 @@ from tests.sdk.helpers import fake_point
 
 @pytest.mark.parametrize(
     ("number", "valid"),
-    [("EW112720413FR", True), ("EW112720414FR", False), ("RR123456785FR", True), ("RR12345678FR", False)],
+    [
+        ("EW112720413FR", True),
+        ("EW112720414FR", False),
+        ("RR123456785FR", True),
+        ("RR12345678FR", False),
+    ],
 )
 def test_s10_check_digit(number: str, valid: bool) -> None:
     assert is_valid_s10(number) is valid
 
 
 @pytest.mark.parametrize(
-    ("number", "valid"), [("1Z999AA10123456784", True), ("1Z999AA10123456785", False), ("1Z999AA1012345678", False)]
+    ("number", "valid"),
+    [("1Z999AA10123456784", True), ("1Z999AA10123456785", False), ("1Z999AA1012345678", False)],
 )
 def test_ups_check_digit(number: str, valid: bool) -> None:
     assert is_valid_ups(number) is valid
 
 
 def test_luhn() -> None:
-    assert luhn_valid("79927398713") and not luhn_valid("79927398710") and not luhn_valid("12a")
+    assert luhn_valid("79927398713")
+    assert not luhn_valid("79927398710")
+    assert not luhn_valid("12a")
 
 
 def test_detect_finds_the_plugin_and_ignores_bad_check_digits() -> None:
@@ -72,7 +80,9 @@ def test_cli_detect_of_garbage_exits_2() -> None:
 
 
 def test_cli_track_rejects_an_invalid_number_before_any_call() -> None:
-    result = CliRunner().invoke(main, ["track", "ups", "1Z999AA10123456785", "--base-url", "http://127.0.0.1:9"])
+    result = CliRunner().invoke(
+        main, ["track", "ups", "1Z999AA10123456785", "--base-url", "http://127.0.0.1:9"]
+    )
     assert result.exit_code == 2
     assert "not a UPS tracking number" in result.stderr
 

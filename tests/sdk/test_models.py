@@ -9,7 +9,15 @@ import pytest
 from pydantic import ValidationError
 
 import suivi
-from suivi import DeliveryEstimate, Location, PickupPoint, Status, Substatus, Tracking, TrackingEvent
+from suivi import (
+    DeliveryEstimate,
+    Location,
+    PickupPoint,
+    Status,
+    Substatus,
+    Tracking,
+    TrackingEvent,
+)
 
 PARIS_WINTER = timezone(timedelta(hours=1))
 
@@ -45,7 +53,9 @@ def sample_tracking() -> Tracking:
             end_time=time(12),
             source="carrier",
         ),
-        pickup_point=PickupPoint(name="Tabac <Le Balto>", opening_hours=("Lu-Sa 8:00-19:00",), deadline=date(2026, 12, 6)),
+        pickup_point=PickupPoint(
+            name="Tabac <Le Balto>", opening_hours=("Lu-Sa 8:00-19:00",), deadline=date(2026, 12, 6)
+        ),
         weight_kg=1.25,
     )
 
@@ -73,7 +83,9 @@ def test_models_are_immutable() -> None:
 
 def test_naive_timestamps_are_refused() -> None:
     with pytest.raises(ValidationError, match="timezone"):
-        TrackingEvent(timestamp=datetime(2026, 11, 20, 9, 0), status=Status.IN_TRANSIT, code="X", label="x")
+        TrackingEvent(
+            timestamp=datetime(2026, 11, 20, 9, 0), status=Status.IN_TRANSIT, code="X", label="x"
+        )
 
 
 def test_estimate_window_must_be_ordered() -> None:
@@ -83,7 +95,9 @@ def test_estimate_window_must_be_ordered() -> None:
 
 def test_unknown_fields_are_rejected() -> None:
     with pytest.raises(ValidationError):
-        Tracking.model_validate({"carrier": "x", "tracking_number": "1", "status": "delivered", "colour": "red"})
+        Tracking.model_validate(
+            {"carrier": "x", "tracking_number": "1", "status": "delivered", "colour": "red"}
+        )
 
 
 def test_local_times_are_converted_with_the_carrier_zone() -> None:

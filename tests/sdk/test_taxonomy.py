@@ -1,4 +1,4 @@
-"""The taxonomy rules: which event decides the status, ties, notices, terminal and problem states."""
+"""Taxonomy rules: which event decides the status, ties, notices, terminal and problem states."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from suivi import NOTICE, Status, StatusMap, Substatus, Tracking, TrackingEvent
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
-def ev(status: Status, minutes: int, sub: Substatus | None = None, *, notice: bool = False) -> TrackingEvent:
+def ev(
+    status: Status, minutes: int, sub: Substatus | None = None, *, notice: bool = False
+) -> TrackingEvent:
     return TrackingEvent(
         timestamp=T0 + timedelta(minutes=minutes),
         status=status,
@@ -24,7 +26,11 @@ def ev(status: Status, minutes: int, sub: Substatus | None = None, *, notice: bo
 
 
 def test_latest_event_wins_whatever_the_input_order() -> None:
-    events = [ev(Status.IN_TRANSIT, 60), ev(Status.OUT_FOR_DELIVERY, 120), ev(Status.INFO_RECEIVED, 0)]
+    events = [
+        ev(Status.IN_TRANSIT, 60),
+        ev(Status.OUT_FOR_DELIVERY, 120),
+        ev(Status.INFO_RECEIVED, 0),
+    ]
     tracking = Tracking.from_events("x", "1", events)
     assert tracking.status is Status.OUT_FOR_DELIVERY
     assert [e.status for e in tracking.events] == [
@@ -36,7 +42,9 @@ def test_latest_event_wins_whatever_the_input_order() -> None:
 
 @pytest.mark.parametrize("order", [1, -1])
 def test_same_timestamp_delivered_beats_out_for_delivery(order: int) -> None:
-    events = [ev(Status.OUT_FOR_DELIVERY, 30), ev(Status.DELIVERED, 30, Substatus.TO_RECIPIENT)][::order]
+    events = [ev(Status.OUT_FOR_DELIVERY, 30), ev(Status.DELIVERED, 30, Substatus.TO_RECIPIENT)][
+        ::order
+    ]
     tracking = Tracking.from_events("x", "1", events)
     assert tracking.status is Status.DELIVERED
     assert tracking.substatus is Substatus.TO_RECIPIENT
@@ -50,7 +58,10 @@ def test_same_timestamp_exception_beats_in_transit() -> None:
 
 
 def test_notices_never_change_the_current_status() -> None:
-    events = [ev(Status.AVAILABLE_FOR_PICKUP, 0, Substatus.PICKUP_POINT), ev(Status.IN_TRANSIT, 90, notice=True)]
+    events = [
+        ev(Status.AVAILABLE_FOR_PICKUP, 0, Substatus.PICKUP_POINT),
+        ev(Status.IN_TRANSIT, 90, notice=True),
+    ]
     tracking = Tracking.from_events("x", "1", events)
     assert tracking.status is Status.AVAILABLE_FOR_PICKUP
     assert tracking.events[0].affects_status is False  # still listed, newest first
@@ -64,8 +75,14 @@ def test_no_events_means_not_found_unless_told_otherwise() -> None:
 
 @pytest.mark.parametrize(
     ("status", "terminal"),
-    [(Status.DELIVERED, True), (Status.RETURNED, True), (Status.EXPIRED, True),
-     (Status.OUT_FOR_DELIVERY, False), (Status.EXCEPTION, False), (Status.RETURNING, False)],
+    [
+        (Status.DELIVERED, True),
+        (Status.RETURNED, True),
+        (Status.EXPIRED, True),
+        (Status.OUT_FOR_DELIVERY, False),
+        (Status.EXCEPTION, False),
+        (Status.RETURNING, False),
+    ],
 )
 def test_terminal_statuses(status: Status, terminal: bool) -> None:
     assert Tracking(carrier="x", tracking_number="1", status=status).is_terminal is terminal
@@ -92,7 +109,9 @@ def test_problem_states_are_the_ones_a_merchant_must_see(
 
 def test_a_substatus_from_another_status_is_rejected() -> None:
     with pytest.raises(ValidationError, match="does not belong"):
-        Tracking(carrier="x", tracking_number="1", status=Status.DELIVERED, substatus=Substatus.DAMAGED)
+        Tracking(
+            carrier="x", tracking_number="1", status=Status.DELIVERED, substatus=Substatus.DAMAGED
+        )
 
 
 def test_status_map_rejects_a_code_mapped_twice() -> None:
@@ -108,21 +127,29 @@ def test_status_map_rejects_a_wrong_substatus_at_import() -> None:
 def test_status_map_unknown_code_is_exception_unknown() -> None:
     table = StatusMap("x", [("A1", Status.IN_TRANSIT, None)])
     mapping = table.lookup("ZZ9", "Colis égaré")
-    assert (mapping.status, mapping.substatus, mapping.known) == (Status.EXCEPTION, Substatus.UNKNOWN, False)
+    assert (mapping.status, mapping.substatus, mapping.known) == (
+        Status.EXCEPTION,
+        Substatus.UNKNOWN,
+        False,
+    )
 
 
 def test_status_map_trims_padded_codes_and_marks_notices() -> None:
     table = StatusMap("x", [("D", Status.DELIVERED, None), ("SM", Status.IN_TRANSIT, None, NOTICE)])
     assert table.lookup("D  ").status is Status.DELIVERED
     assert table.lookup(" sm").affects_status is False
-    assert "D" in table and 40 not in table
+    assert "D" in table
+    assert 40 not in table
 
 
 def test_keywords_decide_for_unknown_and_label_dependent_codes() -> None:
     table = StatusMap(
         "x",
         [("SD", Status.IN_TRANSIT, None)],
-        keywords=[("reportée", Status.IN_TRANSIT, Substatus.DELAYED), ("refus", Status.EXCEPTION, Substatus.REFUSED)],
+        keywords=[
+            ("reportée", Status.IN_TRANSIT, Substatus.DELAYED),
+            ("refus", Status.EXCEPTION, Substatus.REFUSED),
+        ],
         label_dependent=["SD"],
     )
     assert table.lookup("SD", "Tri effectué").substatus is None
