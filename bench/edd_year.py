@@ -12,8 +12,10 @@ and our adapters map them). The year is then walked in time order exactly as the
 it: a `TransitModel` learned once a day (the worker: hourly) from the parcels delivered before
 that moment, over the last 180 days (the worker's LEARNING_WINDOW), estimates each parcel at
 its hand-over scan (the worker's `shipped_estimate`), and accuracy is scored with
-`accuracy_by_carrier`. The generator's distributions are fixed below as assumptions; they are
-not tuned to the model. See bench/README.md, "Delivery estimates over a simulated year".
+`accuracy_by_carrier` on the arrival day (`EstimateOutcome.observe`: at the Point Relais when
+the parcel went through one, else delivered). The generator's distributions are fixed below as
+assumptions; they are not tuned to the model. See bench/README.md, "Delivery estimates over a
+simulated year".
 
 Window width: `--max-window-days 1` (the default) means latest - earliest <= 1 business day,
 i.e. the shopper sees a range of at most 2 business days ("Tue 14 - Wed 15"); a weekend or a
@@ -258,16 +260,15 @@ class Shipment:
     facts: ShipmentFacts
     handover_at: datetime
     handover_day: date
-    transit_days: int  # business days from hand-over to delivery (what a sample measures)
+    transit_days: int  # business days from hand-over to arrival (what a sample measures)
     delivered_at: datetime
     delivered_on: date  # local day of delivery (collection for relay parcels)
-    available_on: date | None  # relay: the day the parcel reached the Point Relais
     carrier_eta: date | None
     region: str
     causes: tuple[str, ...] = ()
     estimates: dict[int, DeliveryEstimate] = field(default_factory=dict)
-    densest: dict[int, DeliveryEstimate] = field(default_factory=dict)  # counterfactual
-    _outcomes: dict[tuple[int, str], EstimateOutcome] = field(default_factory=dict)
+    _outcomes: dict[int, EstimateOutcome] = field(default_factory=dict)
+    _final: Tracking | None = None
 
     @property
     def carrier(self) -> str:
@@ -304,19 +305,26 @@ class Shipment:
             destination_postcode=self.parcel.recipient_postcode,
         )
 
-    def outcome(self, width: int, rule: str = "sdk") -> EstimateOutcome:
-        """The estimate shown at hand-over against the local delivery day (cached)."""
-        if (width, rule) not in self._outcomes:
-            shown = (self.estimates if rule == "sdk" else self.densest)[width]
-            self._outcomes[width, rule] = EstimateOutcome(self.carrier, shown, self.delivered_on)
-        return self._outcomes[width, rule]
+    def outcome(self, width: int) -> EstimateOutcome:
+        """The estimate shown at hand-over against the local arrival day (cached)."""
+        if width not in self._outcomes:
+            judged = EstimateOutcome.observe(
+                self.estimates[width], self.final_tracking(), self.facts.zone
+            )
+            assert judged is not None
+            self._outcomes[width] = judged
+        return self._outcomes[width]
 
     def handover_tracking(self) -> Tracking:
         """The first in-transit poll: events up to the hand-over scan."""
         return self.tracking(self.handover_at)
 
     def final_tracking(self) -> Tracking:
-        return self.tracking(self.delivered_at)
+        """The delivered tracking (cached: learning and scoring both read it). Read a day after
+        delivery: simulator steps are wall-clock hours, one hour off across a DST change."""
+        if self._final is None:
+            self._final = self.tracking(self.delivered_at + timedelta(days=1))
+        return self._final
 
 
 def _destinations() -> tuple[list[tuple[str, str, str]], list[float]]:
@@ -371,10 +379,9 @@ def _volume(day: date, per_day: float) -> float:
 class Generator:
     """Draws shipments ordered between two days (inclusive), reproducibly from a seed."""
 
-    def __init__(self, seed: int, per_day: float, *, relay_pickup: str = "shopper") -> None:
+    def __init__(self, seed: int, per_day: float) -> None:
         self.rng = random.Random(seed)
         self.per_day = per_day
-        self.relay_pickup = relay_pickup
         self.destinations, self.destination_weights = _destinations()
         self.merchant = BusinessCalendar(country="FR")  # ships Monday to Friday, not holidays
         self.disruptions: list[Disruption] = []
@@ -467,13 +474,13 @@ class Generator:
             moments.append(
                 (moments[-1][0] + timedelta(hours=26), M.DELAYED, hub_name, hub_postcode)
             )
-        available_on: date | None = None
+        arrived_at: datetime | None = None  # first available at a pickup point
         if service.relay:
-            available_on = first_try
             available_at = _at(first_try, 9 + 5 * rng.random(), zone)
             moments.append((_at(first_try, 6, zone), M.TO_PICKUP_POINT, city, postcode))
             moments.append((available_at, M.AVAILABLE_FOR_PICKUP, city, postcode))
-            wait = _draw(rng, COLLECTION_DELAY) if self.relay_pickup == "shopper" else 0
+            arrived_at = available_at
+            wait = _draw(rng, COLLECTION_DELAY)
             collected_on = calendar.add_business_days(first_try, wait)
             if wait:
                 delivered_at = _at(collected_on, 10 + 9 * rng.random(), zone)
@@ -504,9 +511,8 @@ class Generator:
                     delivered_at = _at(next_day, 9 + 9 * rng.random(), zone)
                     moments.append((delivered_at, M.DELIVERED, city, postcode))
                 else:  # left at the post office / a pickup point for the shopper
-                    moments.append(
-                        (_at(next_day, 14, zone), M.AVAILABLE_FOR_PICKUP, city, postcode)
-                    )
+                    arrived_at = _at(next_day, 14, zone)
+                    moments.append((arrived_at, M.AVAILABLE_FOR_PICKUP, city, postcode))
                     collected_on = calendar.add_business_days(
                         next_day, _draw(rng, POST_OFFICE_DELAY)
                     )
@@ -547,15 +553,15 @@ class Generator:
             destination_postcode=postcode,
         )
         delivered_on = delivered_at.astimezone(zone).date()
+        arrived_on = (arrived_at or delivered_at).astimezone(zone).date()
         return Shipment(
             parcel=parcel,
             facts=facts,
             handover_at=handover_at,
             handover_day=handover_day,
-            transit_days=calendar.business_days_between(handover_day, delivered_on),
+            transit_days=calendar.business_days_between(handover_day, arrived_on),
             delivered_at=delivered_at,
             delivered_on=delivered_on,
-            available_on=available_on,
             carrier_eta=parcel.estimated_delivery(),
             region=region_of("FR", postcode),
             causes=tuple(causes),
@@ -567,59 +573,34 @@ class Generator:
 # ---------------------------------------------------------------------------------------------
 
 
-class DensestWindow:
-    """Counterfactual, NOT the SDK: the same training samples, groups, fallbacks and
-    `min_samples`, but the window is the run of width+1 business days holding the most past
-    deliveries (the SDK's rule anchors it at [p50, p50 + width] whenever p90 > p50)."""
+class Histograms:
+    """Per-group counts of the samples in the learning window, kept up to date as deliveries
+    enter and leave it, so that learning once a day does not regroup 180 days of samples."""
 
-    def __init__(self, min_samples: int) -> None:
-        self.min_samples = min_samples
+    def __init__(self) -> None:
         self.counts: defaultdict[GroupKey, Counter[int]] = defaultdict(Counter)
-        self.sizes: Counter[GroupKey] = Counter()
-        self.cache: dict[tuple[GroupKey, int], int] = {}
 
     def add(self, sample: TransitSample, sign: int = 1) -> None:
         for key in group_keys(
             sample.carrier, sample.service, sample.origin_region, sample.dest_region
         ):
             self.counts[key][sample.business_days] += sign
-            self.sizes[key] += sign
-        self.cache.clear()
-
-    def start(self, shipment: Shipment, width: int) -> int | None:
-        """Business days from hand-over to the window's first day, or None (no trusted group)."""
-        keys = group_keys(shipment.carrier, shipment.service, ORIGIN_REGION, shipment.region)
-        key = next((k for k in keys if self.sizes[k] >= self.min_samples), None)
-        if key is None:
-            return None
-        if (key, width) not in self.cache:
-            counts = self.counts[key]
-            self.cache[key, width] = max(
-                (d for d, n in counts.items() if n > 0),
-                key=lambda d: (sum(counts[d + k] for k in range(width + 1)), -d),
-            )
-        return self.cache[key, width]
 
 
 def simulate(
-    shipments: Sequence[Shipment],
-    *,
-    widths: Iterable[int],
-    min_samples: int = 20,
-    low_quantile: float = 0.25,
+    shipments: Sequence[Shipment], *, widths: Iterable[int], min_samples: int = 20
 ) -> dict[str, int]:
-    """Estimate every shipment at hand-over with a model learned, once a day, only from what
-    was delivered before that day began; fills `Shipment.estimates` (one per window width)
-    and `Shipment.densest` (the counterfactual rule, same data). Returns how many times the
-    model was learned and the size of its last training set."""
+    """Estimate every shipment at hand-over with models learned, once a day, only from what
+    was delivered before that day began; fills `Shipment.estimates` (one per window width).
+    Returns how many times the model was learned and the size of its last training set."""
     widths = sorted(set(widths))
     by_handover = sorted(shipments, key=lambda s: s.handover_at)
     by_delivery = sorted(shipments, key=lambda s: s.delivered_at)
     delivered_times = [s.delivered_at for s in by_delivery]
     samples: list[tuple[datetime, TransitSample]] = []  # (delivered_at, sample), in order
     oldest = taken = learned = 0
-    model = TransitModel.learn([], min_samples=min_samples, low_quantile=low_quantile)
-    densest = DensestWindow(min_samples)
+    models = {w: TransitModel() for w in widths}
+    histograms = Histograms()
     current: date | None = None
     for shipment in by_handover:
         day = shipment.handover_at.astimezone(PARIS).date()
@@ -631,35 +612,23 @@ def simulate(
                 sample = TransitSample.observe(done.facts, done.final_tracking())
                 if sample is not None:
                     samples.append((done.delivered_at, sample))
-                    densest.add(sample)
+                    histograms.add(sample)
             taken = upto
             while oldest < len(samples) and samples[oldest][0] < midnight - LEARNING_WINDOW:
-                densest.add(samples[oldest][1], -1)
+                histograms.add(samples[oldest][1], -1)
                 oldest += 1
-            model = TransitModel.learn(
-                (s for _, s in samples[oldest:]),
-                min_samples=min_samples,
-                low_quantile=low_quantile,
-                max_window_days=max(widths),
-            )
+            models = {
+                w: TransitModel.from_histograms(
+                    histograms.counts, min_samples=min_samples, max_window_days=w
+                )
+                for w in widths
+            }
             learned += 1
         tracking = shipment.handover_tracking()
-        calendar = shipment.facts.calendar(tracking.service)
         for width in widths:
-            sized = TransitModel(model.groups, width)  # learn() only passes the width through
-            estimate = sized.estimate(shipment.facts, tracking, shipment.handover_at)
+            estimate = models[width].estimate(shipment.facts, tracking, shipment.handover_at)
             assert estimate is not None
             shipment.estimates[width] = estimate
-            first = densest.start(shipment, width)
-            if first is None or estimate.source != "model":
-                shipment.densest[width] = estimate
-            else:
-                shipment.densest[width] = estimate.model_copy(
-                    update={
-                        "earliest": calendar.add_business_days(shipment.handover_day, first),
-                        "latest": calendar.add_business_days(shipment.handover_day, first + width),
-                    }
-                )
     return {"learned": learned, "last_training_set": len(samples) - oldest}
 
 
@@ -668,11 +637,9 @@ def simulate(
 # ---------------------------------------------------------------------------------------------
 
 
-def outcomes(
-    shipments: Iterable[Shipment], width: int, *, rule: str = "sdk"
-) -> list[EstimateOutcome]:
-    """What accuracy_by_carrier scores: the hand-over estimate and the local delivery day."""
-    return [s.outcome(width, rule) for s in shipments]
+def outcomes(shipments: Iterable[Shipment], width: int) -> list[EstimateOutcome]:
+    """What accuracy_by_carrier scores: the hand-over estimate and the local arrival day."""
+    return [s.outcome(width) for s in shipments]
 
 
 def overall(rows: list[EstimateOutcome]) -> tuple[int, float, float]:
@@ -755,17 +722,10 @@ def report(
     print(f"| overall without mondial_relay | {cells} |")
     maes = " | ".join(f"{overall(outcomes(scored, w))[2]:.2f}" for w in widths)
     print(f"| MAE overall (days) | {maes} |")
-
-    print(
-        "\nCounterfactual (bench only, not the SDK): densest window of the same width, "
-        "same training data"
+    ceilings = " | ".join(
+        _pct(oracle(scored, w, lambda s: (s.carrier, s.service, s.region))) for w in widths
     )
-    print(f"| carrier | {head} |")
-    print("|---" * (len(widths) + 1) + "|")
-    for carrier in (*CARRIERS, None):
-        rows = [s for s in scored if carrier is None or s.carrier == carrier]
-        cells = " | ".join(_pct(overall(outcomes(rows, w, rule="densest"))[1]) for w in widths)
-        print(f"| {carrier or '**overall**'} | {cells} |")
+    print(f"| hindsight ceiling overall | {ceilings} |")
 
     business, calendar_days = window_sizes(scored, width)
     total = sum(business.values())
@@ -819,14 +779,6 @@ def report(
             f"    {carrier:14s} static {_pct(oracle(rows, width, lambda s: (s.service, s.region)))}"
         )
 
-    relay = [(s.estimates[width], s.available_on) for s in scored if s.available_on]
-    if relay:
-        reached = sum(e.earliest <= day <= e.latest for e, day in relay)
-        print(
-            f"\nmondial_relay: window vs. the day the parcel reached the Point Relais "
-            f"(not what the SDK learns or scores): {_pct(reached / len(relay))}"
-        )
-
     wn, winside, wmae = overall(outcomes(warm, width))
     sources = Counter(s.estimates[width].source for s in warm)
     print(
@@ -853,24 +805,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--warmup-weeks", type=int, default=4)
     parser.add_argument("--min-samples", type=int, default=20)
-    parser.add_argument("--low-quantile", type=float, default=0.25)
-    parser.add_argument(
-        "--relay-pickup",
-        choices=("shopper", "immediate"),
-        default="shopper",
-        help="mondial_relay: shoppers collect 0-10 business days after arrival (default), "
-        "or right away (what-if)",
-    )
     args = parser.parse_args(argv)
     widths = sorted({0, 1, 2, 3, args.max_window_days})
 
     began = time.perf_counter()
-    generator = Generator(args.seed, args.shipments_per_day, relay_pickup=args.relay_pickup)
+    generator = Generator(args.seed, args.shipments_per_day)
     shipments = generator.shipments(date(args.year, 1, 1), date(args.year, 12, 31))
     generated = time.perf_counter()
-    stats = simulate(
-        shipments, widths=widths, min_samples=args.min_samples, low_quantile=args.low_quantile
-    )
+    stats = simulate(shipments, widths=widths, min_samples=args.min_samples)
     walked = time.perf_counter()
 
     print("Delivery estimates over a simulated year (bench/edd_year.py)")
@@ -888,8 +830,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  model: relearned each hand-over day ({stats['learned']} times, "
         f"{stats['last_training_set']} samples at the end) from the deliveries of the last "
-        f"{LEARNING_WINDOW.days} days before that day, min_samples={args.min_samples}, "
-        f"low_quantile={args.low_quantile}; mondial_relay collection: {args.relay_pickup}"
+        f"{LEARNING_WINDOW.days} days before that day, min_samples={args.min_samples}; "
+        "scored on the arrival day (Point Relais: arrival there, not the collection)"
     )
     print(
         f"  width: max_window_days={args.max_window_days} -> latest - earliest <= "

@@ -1,8 +1,10 @@
 """How good the estimates were: share of deliveries inside the window and mean error, per carrier.
 
-Feed it the estimate shown BEFORE delivery (after delivery every estimate is exact). Errors are
-in calendar days, measured from the estimate's p50, or its `latest` when it has no p50 (the date
-the shopper was told to expect the parcel by).
+Feed it the estimate shown BEFORE delivery (after delivery every estimate is exact). It is judged
+on the arrival day: when the parcel was first available at a pickup point, else delivered (the
+shopper's collection is not what the window promised). Errors are in calendar days, measured from
+the estimate's p50, or its `latest` when it has no p50 (the date the shopper was told to expect
+the parcel by).
 """
 
 from __future__ import annotations
@@ -11,17 +13,30 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from suivi._models import DeliveryEstimate
+from suivi._calendar import local_date
+from suivi._estimate import arrival
+from suivi._models import DeliveryEstimate, Tracking
 
 
 @dataclass(frozen=True, slots=True)
 class EstimateOutcome:
-    """An estimate made for a shipment, and the day it was actually delivered."""
+    """An estimate made for a shipment, and the day the parcel actually arrived (local day)."""
 
     carrier: str
     estimate: DeliveryEstimate
     delivered_on: date
+
+    @classmethod
+    def observe(
+        cls, estimate: DeliveryEstimate, tracking: Tracking, zone: ZoneInfo
+    ) -> EstimateOutcome | None:
+        """The outcome of a delivered tracking, on its arrival day in `zone`; None before."""
+        arrived = arrival(tracking)
+        if tracking.delivered_at is None or arrived is None:
+            return None
+        return cls(tracking.carrier, estimate, local_date(arrived, zone))
 
     @property
     def inside(self) -> bool:

@@ -1,15 +1,18 @@
 """Delivery estimates: the learned transit model first, then the carrier's date, then the promise.
 
-The model counts business days from the first scan to delivery, per carrier × service ×
-origin→destination region, and falls back to coarser groups (carrier × service, then carrier)
-when a group has too few deliveries to trust. Milestones override every source: out for delivery
-means today, delivered means the delivery day.
+The model counts business days from the first scan to the parcel's arrival, per carrier × service
+× origin→destination region, and falls back to coarser groups (carrier × service, then carrier)
+when a group has too few deliveries to trust. Arrival is the first time the parcel is available
+at a pickup point or locker when it went through one (the shopper's later collection is their
+own choice, not transit), else its delivery. The window shown is, per group, the run of at most
+`max_window_days` + 1 business days holding the most past arrivals. Milestones override every
+source: out for delivery means today, available for pickup and delivered mean the arrival day.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -41,12 +44,24 @@ def region_of(country: str | None, postcode: str | None) -> str:
     return digits[:2]
 
 
-def _route(shipment: ShipmentFacts, tracking: Tracking) -> tuple[str, str]:
+def _route(shipment: ShipmentFacts, postcode: str | None) -> tuple[str, str]:
+    """Origin and destination regions; `postcode` stands in when the merchant gave none."""
     origin = region_of(shipment.origin_country, shipment.origin_postcode)
-    destination = region_of(
-        shipment.destination_country, shipment.destination_postcode or tracking.destination_postcode
-    )
+    destination = region_of(shipment.destination_country, shipment.destination_postcode or postcode)
     return origin, destination
+
+
+def arrival(tracking: Tracking) -> datetime | None:
+    """When the parcel reached the shopper: first available at a pickup point, else delivered.
+
+    Events are newest first, so the last pickup-point event is the first arrival there.
+    """
+    at_point = [
+        e.timestamp
+        for e in tracking.events
+        if e.affects_status and e.status is Status.AVAILABLE_FOR_PICKUP
+    ]
+    return at_point[-1] if at_point else tracking.delivered_at
 
 
 def group_keys(
@@ -63,7 +78,7 @@ def group_keys(
 
 @dataclass(frozen=True, slots=True)
 class TransitSample:
-    """One delivered shipment: business days from first scan to delivery on its route."""
+    """One delivered shipment: business days from first scan to arrival on its route."""
 
     carrier: str
     service: str | None
@@ -75,31 +90,72 @@ class TransitSample:
     def observe(cls, shipment: ShipmentFacts, tracking: Tracking) -> TransitSample | None:
         """The sample a delivered tracking gives, or None before delivery or without a scan."""
         first = handover_event(tracking)
-        if first is None or tracking.delivered_at is None:
+        arrived = arrival(tracking)
+        if first is None or tracking.delivered_at is None or arrived is None:
             return None
-        calendar = shipment.calendar(tracking.service)
-        days = calendar.business_days_between(
-            local_date(first.timestamp, calendar.zone),
-            local_date(tracking.delivered_at, calendar.zone),
+        return cls.between(
+            shipment,
+            first.timestamp,
+            arrived,
+            service=tracking.service,
+            destination_postcode=tracking.destination_postcode,
         )
-        origin, destination = _route(shipment, tracking)
-        service = shipment.service or tracking.service
-        return cls(shipment.carrier, service, origin, destination, days)
+
+    @classmethod
+    def between(
+        cls,
+        shipment: ShipmentFacts,
+        handed_over: datetime,
+        arrived: datetime,
+        *,
+        service: str | None = None,
+        destination_postcode: str | None = None,
+    ) -> TransitSample:
+        """The sample of known hand-over and arrival moments; shared with stores that query them,
+        so that learning and estimating use the same route key and calendar."""
+        calendar = shipment.calendar(service)
+        days = calendar.business_days_between(
+            local_date(handed_over, calendar.zone), local_date(arrived, calendar.zone)
+        )
+        origin, destination = _route(shipment, destination_postcode)
+        return cls(shipment.carrier, shipment.service or service, origin, destination, days)
 
 
 @dataclass(frozen=True, slots=True)
 class TransitStats:
-    """Quantiles of one group's transit times, in business days."""
+    """One group's transit times in business days: quantiles, and the window to show."""
 
     samples: int
-    low: int
     p50: int
     p90: int
+    earliest: int
+    latest: int
 
 
-def _quantile(ordered: list[int], q: float) -> int:
+def _quantile(histogram: Mapping[int, int], total: int, q: float) -> int:
     """Nearest-rank quantile: an observed value, never an interpolated one."""
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+    rank = max(1, math.ceil(q * total))
+    seen = 0
+    for days in sorted(histogram):
+        seen += histogram[days]
+        if seen >= rank:
+            return days
+    raise ValueError("empty histogram")
+
+
+def _densest_window(histogram: Mapping[int, int], width: int) -> tuple[int, int]:
+    """The run of at most `width` + 1 business days holding the most samples, earlier on ties.
+
+    Quantile bounds would anchor a narrow window at the median and cap it below p90; the densest
+    run is the one that, on past data, most often contains the arrival. Both ends are observed
+    values, so a window never promises a day no parcel has ever taken.
+    """
+    observed = sorted(d for d, n in histogram.items() if n > 0)
+    first = max(
+        observed,
+        key=lambda d: (sum(histogram.get(d + k, 0) for k in range(width + 1)), -d),
+    )
+    return first, max(d for d in observed if d <= first + width)
 
 
 @dataclass(frozen=True)
@@ -107,7 +163,6 @@ class TransitModel:
     """Learned transit times; an empty model makes `estimate` use the carrier or the promise."""
 
     groups: Mapping[GroupKey, TransitStats] = field(default_factory=dict)
-    max_window_days: int = 3
 
     @classmethod
     def learn(
@@ -115,24 +170,40 @@ class TransitModel:
         samples: Iterable[TransitSample],
         *,
         min_samples: int = 20,
-        low_quantile: float = 0.25,
         max_window_days: int = 3,
     ) -> TransitModel:
-        """Group samples at every level; keep only groups with at least `min_samples`."""
-        if min_samples < 1 or not 0 < low_quantile <= 0.5 or max_window_days < 0:
-            raise ValueError("need min_samples ≥ 1, 0 < low_quantile ≤ 0.5, max_window_days ≥ 0")
-        buckets: defaultdict[GroupKey, list[int]] = defaultdict(list)
+        """Group samples at every level; keep only groups with at least `min_samples`.
+
+        `max_window_days` bounds latest − earliest in business days (1: at most two days shown).
+        """
+        histograms: defaultdict[GroupKey, Counter[int]] = defaultdict(Counter)
         for s in samples:
             for key in group_keys(s.carrier, s.service, s.origin_region, s.dest_region):
-                buckets[key].append(s.business_days)
-        groups = {
-            key: TransitStats(
-                len(days), _quantile(days, low_quantile), _quantile(days, 0.5), _quantile(days, 0.9)
-            )
-            for key, days in ((k, sorted(v)) for k, v in buckets.items())
-            if len(days) >= min_samples
-        }
-        return cls(groups, max_window_days)
+                histograms[key][s.business_days] += 1
+        return cls.from_histograms(
+            histograms, min_samples=min_samples, max_window_days=max_window_days
+        )
+
+    @classmethod
+    def from_histograms(
+        cls,
+        histograms: Mapping[GroupKey, Mapping[int, int]],
+        *,
+        min_samples: int = 20,
+        max_window_days: int = 3,
+    ) -> TransitModel:
+        """`learn` from per-group counts (business days → deliveries), for callers that keep
+        them up to date over a sliding period instead of regrouping every sample."""
+        if min_samples < 1 or max_window_days < 0:
+            raise ValueError("need min_samples ≥ 1 and max_window_days ≥ 0")
+        groups = {}
+        for key, histogram in histograms.items():
+            total = sum(histogram.values())
+            if total >= min_samples:
+                earliest, latest = _densest_window(histogram, max_window_days)
+                p50, p90 = _quantile(histogram, total, 0.5), _quantile(histogram, total, 0.9)
+                groups[key] = TransitStats(total, p50, p90, earliest, latest)
+        return cls(groups)
 
     def transit(
         self, carrier: str, service: str | None, origin: str, destination: str
@@ -160,7 +231,7 @@ class TransitModel:
     def _from_model(
         self, shipment: ShipmentFacts, tracking: Tracking, calendar: BusinessCalendar, today: date
     ) -> DeliveryEstimate | None:
-        origin, destination = _route(shipment, tracking)
+        origin, destination = _route(shipment, tracking.destination_postcode)
         stats = self.transit(
             shipment.carrier, shipment.service or tracking.service, origin, destination
         )
@@ -170,17 +241,21 @@ class TransitModel:
         start = (
             local_date(first.timestamp, calendar.zone)
             if first
-            else max(today, shipment.promised_ship_date or today)
+            else _first_handover_day(max(today, shipment.promised_ship_date or today), calendar)
         )
-        latest = min(stats.p90, stats.p50 + self.max_window_days)
-        earliest = max(stats.low, latest - self.max_window_days)
         return DeliveryEstimate(
-            earliest=calendar.add_business_days(start, earliest),
-            latest=calendar.add_business_days(start, latest),
+            earliest=calendar.add_business_days(start, stats.earliest),
+            latest=calendar.add_business_days(start, stats.latest),
             p50=calendar.add_business_days(start, stats.p50),
             p90=calendar.add_business_days(start, stats.p90),
             source="model",
         )
+
+
+def _first_handover_day(day: date, calendar: BusinessCalendar) -> date:
+    """The carrier collects nothing on a day off: a parcel not yet handed over leaves on the
+    next business day, and transit times are counted from the hand-over day."""
+    return day if calendar.is_business_day(day) else calendar.add_business_days(day, 1)
 
 
 def _from_promise(shipment: ShipmentFacts) -> DeliveryEstimate | None:
@@ -190,9 +265,9 @@ def _from_promise(shipment: ShipmentFacts) -> DeliveryEstimate | None:
     return DeliveryEstimate(earliest=promised, latest=promised, source="promise")
 
 
-def _delivery_day(tracking: Tracking, calendar: BusinessCalendar, today: date) -> date:
-    delivered = tracking.delivered_at
-    return local_date(delivered, calendar.zone) if delivered else today
+def _arrival_day(tracking: Tracking, calendar: BusinessCalendar, today: date) -> date:
+    arrived = arrival(tracking)
+    return local_date(arrived, calendar.zone) if arrived else today
 
 
 def _today(tracking: Tracking, calendar: BusinessCalendar, today: date) -> date:
@@ -202,7 +277,8 @@ def _today(tracking: Tracking, calendar: BusinessCalendar, today: date) -> date:
 # Statuses that pin the delivery day whatever any source predicted.
 _MILESTONES: dict[Status, Callable[[Tracking, BusinessCalendar, date], date]] = {
     Status.OUT_FOR_DELIVERY: _today,
-    Status.DELIVERED: _delivery_day,
+    Status.AVAILABLE_FOR_PICKUP: _arrival_day,
+    Status.DELIVERED: _arrival_day,
 }
 
 

@@ -3,23 +3,57 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from suivi import CarrierAccuracy, DeliveryEstimate, EstimateOutcome, accuracy_by_carrier
-from suivi_server.storage.schema import shipments
+from suivi import (
+    CarrierAccuracy,
+    DeliveryEstimate,
+    EstimateOutcome,
+    Status,
+    accuracy_by_carrier,
+)
+from suivi_server.storage.schema import merchants, shipments, tracking_events
 
 _s = shipments.c
+_e = tracking_events.c
 
 
 async def estimate_accuracy(
     engine: AsyncEngine, *, since: date | None = None
 ) -> list[CarrierAccuracy]:
-    """Per carrier: share of deliveries inside the window shown at hand-over, mean error in days."""
-    query = sa.select(_s.carrier, _s.shipped_estimate, _s.delivered_at).where(
-        _s.status == "delivered", _s.shipped_estimate.is_not(None), _s.delivered_at.is_not(None)
+    """Per carrier: share of deliveries inside the window shown at hand-over, mean error in days.
+
+    Judged on the arrival day in the merchant's time zone, as the model learns it: the first
+    `available_for_pickup` event when the parcel waited at a pickup point, else `delivered_at`.
+    """
+    at_pickup = sa.func.min(
+        sa.case(
+            (
+                sa.and_(_e.affects_status, _e.status == Status.AVAILABLE_FOR_PICKUP.value),
+                _e.occurred_at,
+            )
+        )
+    ).label("at_pickup")
+    query = (
+        sa.select(
+            _s.carrier,
+            _s.shipped_estimate,
+            _s.delivered_at,
+            merchants.c.settings.label("merchant_settings"),
+            at_pickup,
+        )
+        .join(merchants, merchants.c.id == _s.merchant_id)
+        .outerjoin(tracking_events, _e.shipment_id == _s.id)
+        .where(
+            _s.status == "delivered",
+            _s.shipped_estimate.is_not(None),
+            _s.delivered_at.is_not(None),
+        )
+        .group_by(_s.id, merchants.c.id)  # primary keys: every selected column depends on them
     )
     if since is not None:
         query = query.where(_s.delivered_at >= since)
@@ -29,7 +63,9 @@ async def estimate_accuracy(
         EstimateOutcome(
             carrier=row.carrier,
             estimate=DeliveryEstimate.model_validate(row.shipped_estimate),
-            delivered_on=row.delivered_at.date(),
+            delivered_on=(row.at_pickup or row.delivered_at)
+            .astimezone(ZoneInfo((row.merchant_settings or {}).get("timezone", "Europe/Paris")))
+            .date(),
         )
         for row in rows
     )

@@ -1,10 +1,21 @@
-"""Estimate accuracy per carrier: share inside the window and mean absolute error in days."""
+"""Estimate accuracy per carrier: share inside the window and mean absolute error in days,
+judged on the day the parcel arrived (at the pickup point, when it went through one)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
-from suivi import CarrierAccuracy, DeliveryEstimate, EstimateOutcome, accuracy_by_carrier
+from suivi import (
+    PARIS,
+    CarrierAccuracy,
+    DeliveryEstimate,
+    EstimateOutcome,
+    Status,
+    Substatus,
+    Tracking,
+    TrackingEvent,
+    accuracy_by_carrier,
+)
 
 MONDAY, TUESDAY, WEDNESDAY, FRIDAY = (date(2026, 11, d) for d in (9, 10, 11, 13))
 
@@ -46,3 +57,47 @@ def test_one_row_per_carrier_sorted_by_name() -> None:
 
 def test_no_deliveries_give_an_empty_report() -> None:
     assert accuracy_by_carrier([]) == []
+
+
+def relay(*moves: tuple[datetime, Status]) -> Tracking:
+    events = [
+        TrackingEvent(
+            timestamp=at,
+            status=status,
+            substatus=Substatus.PICKUP_POINT if status is Status.AVAILABLE_FOR_PICKUP else None,
+            code="C",
+            label="l",
+        )
+        for at, status in moves
+    ]
+    return Tracking.from_events("mondial_relay", "MR1", events)
+
+
+HANDED_OVER = (datetime(2026, 11, 6, 18, 0, tzinfo=PARIS), Status.IN_TRANSIT)
+
+
+def test_a_pickup_point_parcel_is_judged_on_its_arrival_there() -> None:
+    arrived = (datetime(2026, 11, 10, 9, 0, tzinfo=PARIS), Status.AVAILABLE_FOR_PICKUP)
+    collected = (datetime(2026, 11, 13, 17, 0, tzinfo=PARIS), Status.DELIVERED)
+    outcome = EstimateOutcome.observe(
+        model(MONDAY, TUESDAY, TUESDAY), relay(HANDED_OVER, arrived, collected), PARIS
+    )
+    assert outcome is not None
+    assert (outcome.carrier, outcome.delivered_on, outcome.inside) == (
+        "mondial_relay",
+        TUESDAY,
+        True,
+    )
+
+
+def test_a_home_delivery_is_judged_on_the_local_delivery_day() -> None:
+    delivered = (datetime(2026, 11, 9, 23, 30, tzinfo=UTC), Status.DELIVERED)  # Tuesday in Paris
+    outcome = EstimateOutcome.observe(model(MONDAY, MONDAY, MONDAY), relay(delivered), PARIS)
+    assert outcome is not None
+    assert (outcome.delivered_on, outcome.inside) == (TUESDAY, False)
+
+
+def test_a_parcel_not_yet_delivered_has_no_outcome() -> None:
+    arrived = (datetime(2026, 11, 10, 9, 0, tzinfo=PARIS), Status.AVAILABLE_FOR_PICKUP)
+    window = model(MONDAY, TUESDAY, TUESDAY)
+    assert EstimateOutcome.observe(window, relay(HANDED_OVER, arrived), PARIS) is None

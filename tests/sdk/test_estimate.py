@@ -1,4 +1,4 @@
-"""Delivery estimates: regions, learned quantiles, fallbacks and milestone overrides."""
+"""Delivery estimates: regions, learned windows, arrivals, fallbacks and milestone overrides."""
 
 from __future__ import annotations
 
@@ -89,20 +89,52 @@ def test_region_is_the_french_department_or_the_country(
     assert region_of(country, postcode) == region
 
 
-def test_model_learns_nearest_rank_quantiles() -> None:
+def test_model_learns_nearest_rank_quantiles_and_a_window() -> None:
     model = TransitModel.learn(samples(TWENTY))
-    assert model.transit("colissimo", "expert", "69", "75") == TransitStats(20, 1, 2, 3)
+    assert model.transit("colissimo", "expert", "69", "75") == TransitStats(20, 2, 3, 1, 3)
+
+
+def test_the_window_is_the_densest_run_not_the_median_onwards() -> None:
+    # UPS-like spread: p50 = 2, so a window anchored on the median would be J+2..J+3 (51 %).
+    model = TransitModel.learn(samples([1] * 45 + [2] * 38 + [3] * 13 + [4] * 4), max_window_days=1)
+    assert model.transit("colissimo", "expert", "69", "75") == TransitStats(100, 2, 3, 1, 2)
+
+
+def test_the_window_is_not_capped_at_p90() -> None:
+    # Chronopost-like spread: p90 = 1, yet four days are allowed and cover every delivery.
+    model = TransitModel.learn(samples([1] * 93 + [2] * 5 + [3] * 2), max_window_days=3)
+    assert model.transit("colissimo", "expert", "69", "75") == TransitStats(100, 1, 1, 1, 3)
+
+
+def test_a_tie_goes_to_the_earlier_window() -> None:
+    model = TransitModel.learn(samples([1] * 10 + [3] * 10), max_window_days=1)
+    stats = model.transit("colissimo", "expert", "69", "75")
+    assert stats is not None
+    assert (stats.earliest, stats.latest) == (1, 1)
+
+
+def test_the_window_ends_on_days_parcels_actually_took() -> None:
+    model = TransitModel.learn(samples([2] * 20), max_window_days=3)
+    stats = model.transit("colissimo", "expert", "69", "75")
+    assert stats is not None
+    assert (stats.earliest, stats.latest) == (2, 2)
+
+
+def test_learning_from_histograms_equals_learning_from_samples() -> None:
+    key = ("colissimo", "expert", "69", "75")
+    counted = TransitModel.from_histograms({key: {1: 5, 2: 10, 3: 3, 5: 2, 7: 0}})
+    assert counted.transit(*key) == TransitModel.learn(samples(TWENTY)).transit(*key)
 
 
 def test_a_small_route_falls_back_to_the_carrier_and_service() -> None:
     learned = samples([4] * 5, origin_region="13") + samples([1] * 20, dest_region="33")
     model = TransitModel.learn(learned)
-    assert model.transit("colissimo", "expert", "13", "75") == TransitStats(25, 1, 1, 4)
+    assert model.transit("colissimo", "expert", "13", "75") == TransitStats(25, 1, 4, 1, 4)
 
 
 def test_an_unknown_service_falls_back_to_the_carrier() -> None:
     model = TransitModel.learn(samples(TWENTY))
-    assert model.transit("colissimo", "access", "69", "75") == TransitStats(20, 1, 2, 3)
+    assert model.transit("colissimo", "access", "69", "75") == TransitStats(20, 2, 3, 1, 3)
 
 
 def test_too_few_samples_everywhere_gives_no_transit() -> None:
@@ -114,8 +146,10 @@ def test_too_few_samples_everywhere_gives_no_transit() -> None:
 
 
 def test_learning_rejects_nonsense_settings() -> None:
-    with pytest.raises(ValueError, match="low_quantile"):
-        TransitModel.learn([], low_quantile=0.9)
+    with pytest.raises(ValueError, match="max_window_days"):
+        TransitModel.learn([], max_window_days=-1)
+    with pytest.raises(ValueError, match="min_samples"):
+        TransitModel.learn([], min_samples=0)
 
 
 def test_model_estimate_counts_business_days_from_the_first_scan_across_a_holiday() -> None:
@@ -130,14 +164,27 @@ def test_model_estimate_counts_business_days_from_the_first_scan_across_a_holida
 
 
 def test_window_is_capped_and_keeps_the_median_inside() -> None:
-    spread = [1] * 5 + [2] * 10 + [9] * 5
-    model = TransitModel.learn(samples(spread), max_window_days=2)
+    spread = [1] * 5 + [2] * 6 + [3] * 4 + [9] * 5
+    model = TransitModel.learn(samples(spread), max_window_days=1)
     estimate = model.estimate(shipment(), IN_TRANSIT, MONDAY)
     assert estimate is not None
     assert estimate.p50 is not None
     assert estimate.p90 is not None
-    assert COLISSIMO.business_days_between(estimate.earliest, estimate.latest) == 2
+    assert COLISSIMO.business_days_between(estimate.earliest, estimate.latest) == 1
     assert estimate.earliest <= estimate.p50 <= estimate.latest < estimate.p90
+
+
+def test_a_window_over_a_weekend_spans_two_business_days() -> None:
+    thursday = datetime(2026, 11, 19, 18, 0, tzinfo=PARIS)
+    parcel = tracking(event(thursday, Status.IN_TRANSIT, Substatus.PICKED_UP))
+    dpd = shipment(carrier="dpd", service="predict")
+    model = TransitModel.learn(
+        samples([1] * 10 + [2] * 10, carrier="dpd", service="predict"), max_window_days=1
+    )
+    estimate = model.estimate(dpd, parcel, thursday)
+    assert estimate is not None
+    # DPD does not deliver on Saturdays: Friday 20, then Monday 23.
+    assert (estimate.earliest, estimate.latest) == (date(2026, 11, 20), date(2026, 11, 23))
 
 
 def test_before_handover_the_model_starts_from_the_promised_ship_date() -> None:
@@ -146,6 +193,13 @@ def test_before_handover_the_model_starts_from_the_promised_ship_date() -> None:
     estimate = model.estimate(facts, tracking(), MONDAY)
     assert estimate is not None
     assert estimate.p50 == date(2026, 11, 18)
+
+
+def test_before_handover_on_a_day_off_the_count_starts_on_the_next_business_day() -> None:
+    sunday = datetime(2026, 11, 15, 10, 0, tzinfo=PARIS)
+    estimate = TransitModel.learn(samples([2] * 20)).estimate(shipment(), tracking(), sunday)
+    assert estimate is not None
+    assert estimate.p50 == date(2026, 11, 18)  # handed over Monday 16, two days later
 
 
 def test_model_wins_over_the_carrier_when_it_has_enough_data() -> None:
@@ -215,6 +269,55 @@ def test_delivered_means_the_delivery_day() -> None:
         date(2026, 11, 11),
         "carrier",
     )
+
+
+PICKED_UP_FRIDAY = event(datetime(2026, 11, 6, 19, 0, tzinfo=PARIS), Status.IN_TRANSIT)
+AT_POINT_TUESDAY = event(
+    datetime(2026, 11, 10, 9, 0, tzinfo=PARIS), Status.AVAILABLE_FOR_PICKUP, Substatus.PICKUP_POINT
+)
+COLLECTED_FRIDAY = event(
+    datetime(2026, 11, 13, 17, 0, tzinfo=PARIS),
+    Status.DELIVERED,
+    Substatus.COLLECTED_AT_PICKUP_POINT,
+)
+
+
+def test_a_pickup_point_parcel_is_learned_until_its_arrival_not_its_collection() -> None:
+    reminded = event(
+        datetime(2026, 11, 12, 9, 0, tzinfo=PARIS),
+        Status.AVAILABLE_FOR_PICKUP,
+        Substatus.PICKUP_POINT,
+    )
+    parcel = tracking(PICKED_UP_FRIDAY, AT_POINT_TUESDAY, reminded, COLLECTED_FRIDAY)
+    sample = TransitSample.observe(shipment(), parcel)
+    # Saturday 7, Monday 9, Tuesday 10: the first arrival, not the reminder nor the collection.
+    assert sample == TransitSample("colissimo", "expert", "69", "75", 3)
+
+
+def test_a_pickup_point_parcel_not_yet_collected_is_no_sample() -> None:
+    assert TransitSample.observe(shipment(), tracking(PICKED_UP_FRIDAY, AT_POINT_TUESDAY)) is None
+
+
+@pytest.mark.parametrize(
+    "events",
+    [(PICKED_UP_FRIDAY, AT_POINT_TUESDAY), (PICKED_UP_FRIDAY, AT_POINT_TUESDAY, COLLECTED_FRIDAY)],
+)
+def test_at_the_pickup_point_the_estimate_is_the_arrival_day(events: tuple[TrackingEvent]) -> None:
+    later = datetime(2026, 11, 20, tzinfo=UTC)
+    estimate = TransitModel.learn(samples(TWENTY)).estimate(shipment(), tracking(*events), later)
+    assert estimate is not None
+    assert (estimate.earliest, estimate.latest) == (date(2026, 11, 10), date(2026, 11, 10))
+
+
+def test_a_sample_from_known_moments_uses_the_shipments_route_and_calendar() -> None:
+    sample = TransitSample.between(
+        shipment(service=None, destination_postcode=None),
+        datetime(2026, 11, 6, 19, 0, tzinfo=PARIS),
+        datetime(2026, 11, 10, 23, 30, tzinfo=UTC),  # Wednesday 11 in Paris, a holiday
+        service="expert",
+        destination_postcode="13008",
+    )
+    assert sample == TransitSample("colissimo", "expert", "69", "13", 3)
 
 
 def test_a_delivered_tracking_becomes_a_transit_sample() -> None:
