@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from suivi._models import Location, Tracking, TrackingEvent
+from suivi._models import Location, Tracking, TrackingEvent, mapped_event
+from suivi._statusmap import Mapping as CodeMapping
 from suivi._statusmap import StatusMap
+from suivi._taxonomy import check_substatus
 from suivi._time import PARIS
 from suivi.errors import (
     CarrierAuthError,
@@ -34,6 +36,12 @@ from suivi.errors import (
 
 if TYPE_CHECKING:
     from suivi._http import CarrierHTTP
+
+# Status-table answers by (table, code, label). Carriers word their events from a few hundred
+# templates, and a label-dependent code costs an accent-folding scan of its label: remember the
+# answers. Bounded: emptied when full, so odd labels cannot make it grow without end.
+_LOOKUPS: dict[tuple[StatusMap, str | int, str], CodeMapping] = {}
+_LOOKUPS_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +189,19 @@ class Adapter(ABC):
         code: str | int,
         label: str,
         location: Location | None = None,
+        mapping: CodeMapping | None = None,
     ) -> TrackingEvent:
-        """An event mapped through this carrier's status table (unknown codes kept, not fatal)."""
-        mapping = self.status_map.lookup(code, label)
-        return TrackingEvent(
+        """An event mapped through this carrier's status table (unknown codes kept, not fatal).
+
+        `mapping` replaces the table's answer when a carrier rule knows better (a code that
+        means more after an earlier one); its status/substatus pair is checked here, as the
+        table's pairs were when the table was built.
+        """
+        if mapping is None:
+            mapping = self.map_code(code, label)
+        else:
+            check_substatus(mapping.status, mapping.substatus)
+        return mapped_event(
             timestamp=timestamp,
             status=mapping.status,
             substatus=mapping.substatus,
@@ -193,6 +210,16 @@ class Adapter(ABC):
             location=location,
             affects_status=mapping.affects_status,
         )
+
+    def map_code(self, code: str | int, label: str = "") -> CodeMapping:
+        """`self.status_map.lookup(code, label)`, remembered across calls."""
+        key = (self.status_map, code, label)
+        found = _LOOKUPS.get(key)
+        if found is None:
+            if len(_LOOKUPS) >= _LOOKUPS_MAX:
+                _LOOKUPS.clear()
+            found = _LOOKUPS[key] = self.status_map.lookup(code, label)
+        return found
 
     def invalid(self, message: str, raw: RawResponse | None = None) -> CarrierResponseInvalid:
         return CarrierResponseInvalid(
@@ -204,8 +231,12 @@ class Adapter(ABC):
         )
 
     def load_json(self, raw: RawResponse) -> Any:
+        body = raw.body
         try:
-            return json.loads(raw.body)
+            if body[:1] in (b"{", b"[") and body[1:2] != b"\x00":
+                # What json.loads(bytes) does for a body it detects as UTF-8, minus detecting.
+                return json.loads(body.decode("utf-8", "surrogatepass"))
+            return json.loads(body)  # UTF-16/32, a BOM, leading blanks: json detects it
         except (ValueError, UnicodeDecodeError) as exc:
             raise self.invalid(f"body is not JSON ({exc})", raw) from None
 

@@ -1,13 +1,12 @@
 """Small helpers for carriers that still speak SOAP/XML (Chronopost, DPD, Mondial Relay).
 
-Namespaces are stripped while parsing, so parsers address elements by local name and do not
+Namespaces are stripped right after parsing, so parsers address elements by local name and do not
 break when a carrier changes its prefixes. The standard library parser does not fetch external
 entities, so a hostile body cannot make Suivi read files or call out.
 """
 
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +15,17 @@ from xml.sax.saxutils import escape
 from suivi._adapter import RawResponse
 from suivi.errors import CarrierResponseInvalid
 
-__all__ = ["Fault", "children", "envelope", "escape", "fault_of", "find", "parse_xml", "text"]
+__all__ = [
+    "Fault",
+    "children",
+    "envelope",
+    "escape",
+    "fault_of",
+    "find",
+    "parse_xml",
+    "strip_namespaces",
+    "text",
+]
 
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
@@ -24,15 +33,7 @@ SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 def parse_xml(raw: RawResponse, *, carrier: str) -> ET.Element:
     """The document root with namespaces stripped; CarrierResponseInvalid when it is not XML."""
     try:
-        events = ET.iterparse(io.BytesIO(raw.body), events=("start",))
-        root: ET.Element | None = None
-        for _, element in events:
-            if root is None:
-                root = element
-            if "}" in element.tag:
-                element.tag = element.tag.rpartition("}")[2]
-            for key in [k for k in element.attrib if "}" in k]:
-                element.attrib[key.rpartition("}")[2]] = element.attrib.pop(key)
+        root = ET.fromstring(raw.body)  # the C parser; an empty body is a ParseError too
     except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: unknown encoding
         raise CarrierResponseInvalid(
             f"body is not well-formed XML ({exc})",
@@ -41,14 +42,29 @@ def parse_xml(raw: RawResponse, *, carrier: str) -> ET.Element:
             http_status=raw.status_code,
             body=raw.body,
         ) from None
-    if root is None:
-        raise CarrierResponseInvalid("empty body", carrier=carrier, http_status=raw.status_code)
+    strip_namespaces(root)
     return root
+
+
+def strip_namespaces(root: ET.Element) -> None:
+    """Rename `{uri}name` tags and attributes to `name`, in place, in one pass over the tree."""
+    local_names: dict[str, str] = {}  # a document repeats a few dozen tags
+    for element in root.iter():
+        tag = element.tag
+        if tag[0] == "{":
+            local = local_names.get(tag)
+            if local is None:
+                local = local_names[tag] = tag.rpartition("}")[2]
+            element.tag = local
+        # keys() is an empty list without attributes, where `.attrib` would build a dict.
+        for key in element.keys():  # noqa: SIM118 (iterating an Element gives its children)
+            if key[0] == "{":
+                element.set(key.rpartition("}")[2], element.attrib.pop(key))
 
 
 def find(element: ET.Element, *path: str) -> ET.Element | None:
     """The first descendant at `path` (local names), searching at any depth for the first step."""
-    found = element.find(f".//{path[0]}") if element.tag != path[0] else element
+    found = element if element.tag == path[0] else next(element.iter(path[0]), None)
     for step in path[1:]:
         if found is None:
             return None

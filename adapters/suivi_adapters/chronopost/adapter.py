@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 import httpx
 
 from suivi import (
     PARIS,
-    TERMINAL_STATUSES,
     Adapter,
     AdapterSettings,
     CarrierHTTP,
@@ -43,10 +44,10 @@ from suivi import (
     Substatus,
     Tracking,
     TrackingEvent,
-    current_event,
     parse_local,
 )
 from suivi._checkdigits import is_valid_s10
+from suivi._time import strptime
 from suivi.errors import CarrierError, CarrierResponseInvalid, CarrierUnavailable
 from suivi.soap import children, envelope, escape, fault_of, find, parse_xml, text
 from suivi_adapters.chronopost import codes
@@ -144,21 +145,21 @@ class ChronopostAdapter(Adapter):
         scans = [(node, _infos(node)) for node in children(listing, "events")]
         events = self._events(scans, raw)
         newest_first = [infos for _, infos in reversed(scans)]
-        decisive = current_event(events)
-        finished = decisive is not None and decisive.status in TERMINAL_STATUSES
         point = _delivery_point(newest_first)
-        return [
-            Tracking.from_events(
-                self.name,
-                number.upper(),
-                events,
-                signed_by=_first(newest_first, *codes.SIGNER),
-                pickup_point=_pickup_point(newest_first),
-                estimate=None if finished else _estimate(newest_first),
-                destination_postcode=point[0],
-                destination_country=point[1],
-            )
-        ]
+        estimate = _estimate(newest_first)
+        tracking = Tracking.from_events(
+            self.name,
+            number.upper(),
+            events,
+            signed_by=_first(newest_first, *codes.SIGNER),
+            pickup_point=_pickup_point(newest_first),
+            estimate=estimate,
+            destination_postcode=point[0],
+            destination_country=point[1],
+        )
+        if estimate is not None and tracking.is_terminal:  # a finished parcel expects nothing
+            tracking = tracking.model_copy(update={"estimate": None})
+        return [tracking]
 
     def _events(
         self, scans: list[tuple[ET.Element, Infos]], raw: RawResponse
@@ -171,18 +172,21 @@ class ChronopostAdapter(Adapter):
             stamp = text(node, "eventDate")
             if code is None or stamp is None:
                 raise self.invalid("an event has no code or eventDate", raw)
+            label = text(node, "eventLabel") or ""
+            key = StatusMap.normalize_code(code)
+            mapping = self.map_code(key, label)
+            if rule := codes.AFTER.get(key, {}).get(trigger or ""):
+                mapping = replace(mapping, status=rule[0], substatus=rule[1])
+            elif key == "AB":
+                mapping = replace(mapping, substatus=_pickup_kind(infos, mapping.substatus))
+            trigger = key if key in codes.TRIGGERS else trigger
             event = self.event(
                 timestamp=parse_local(stamp, (), PARIS, carrier=self.name),
-                code=code,
-                label=text(node, "eventLabel") or "",
+                code=key,
+                label=label,
                 location=_location(node),
+                mapping=mapping,
             )
-            key = event.code
-            if rule := codes.AFTER.get(key, {}).get(trigger or ""):
-                event = event.model_copy(update={"status": rule[0], "substatus": rule[1]})
-            elif key == "AB":
-                event = event.model_copy(update={"substatus": _pickup_kind(infos, event)})
-            trigger = key if key in codes.TRIGGERS else trigger
             events.append(event)
         return events
 
@@ -201,8 +205,12 @@ def _first(newest_first: list[Infos], *names: str) -> str | None:
 
 
 def _location(node: ET.Element) -> Location | None:
+    return _place(text(node, "officeLabel"), text(node, "zipCode"), text(node, "NPC"))
+
+
+@lru_cache(maxsize=1024)  # a few hundred Chronopost sites: one Location each
+def _place(office: str | None, postcode: str | None, npc: str | None) -> Location | None:
     """officeLabel is a site ("LILLE CHRONOPOST"); agencies are named after their city."""
-    office, postcode, npc = text(node, "officeLabel"), text(node, "zipCode"), text(node, "NPC")
     if office is None and postcode is None:
         return None
     city = None
@@ -212,10 +220,10 @@ def _location(node: ET.Element) -> Location | None:
     return Location(name=office, city=city, postcode=postcode, country=country)
 
 
-def _pickup_kind(infos: Infos, event: TrackingEvent) -> Substatus | None:
+def _pickup_kind(infos: Infos, default: Substatus | None) -> Substatus | None:
     """AB at a locker, a depot or a post office rather than a relay, from "Type de retrait"."""
     kind = (infos.get(codes.PICKUP_TYPE) or "").casefold()
-    return next((sub for word, sub in codes.PICKUP_TYPES if word in kind), event.substatus)
+    return next((sub for word, sub in codes.PICKUP_TYPES if word in kind), default)
 
 
 def _split_point(value: str) -> list[str]:
@@ -262,16 +270,20 @@ def _estimate(newest_first: list[Infos]) -> DeliveryEstimate | None:
 
 
 def _moment(value: str | None) -> datetime | None:
+    if not value:  # most events carry no appointment: no format to try
+        return None
     for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"):
         try:
-            return datetime.strptime(value or "", fmt)
+            return strptime(value, fmt)
         except ValueError:
             continue
     return None
 
 
 def _day(value: str | None) -> date | None:
+    if not value:
+        return None
     try:
-        return datetime.strptime(value or "", "%d/%m/%Y").date()
+        return strptime(value, "%d/%m/%Y").date()
     except ValueError:
         return None

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, time
 from typing import ClassVar, Final
 
@@ -53,7 +54,9 @@ from suivi import (
     error_for_status,
     parse_local,
 )
-from suivi._statusmap import fold
+from suivi._models import shared_location
+from suivi._statusmap import Mapping, fold
+from suivi._time import strptime
 from suivi.errors import CarrierAuthError, CarrierError, CarrierResponseInvalid
 from suivi.soap import Fault, children, envelope, escape, fault_of, find, parse_xml, text
 from suivi_adapters.dpd.codes import DEPOT_ARRIVAL_CODES, FAULT_MARKERS, STATUS_MAP, FaultKind
@@ -77,7 +80,8 @@ _DELIS_PLACE = re.compile(r"(?P<city>.*?)\s*\((?P<country>[A-Z]{2})\)")
 
 def fault_kind(fault: Fault) -> FaultKind | None:
     """What a SOAP fault means, from the markers in its code, text or detail."""
-    folded = fold(f"{fault.code} {fault.message} {fault.detail}")
+    said = f"{fault.code} {fault.message} {fault.detail}"
+    folded = said.casefold() if said.isascii() else fold(said)  # ASCII has no accents to fold
     return next((kind for marker, kind in FAULT_MARKERS if marker in folded), None)
 
 
@@ -189,11 +193,9 @@ class DpdAdapter(Adapter):
 
     def _france(self, result: ET.Element, raw: RawResponse) -> Tracking:
         depot = (text(result, "ReceiverDepotNumber") or "").lstrip("0")
-        traces = children(result.find("Traces"), "clsTrace")
-        events = [self._france_event(trace, depot, raw) for trace in traces]
         pickup = self._pickup_point(result)
-        if pickup is not None:
-            events = [_collected(event) for event in events]
+        traces = children(result.find("Traces"), "clsTrace")
+        events = [self._france_event(trace, depot, pickup is not None, raw) for trace in traces]
         country = text(result, "DestinationCountry") or ""
         return Tracking.from_events(
             self.name,
@@ -207,22 +209,29 @@ class DpdAdapter(Adapter):
             destination_postcode=text(result, "DestinationZipcode"),
         )
 
-    def _france_event(self, trace: ET.Element, depot: str, raw: RawResponse) -> TrackingEvent:
+    def _france_event(
+        self, trace: ET.Element, depot: str, relay: bool, raw: RawResponse
+    ) -> TrackingEvent:
         code, day = text(trace, "StatusNumber"), text(trace, "ScanDate")
         if code is None or day is None:
             raise self.invalid("clsTrace without StatusNumber or ScanDate", raw)
         day = day.replace("T", " ").split(" ")[0]
         moment = f"{day} {text(trace, 'ScanTime') or '00:00'}"
         center = text(trace, "CenterNumber") or ""
-        event = self.event(
+        label = text(trace, "StatusDescription") or ""
+        mapping = self.map_code(code, label)
+        at_depot = depot and center.lstrip("0") == depot
+        if at_depot and StatusMap.normalize_code(code) in DEPOT_ARRIVAL_CODES:
+            mapping = replace(mapping, substatus=Substatus.ARRIVED_AT_DELIVERY_SITE)
+        if relay:
+            mapping = _collected(mapping)
+        return self.event(
             timestamp=parse_local(moment, SCAN_FORMATS, self.timezone, carrier=self.name),
             code=code,
-            label=text(trace, "StatusDescription") or "",
-            location=Location(city=text(trace, "CenterName"), country="FR"),
+            label=label,
+            location=shared_location(city=text(trace, "CenterName"), country="FR"),
+            mapping=mapping,
         )
-        if event.code in DEPOT_ARRIVAL_CODES and depot and center.lstrip("0") == depot:
-            return event.model_copy(update={"substatus": Substatus.ARRIVED_AT_DELIVERY_SITE})
-        return event
 
     def _pickup_point(self, result: ET.Element) -> PickupPoint | None:
         name, link = text(result, "PointRelaisName"), text(result, "PointRelaisLink")
@@ -252,7 +261,7 @@ class DpdAdapter(Adapter):
     def _when(self, value: str, formats: tuple[str, ...], raw: RawResponse) -> datetime:
         for fmt in formats:
             try:
-                return datetime.strptime(value.strip(), fmt)
+                return strptime(value.strip(), fmt)
             except ValueError:
                 continue
         raise self.invalid(f"unreadable date or time {value!r}", raw)
@@ -286,22 +295,22 @@ def _delis_place(place: str | None) -> Location | None:
     """DELIS says "Mechelen (BE)": a city and an ISO country in brackets."""
     match = _DELIS_PLACE.fullmatch(place or "")
     if match:
-        return Location(city=match["city"], country=match["country"])
-    return Location(city=place) if place else None
+        return shared_location(city=match["city"], country=match["country"])
+    return shared_location(city=place) if place else None
 
 
-def _collected(event: TrackingEvent) -> TrackingEvent:
+def _collected(mapping: Mapping) -> Mapping:
     """On a relay-point shipment, "delivered to consignee" is the consignee collecting it."""
-    if event.status is Status.DELIVERED and event.substatus is Substatus.TO_RECIPIENT:
-        return event.model_copy(update={"substatus": Substatus.COLLECTED_AT_PICKUP_POINT})
-    return event
+    if mapping.status is Status.DELIVERED and mapping.substatus is Substatus.TO_RECIPIENT:
+        return replace(mapping, substatus=Substatus.COLLECTED_AT_PICKUP_POINT)
+    return mapping
 
 
 def _content(element: ET.Element | None) -> str | None:
     """DELIS wraps every text in `<content>` (sometimes twice), beside `bold`/`paragraph` flags."""
     if element is None:
         return None
-    parts = (c.text.strip() for c in element.iter("content") if c.text and c.text.strip())
+    parts = [part for c in element.iter("content") if c.text and (part := c.text.strip())]
     return " ".join(parts) or None
 
 

@@ -31,7 +31,6 @@ from suivi import (
     Adapter,
     AdapterSettings,
     CarrierHTTP,
-    Location,
     NumberPattern,
     PickupPoint,
     RawResponse,
@@ -43,6 +42,7 @@ from suivi import (
     errors,
     parse_local,
 )
+from suivi._models import shared_location
 from suivi._statusmap import StatusMap, fold
 from suivi._taxonomy import sort_events
 from suivi.soap import envelope, escape, fault_of, find, parse_xml, text
@@ -241,7 +241,7 @@ class MondialRelayAdapter(Adapter):
                 timestamp=parse_local(moment, DATE_FORMATS, self.timezone, carrier=self.name),
                 code=slug(label),
                 label=label,
-                location=Location(name=place, country=country) if place or country else None,
+                location=shared_location(name=place, country=country) if place or country else None,
             )
             pairs.append((event, text(row, "Relais_Num")))
         return pairs

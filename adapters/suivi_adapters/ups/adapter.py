@@ -26,8 +26,9 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from datetime import time as day_time
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import httpx
@@ -47,7 +48,8 @@ from suivi import (
     TrackingEvent,
 )
 from suivi._checkdigits import is_valid_ups
-from suivi._time import aware
+from suivi._models import shared_location
+from suivi._time import strptime
 from suivi.errors import CarrierAuthError, CarrierError, SuiviError, TrackingNumberInvalid
 from suivi_adapters.ups import codes
 
@@ -261,12 +263,9 @@ class UpsAdapter(Adapter):
         offset = _offset(activity.get("gmtOffset"))
         gmt_date, gmt_time = activity.get("gmtDate"), activity.get("gmtTime")
         if offset is not None and gmt_date and gmt_time:
-            moment = _compact(gmt_date, gmt_time).replace(tzinfo=UTC)
-            return moment.astimezone(offset)
-        local = _compact(activity["date"], activity.get("time") or "0")
-        if offset is not None:
-            return local.replace(tzinfo=offset)
-        return aware(local, self.timezone)
+            return _compact(gmt_date, gmt_time, UTC).astimezone(offset)
+        zone = offset if offset is not None else self.timezone
+        return _compact(activity["date"], activity.get("time") or "0", zone)
 
     def _estimate(self, package: dict[str, Any]) -> DeliveryEstimate | None:
         """Delivered, else rescheduled, else scheduled date; the time window when given."""
@@ -322,7 +321,9 @@ def _status_key(status: dict[str, Any], table: StatusMap) -> str:
     if status_code.isdigit():
         status_code = status_code.zfill(3)
     kind = str(status.get("type") or "").strip()
-    return next((c for c in (status_code, kind) if c in table), status_code or kind)
+    if status_code in table:
+        return status_code
+    return kind if kind in table else status_code or kind
 
 
 def _text(value: Any) -> str | None:
@@ -345,11 +346,16 @@ def _location(address: dict[str, Any]) -> Location | None:
     country = _text(address.get("countryCode")) or _text(address.get("country"))
     if not (city or postcode or country):
         return None
-    return Location(city=city, postcode=postcode, country=country)
+    return shared_location(city=city, postcode=postcode, country=country)
 
 
 def _offset(text: Any) -> timezone | None:
-    match = _OFFSET.fullmatch(str(text or "").strip())
+    return _offset_of(str(text or "").strip())
+
+
+@lru_cache(maxsize=64)  # a handful of offsets, seen on every activity
+def _offset_of(text: str) -> timezone | None:
+    match = _OFFSET.fullmatch(text)
     if match is None:
         return None
     sign, hours, minutes = match.groups()
@@ -357,16 +363,16 @@ def _offset(text: Any) -> timezone | None:
     return timezone(-delta if sign == "-" else delta)
 
 
-def _compact(day: str, clock: str) -> datetime:
-    """`20260415` + `143205` / `14:32:05` / `74700` (UPS drops leading zeros) as a naive time."""
+def _compact(day: str, clock: str, zone: tzinfo) -> datetime:
+    """`20260415` + `143205` / `14:32:05` / `74700` (UPS drops leading zeros), in `zone`."""
     digits = str(clock).replace(":", "").strip().zfill(6)
-    return datetime.strptime(str(day).strip() + digits, "%Y%m%d%H%M%S")
+    return strptime(str(day).strip() + digits, "%Y%m%d%H%M%S", zone)
 
 
 def _day(text: Any) -> date | None:
     """A YYYYMMDD metadata date; None when absent or unreadable (never fails the parse)."""
     try:
-        return datetime.strptime(str(text or "").strip(), "%Y%m%d").date()
+        return strptime(str(text or "").strip(), "%Y%m%d").date()
     except ValueError:
         return None
 
@@ -375,7 +381,7 @@ def _clock_time(text: Any) -> day_time | None:
     digits = str(text or "").replace(":", "").strip()
     if not digits.isdigit():
         return None
-    return datetime.strptime(digits.zfill(6), "%H%M%S").time()
+    return strptime(digits.zfill(6), "%H%M%S").time()
 
 
 def _weight_kg(weight: Any) -> float | None:
