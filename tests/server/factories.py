@@ -104,3 +104,39 @@ async def add_event(
                 **fields,
             )
         )
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def shipment_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid POST /api/shipments body; overrides replace top-level fields."""
+    payload: dict[str, Any] = {
+        "order_number": "CMD-1001",
+        "carrier": "colissimo",
+        "tracking_number": "6A12345678901",
+        "items": [
+            {
+                "product_id": "LAMP-1",
+                "name": "Lampe Opaline",
+                "quantity": 1,
+                "price": "89.00",
+                "currency": "EUR",
+                "image_url": "https://shop.example/lamp.jpg",
+                "category": "lighting",
+            }
+        ],
+        "customer": {
+            "name": "Camille Martin",
+            "email": "camille@example.com",
+            "phone": "06 12 34 56 78",
+            "locale": "fr",
+            "postcode": "75011",
+            "country": "FR",
+        },
+        "promise": {"ship_date": "2026-11-23", "delivery_date": "2026-11-26"},
+        "segment": "first_order",
+    }
+    payload.update(overrides)
+    return payload

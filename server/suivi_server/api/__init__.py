@@ -1,18 +1,90 @@
-"""Merchant API (JSON, bearer API keys)."""
+"""Merchant API (JSON, bearer API keys), documented at /api/openapi.json."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 
+from suivi_server.api import responses as out
+from suivi_server.api import shipments
+from suivi_server.api.auth import merchant_endpoint
+from suivi_server.api.errors import HANDLERS
+from suivi_server.api.imports import import_shipments
+from suivi_server.api.models import ShipmentIn, ShipmentPatch
+from suivi_server.api.openapi import Operation, document
 from suivi_server.services import Services
+
+_ID = "/shipments/{shipment_id:int}"
+OPERATIONS = [
+    Operation(
+        "POST",
+        "/shipments",
+        shipments.create_or_update,
+        "Create or update a shipment",
+        status=201,
+        response=out.ShipmentOut,
+        body=ShipmentIn,
+    ),
+    Operation(
+        "GET",
+        "/shipments",
+        shipments.list_shipments,
+        "List shipments, newest first",
+        response=out.ShipmentPage,
+        query=shipments.ListQuery,
+    ),
+    Operation(
+        "POST",
+        "/shipments/import",
+        import_shipments,
+        "Import JSON lines or CSV",
+        response=out.ImportOut,
+        body_types=("application/x-ndjson", "text/csv"),
+    ),
+    Operation("GET", _ID, shipments.get_shipment, "Get a shipment", response=out.ShipmentOut),
+    Operation(
+        "PATCH",
+        _ID,
+        shipments.patch_shipment,
+        "Change a shipment",
+        response=out.ShipmentOut,
+        body=ShipmentPatch,
+    ),
+    Operation(
+        "GET",
+        _ID + "/tracking",
+        shipments.get_tracking,
+        "Events and current status",
+        response=out.TrackingOut,
+    ),
+    Operation(
+        "GET",
+        _ID + "/page-url",
+        shipments.page_url,
+        "The shopper's signed page link",
+        response=out.PageUrlOut,
+    ),
+]
 
 
 def routes(services: Services) -> list[BaseRoute]:
-    return []
+    spec = document(OPERATIONS)
+
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(spec)
+
+    return [
+        Route("/openapi.json", openapi, methods=["GET"]),
+        *(
+            Route(op.path, merchant_endpoint(services, op.handler), methods=[op.method])
+            for op in OPERATIONS
+        ),
+    ]
 
 
 def exception_handlers() -> Mapping[Any, Any]:
-    return {}
+    return HANDLERS

@@ -42,7 +42,9 @@ async def authenticate(conn: AsyncConnection, request: Request) -> Merchant:
     return merchant
 
 
-def merchant_endpoint(services: Services, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def merchant_endpoint(
+    services: Services, handler: Handler
+) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         async with services.engine.begin() as conn:
             merchant = await authenticate(conn, request)

@@ -55,9 +55,9 @@ def field_errors(exc: ValidationError) -> list[dict[str, str]]:
     ]
 
 
-def invalid(exc: ValidationError, *, prefix: str = "") -> ApiError:
-    """A 422 listing every invalid field; `prefix` places query parameters apart from the body."""
-    fields = [dict(f, field=prefix + f["field"]) for f in field_errors(exc)]
+def invalid(exc: ValidationError) -> ApiError:
+    """A 422 listing every invalid field; the message starts with the first one."""
+    fields = field_errors(exc)
     first = fields[0]
     return ApiError(
         422,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -69,6 +69,14 @@ def registry() -> Registry:
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        """PostgreSQL refuses NUL in text: refuse it here, naming the field, not as a 500."""
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("nul_character", "text must not contain NUL characters")
+        return value
 
 
 class Item(_Input):
@@ -153,6 +161,14 @@ class ShipmentPatch(_Input):
     promise: Promise | None = None
     segment: Segment | None = Field(default=None, description="e.g. first_order, vip")
     ordered_at: AwareDatetime | None = None
+
+    @field_validator("ordered_at")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        try:
+            return value.astimezone(UTC) if value else None
+        except OverflowError:
+            raise PydanticCustomError("datetime_range", "datetime out of range") from None
 
 
 class ShipmentIn(ShipmentPatch):

@@ -52,7 +52,7 @@ def _event_row(shipment_id: int, event: TrackingEvent, now: datetime) -> dict[st
         "status": event.status.value,
         "substatus": event.substatus.value if event.substatus else None,
         "code": event.code[:32],
-        "label": event.label[:500],
+        "label": event.label.replace("\x00", "")[:500],
         "location": event.location.model_dump(mode="json", exclude_none=True)
         if event.location
         else None,
@@ -92,7 +92,7 @@ async def _insert_new(
 async def apply_tracking(
     conn: AsyncConnection, shipment_id: int, tracking: Tracking, now: datetime
 ) -> IngestResult:
-    """Store new events and recompute the shipment's current view, inside the caller's transaction."""
+    """Store new events and recompute the current view, in the caller's transaction."""
     shipment = (
         await conn.execute(sa.select(shipments).where(_s.id == shipment_id).with_for_update())
     ).first()

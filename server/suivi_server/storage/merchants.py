@@ -1,4 +1,4 @@
-"""Merchants and their API keys. Keys are stored hashed: the clear key is shown once, at creation."""
+"""Merchants and their API keys, stored hashed: the clear key is shown once, at creation."""
 
 from __future__ import annotations
 
@@ -23,10 +23,16 @@ class Merchant:
     settings: Mapping[str, Any] = field(default_factory=dict)
 
 
-_COLUMNS = (merchants.c.id, merchants.c.slug, merchants.c.name, merchants.c.theme, merchants.c.settings)
+_COLUMNS = (
+    merchants.c.id,
+    merchants.c.slug,
+    merchants.c.name,
+    merchants.c.theme,
+    merchants.c.settings,
+)
 
 
-def _merchant(row: sa.Row[Any]) -> Merchant:
+def _merchant(row: Any) -> Merchant:
     return Merchant(row.id, row.slug, row.name, row.theme, dict(row.settings or {}))
 
 
@@ -39,9 +45,11 @@ async def create_merchant(
     theme: str = "default",
     settings: Mapping[str, Any] | None = None,
 ) -> Merchant:
-    values = {"slug": slug, "name": name, "theme": theme, "settings": dict(settings or {})}
-    result = await conn.execute(sa.insert(merchants).values(created_at=now, **values))
-    return Merchant(id=int(result.inserted_primary_key[0]), **values)
+    stored = dict(settings or {})
+    query = sa.insert(merchants).returning(merchants.c.id)
+    values = {"slug": slug, "name": name, "theme": theme, "settings": stored, "created_at": now}
+    merchant_id = (await conn.execute(query.values(values))).scalar_one()
+    return Merchant(merchant_id, slug, name, theme, stored)
 
 
 async def issue_api_key(
@@ -75,7 +83,7 @@ async def revoke_api_key(conn: AsyncConnection, key: str, now: datetime) -> bool
 async def merchant_for_api_key(conn: AsyncConnection, key: str) -> Merchant | None:
     """The merchant owning a live key: one lookup by the unique prefix, then a hash compare."""
     prefix = api_key_prefix(key)
-    if prefix is None:
+    if prefix is None or not (prefix.isascii() and prefix.isalnum()):
         return None
     row = (
         await conn.execute(

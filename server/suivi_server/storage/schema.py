@@ -22,7 +22,6 @@ metadata = sa.MetaData(
 )
 
 
-
 class UtcDateTime(sa.TypeDecorator[datetime]):
     """Aware datetimes stored in UTC and read back aware on every backend.
 

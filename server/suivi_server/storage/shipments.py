@@ -54,7 +54,7 @@ async def upsert_shipment(
     updated = await conn.execute(
         sa.update(shipments)
         .where(*(shipments.c[k] == row[k] for k in IDENTITY))
-        .values(changes, updated_at=now)
+        .values({**changes, "updated_at": now})
         .returning(_s.id)
     )
     return int(updated.scalar_one()), False
@@ -71,7 +71,7 @@ async def update_shipment(
     result = await conn.execute(
         sa.update(shipments)
         .where(_s.id == shipment_id, _s.merchant_id == merchant_id)
-        .values(dict(changes), updated_at=now)
+        .values({**changes, "updated_at": now})
     )
     return result.rowcount > 0
 

@@ -1,0 +1,146 @@
+"""`suivi db`, `suivi merchant` and `suivi import`: running a self-hosted instance from a shell.
+
+Settings come from `SUIVI_*` variables (see config.py). Commands that write migrate first, so
+a fresh install needs no separate step; heavy imports stay inside the commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+T = TypeVar("T")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+BATCH = 200
+
+
+def _run(work: Callable[[Any, Any], Awaitable[T]]) -> T:
+    """Migrate, then run `work(engine, now)` with an engine that is disposed afterwards."""
+    from suivi_server.config import load_settings
+    from suivi_server.services import utc_now
+    from suivi_server.storage.engine import create_engine, upgrade_sync
+
+    settings = load_settings()
+    upgrade_sync(settings.database_url)
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            return await work(engine, utc_now())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+@click.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply every pending migration (also done when the server starts)."""
+    from suivi_server.config import load_settings
+    from suivi_server.storage.engine import upgrade_sync
+
+    upgrade_sync(load_settings().database_url)
+    click.echo("database is up to date")
+
+
+@click.group()
+def merchant() -> None:
+    """Merchants and their API keys."""
+
+
+@merchant.command()
+@click.argument("slug")
+@click.option("--name", required=True, help="Shown to shoppers on the tracking page.")
+@click.option("--theme", default="default", show_default=True)
+@click.option(
+    "--allowed-origin", "origins", multiple=True, help="Site allowed to embed the widget."
+)
+def create(slug: str, name: str, theme: str, origins: tuple[str, ...]) -> None:
+    """Create merchant SLUG and print its API key (shown once, stored hashed)."""
+    from suivi_server.storage import merchants
+
+    if not SLUG.fullmatch(slug):
+        raise click.BadParameter("lower-case letters, digits and dashes", param_hint="SLUG")
+
+    async def work(engine: Any, now: Any) -> str:
+        async with engine.begin() as conn:
+            if await merchants.merchant_by_slug(conn, slug):
+                raise click.ClickException(f"merchant {slug!r} already exists")
+            settings = {"allowed_origins": list(origins)}
+            created = await merchants.create_merchant(
+                conn, slug, name, now, theme=theme, settings=settings
+            )
+            return await merchants.issue_api_key(conn, created.id, now, label="cli")
+
+    key = _run(work)
+    click.echo(f"merchant {slug!r} created. API key (shown once, keep it secret):")
+    click.echo(key)
+
+
+@merchant.command("revoke-key")
+@click.argument("key")
+def revoke_key(key: str) -> None:
+    """Revoke an API key, given in full or by its prefix."""
+    from suivi_server.storage import merchants
+
+    async def work(engine: Any, now: Any) -> bool:
+        async with engine.begin() as conn:
+            return await merchants.revoke_api_key(conn, key, now)
+
+    if not _run(work):
+        raise click.ClickException("no live key with that prefix")
+    click.echo("key revoked")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--merchant", "slug", required=True, help="The merchant's slug.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: guessed.")
+def import_command(file: Path, slug: str, fmt: str | None) -> None:
+    """Import shipments from a CSV or JSON-lines FILE; bad lines are listed, not fatal."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from suivi_server import importer
+    from suivi_server.api.imports import LineResult, import_line
+    from suivi_server.storage.merchants import merchant_by_slug
+
+    text = file.read_text(encoding="utf-8-sig")
+    lines = list(importer.parse(text, importer.guess_format(text, fmt or file.name)))
+
+    async def work(engine: Any, now: Any) -> list[LineResult]:
+        async with engine.connect() as conn:
+            found = await merchant_by_slug(conn, slug)
+        if found is None:
+            raise click.ClickException(f"no merchant {slug!r}")
+        results: list[LineResult] = []
+        with Progress(console=Console(stderr=True)) as progress:
+            task = progress.add_task(f"importing {file.name}", total=len(lines))
+            for start in range(0, len(lines), BATCH):
+                async with engine.begin() as conn:
+                    for line in lines[start : start + BATCH]:
+                        results.append(await import_line(conn, found.id, line, now))
+                        progress.advance(task)
+        return results
+
+    results = _run(work)
+    counts = {
+        kind: sum(r.result == kind for r in results) for kind in ("created", "updated", "failed")
+    }
+    click.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    for result in results:
+        for error in result.errors:
+            click.echo(f"line {result.line}: {error['field']}: {error['message']}", err=True)
+    if counts["failed"]:
+        sys.exit(1)

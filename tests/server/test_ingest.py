@@ -1,0 +1,213 @@
+"""Storing carrier answers: idempotent events, current view recomputed from all of them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any, cast
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from suivi import DeliveryEstimate, PickupPoint, Status, Substatus, Tracker, Tracking, TrackingEvent
+from suivi.errors import CarrierUnavailable, ShipmentNotFound
+from suivi_server.storage.ingest import IngestResult, apply_tracking, refresh_shipment
+from suivi_server.storage.schema import shipments, tracking_events
+from tests.server.conftest import NOW
+from tests.server.factories import create_merchant, create_shipment
+
+pytestmark = pytest.mark.anyio
+
+T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+NUMBER = "6A12345678901"
+
+
+def event(hours: float, status: Status, code: str, **fields: Any) -> TrackingEvent:
+    return TrackingEvent(
+        timestamp=T0 + timedelta(hours=hours), status=status, code=code, label=code, **fields
+    )
+
+
+ACCEPTED = event(0, Status.IN_TRANSIT, "PCH", substatus=Substatus.PICKED_UP)
+AT_HUB = event(5, Status.IN_TRANSIT, "AAR", substatus=Substatus.AT_HUB)
+OUT = event(24, Status.OUT_FOR_DELIVERY, "MLV")
+DELIVERED = event(24, Status.DELIVERED, "LIV", substatus=Substatus.TO_RECIPIENT)
+SMS = event(30, Status.IN_TRANSIT, "SMS", affects_status=False)
+
+
+def tracking(*events: TrackingEvent, **fields: Any) -> Tracking:
+    return Tracking.from_events("colissimo", NUMBER, events, **fields)
+
+
+@pytest.fixture
+async def shipment_id(engine: AsyncEngine) -> int:
+    merchant_id, _ = await create_merchant(engine)
+    return await create_shipment(engine, merchant_id, status="pending")
+
+
+async def apply(engine: AsyncEngine, shipment_id: int, answer: Tracking) -> IngestResult:
+    async with engine.begin() as conn:
+        return await apply_tracking(conn, shipment_id, answer, NOW)
+
+
+async def stored(engine: AsyncEngine, shipment_id: int) -> tuple[Any, list[str]]:
+    async with engine.connect() as conn:
+        row = (await conn.execute(sa.select(shipments).where(shipments.c.id == shipment_id))).one()
+        codes = await conn.execute(
+            sa.select(tracking_events.c.code)
+            .where(tracking_events.c.shipment_id == shipment_id)
+            .order_by(tracking_events.c.occurred_at, tracking_events.c.code)
+        )
+        return row, list(codes.scalars())
+
+
+async def test_new_events_are_stored_and_reported(engine: AsyncEngine, shipment_id: int) -> None:
+    result = await apply(engine, shipment_id, tracking(AT_HUB, ACCEPTED))
+    row, codes = await stored(engine, shipment_id)
+    assert codes == ["PCH", "AAR"]
+    assert [e.code for e in result.new_events] == ["AAR", "PCH"]
+    assert result.status_changed
+    assert (row.status, row.substatus) == ("in_transit", "at_hub")
+    assert row.last_event_at == AT_HUB.timestamp
+
+
+async def test_the_same_answer_twice_stores_each_event_once(
+    engine: AsyncEngine, shipment_id: int
+) -> None:
+    await apply(engine, shipment_id, tracking(AT_HUB, ACCEPTED))
+    again = await apply(engine, shipment_id, tracking(AT_HUB, ACCEPTED))
+    _, codes = await stored(engine, shipment_id)
+    assert codes == ["PCH", "AAR"]
+    assert again.new_events == ()
+    assert not again.status_changed
+
+
+async def test_the_same_instant_in_another_offset_is_the_same_event(
+    engine: AsyncEngine, shipment_id: int
+) -> None:
+    paris = timezone(timedelta(hours=1))
+    await apply(engine, shipment_id, tracking(ACCEPTED))
+    shifted = ACCEPTED.model_copy(update={"timestamp": ACCEPTED.timestamp.astimezone(paris)})
+    result = await apply(engine, shipment_id, tracking(shifted))
+    assert result.new_events == ()
+    assert (await stored(engine, shipment_id))[1] == ["PCH"]
+
+
+async def test_status_comes_from_all_stored_events_not_the_latest_answer(
+    engine: AsyncEngine, shipment_id: int
+) -> None:
+    await apply(engine, shipment_id, tracking(OUT))
+    late = await apply(engine, shipment_id, tracking(AT_HUB, ACCEPTED))
+    row, codes = await stored(engine, shipment_id)
+    assert codes == ["PCH", "AAR", "MLV"]
+    assert row.status == "out_for_delivery"
+    assert late.tracking.status is Status.OUT_FOR_DELIVERY
+    assert not late.status_changed
+
+
+async def test_delivered_beats_out_for_delivery_in_the_same_minute(
+    engine: AsyncEngine, shipment_id: int
+) -> None:
+    await apply(engine, shipment_id, tracking(DELIVERED))
+    await apply(engine, shipment_id, tracking(OUT))
+    row, _ = await stored(engine, shipment_id)
+    assert (row.status, row.substatus) == ("delivered", "to_recipient")
+    assert row.delivered_at == DELIVERED.timestamp
+
+
+async def test_a_notice_never_changes_the_status(engine: AsyncEngine, shipment_id: int) -> None:
+    await apply(engine, shipment_id, tracking(AT_HUB))
+    result = await apply(engine, shipment_id, tracking(SMS, AT_HUB))
+    row, _ = await stored(engine, shipment_id)
+    assert [e.code for e in result.new_events] == ["SMS"]
+    assert (row.status, row.substatus) == ("in_transit", "at_hub")
+    assert row.last_event_at == SMS.timestamp
+
+
+async def test_estimate_pickup_point_and_signature_are_kept_when_a_later_answer_omits_them(
+    engine: AsyncEngine, shipment_id: int
+) -> None:
+    estimate = DeliveryEstimate(
+        earliest=date(2026, 11, 25), latest=date(2026, 11, 26), source="carrier"
+    )
+    point = PickupPoint(name="Tabac de la Mairie", city="Paris")
+    await apply(
+        engine,
+        shipment_id,
+        tracking(AT_HUB, estimate=estimate, pickup_point=point, signed_by="C. MARTIN"),
+    )
+    result = await apply(engine, shipment_id, tracking(OUT))
+    row, _ = await stored(engine, shipment_id)
+    assert DeliveryEstimate.model_validate(row.estimate) == estimate
+    assert PickupPoint.model_validate(row.pickup_point) == point
+    assert row.signed_by == "C. MARTIN"
+    assert result.tracking.estimate == estimate
+
+
+async def test_not_found_keeps_a_pending_shipment_pending(
+    engine: AsyncEngine, shipment_id: int
+) -> None:
+    empty = Tracking(carrier="colissimo", tracking_number=NUMBER, status=Status.NOT_FOUND)
+    result = await apply(engine, shipment_id, empty)
+    row, _ = await stored(engine, shipment_id)
+    assert row.status == "pending"
+    assert not result.status_changed
+
+
+async def test_an_unknown_shipment_is_an_error(engine: AsyncEngine) -> None:
+    with pytest.raises(LookupError):
+        await apply(engine, 404, tracking(ACCEPTED))
+
+
+class StubTracker:
+    """Answers `track` with a fixed Tracking or raises a fixed error."""
+
+    def __init__(self, answer: Tracking | Exception) -> None:
+        self.answer = answer
+        self.calls: list[tuple[str, str]] = []
+
+    async def track(self, carrier: str, number: str) -> Tracking:
+        self.calls.append((carrier, number))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+async def refresh(engine: AsyncEngine, shipment_id: int, answer: Any) -> IngestResult:
+    return await refresh_shipment(engine, shipment_id, cast(Tracker, StubTracker(answer)), NOW)
+
+
+async def test_refresh_tracks_through_the_sdk_and_records_the_poll(
+    engine: AsyncEngine, shipment_id: int
+) -> None:
+    stub = StubTracker(tracking(AT_HUB, ACCEPTED))
+    result = await refresh_shipment(engine, shipment_id, cast(Tracker, stub), NOW)
+    row, codes = await stored(engine, shipment_id)
+    assert stub.calls == [("colissimo", NUMBER)]
+    assert len(result.new_events) == 2
+    assert codes == ["PCH", "AAR"]
+    assert result.error is None
+    assert (row.status, row.last_polled_at, row.last_error) == ("in_transit", NOW, None)
+
+
+async def test_a_carrier_error_is_recorded_and_changes_nothing_else(
+    engine: AsyncEngine, shipment_id: int
+) -> None:
+    await refresh(engine, shipment_id, tracking(AT_HUB))
+    outage = CarrierUnavailable("503 from carrier", carrier="colissimo", number=NUMBER)
+    result = await refresh(engine, shipment_id, outage)
+    row, codes = await stored(engine, shipment_id)
+    assert result.error is outage
+    assert not result.status_changed
+    assert codes == ["AAR"]
+    assert row.status == "in_transit"
+    assert row.last_error is not None
+    assert "503 from carrier" in row.last_error
+
+
+async def test_not_found_loses_nothing_already_known(engine: AsyncEngine, shipment_id: int) -> None:
+    await refresh(engine, shipment_id, tracking(AT_HUB))
+    await refresh(engine, shipment_id, ShipmentNotFound("unknown", carrier="colissimo"))
+    row, codes = await stored(engine, shipment_id)
+    assert codes == ["AAR"]
+    assert (row.status, row.last_error) == ("in_transit", None)
