@@ -16,7 +16,7 @@ echo "== ruff"
 "$venv/bin/ruff" check .
 "$venv/bin/ruff" format --check .
 echo "== mypy --strict"
-"$venv/bin/mypy" sdk adapters
+"$venv/bin/mypy" sdk adapters server
 echo "== pytest"
 set +e
 "$venv/bin/pytest" "$@"

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -57,16 +58,33 @@ class PageTokens:
         # itsdangerous signs with the LAST key and verifies with all of them.
         self._serializer = URLSafeTimedSerializer(list(reversed(secret_keys)), salt=_TOKEN_SALT)
 
-    def sign(self, shipment_id: int) -> str:
-        return self._serializer.dumps(shipment_id)
+    def sign(self, shipment_id: int, *, expires_at: datetime | None = None) -> str:
+        """A link to one shipment's page; with `expires_at` the link stops working then."""
+        if expires_at is None:
+            return self._serializer.dumps(shipment_id)
+        return self._serializer.dumps([shipment_id, int(expires_at.timestamp())])
 
-    def verify(self, token: str, *, max_age_seconds: int | None = None) -> int:
+    def _load(self, token: str, max_age_seconds: int | None) -> tuple[int, datetime | None]:
         try:
             value = self._serializer.loads(token, max_age=max_age_seconds)
         except SignatureExpired as exc:
             raise InvalidToken("link expired") from exc
         except BadSignature as exc:
             raise InvalidToken("invalid link") from exc
-        if not isinstance(value, int):
-            raise InvalidToken("invalid link")
-        return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value, None
+        if (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        ):
+            return value[0], datetime.fromtimestamp(value[1], UTC)
+        raise InvalidToken("invalid link")
+
+    def verify(self, token: str, *, max_age_seconds: int | None = None) -> int:
+        """The shipment id of an authentic link (its own expiry is checked by `expires_at`)."""
+        return self._load(token, max_age_seconds)[0]
+
+    def expires_at(self, token: str) -> datetime | None:
+        """When an authentic link stops working, if it was signed with an expiry."""
+        return self._load(token, None)[1]

@@ -23,6 +23,8 @@ class Services:
     tokens: PageTokens
     clock: Callable[[], datetime] = field(default=utc_now)
 
-    def page_url(self, shipment_id: int) -> str:
-        """The shopper's signed tracking-page link."""
-        return f"{self.settings.public_url}/t/{self.tokens.sign(shipment_id)}"
+    def page_url(self, shipment_id: int, *, expires_at: datetime | None = None) -> str:
+        """The shopper's signed tracking-page link, optionally valid until `expires_at`."""
+        return (
+            f"{self.settings.public_url}/t/{self.tokens.sign(shipment_id, expires_at=expires_at)}"
+        )

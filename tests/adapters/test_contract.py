@@ -37,7 +37,7 @@ def test_adapter_declares_what_the_platform_needs(name: str) -> None:
     assert isinstance(cls.status_map, StatusMap)
     assert cls.status_map.codes
     assert cls.max_batch >= 1
-    assert (cls.supports_batch or cls.max_batch == 1)
+    assert cls.supports_batch or cls.max_batch == 1
     assert (sys.modules[cls.__module__].__doc__ or "").strip(), "the module docstring cites the API"
 
 

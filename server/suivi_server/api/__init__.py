@@ -67,6 +67,15 @@ OPERATIONS = [
         shipments.page_url,
         "The shopper's signed page link",
         response=out.PageUrlOut,
+        query=shipments.PageUrlQuery,
+    ),
+    Operation(
+        "POST",
+        _ID + "/refresh",
+        shipments.refresh,
+        "Poll the carrier now (rate-limited per shipment)",
+        status=202,
+        response=out.RefreshOut,
     ),
 ]
 

@@ -6,7 +6,7 @@ validate real responses against these models, which keeps the two in step.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -63,6 +63,12 @@ class TrackingOut(BaseModel):
 
 class PageUrlOut(BaseModel):
     url: str
+    expires_at: datetime | None = None
+
+
+class RefreshOut(BaseModel):
+    scheduled: bool
+    next_poll_at: datetime
 
 
 class FieldError(BaseModel):

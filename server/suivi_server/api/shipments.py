@@ -6,6 +6,7 @@ id that does not exist.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -15,11 +16,13 @@ from starlette.responses import JSONResponse, Response
 from suivi import Status
 from suivi_server.api.auth import Caller
 from suivi_server.api.body import json_object
-from suivi_server.api.errors import invalid, not_found
+from suivi_server.api.errors import ApiError, invalid, not_found
 from suivi_server.api.models import ShipmentIn, ShipmentPatch, shipment_columns
 from suivi_server.api.responses import shipment_json, tracking_json
 from suivi_server.storage import shipments as store
+from suivi_server.worker.runner import schedule_refresh
 
+REFRESH_INTERVAL = timedelta(minutes=5)
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER: a larger id cannot exist, and must not reach the driver
 
 
@@ -120,9 +123,45 @@ async def get_tracking(request: Request, caller: Caller) -> Response:
     return JSONResponse(tracking_json(*found))
 
 
+class PageUrlQuery(BaseModel):
+    """Query parameters of GET /api/shipments/{id}/page-url."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    expires_in_days: Annotated[int, Field(ge=1, le=365)] | None = None
+
+
 async def page_url(request: Request, caller: Caller) -> Response:
     """The signed link to send the shopper; signing is cheap, so each call signs afresh."""
     shipment_id = _shipment_id(request)
+    try:
+        query = PageUrlQuery.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise invalid(exc) from None
     if await store.get_shipment(caller.conn, caller.merchant.id, shipment_id) is None:
         raise not_found()
-    return JSONResponse({"url": caller.services.page_url(shipment_id)})
+    expires_at = None
+    if query.expires_in_days is not None:
+        expires_at = caller.services.clock() + timedelta(days=query.expires_in_days)
+    url = caller.services.page_url(shipment_id, expires_at=expires_at)
+    return JSONResponse({"url": url, "expires_at": expires_at.isoformat() if expires_at else None})
+
+
+async def refresh(request: Request, caller: Caller) -> Response:
+    """Ask for an immediate carrier poll (at most one per shipment every few minutes)."""
+    shipment_id = _shipment_id(request)
+    row = await store.get_shipment(caller.conn, caller.merchant.id, shipment_id)
+    if row is None:
+        raise not_found()
+    now = caller.services.clock()
+    if await schedule_refresh(caller.conn, shipment_id, now=now, min_interval=REFRESH_INTERVAL):
+        return JSONResponse({"scheduled": True, "next_poll_at": now.isoformat()}, status_code=202)
+    wait = REFRESH_INTERVAL
+    if row.last_polled_at is not None:
+        wait = max(timedelta(seconds=1), row.last_polled_at + REFRESH_INTERVAL - now)
+    raise ApiError(
+        429,
+        "too_soon",
+        "this shipment was polled moments ago or a poll is already due; try again later",
+        headers={"Retry-After": str(int(wait.total_seconds()) or 1)},
+    )

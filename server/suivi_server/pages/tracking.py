@@ -32,6 +32,9 @@ class TrackingPages:
         data = await queries.page_data(self.site.services.engine, queries.by_id(shipment_id))
         if data is None:
             return self.site.not_found(request)
+        expires_at = tokens.expires_at(token)
+        if expires_at is not None and expires_at <= self.site.services.clock():
+            return self.site.error(request, data.merchant, LINK_EXPIRED, 410)
         max_days = data.merchant.settings.get("link_max_age_days")
         if isinstance(max_days, int) and max_days > 0:
             try:

@@ -47,7 +47,9 @@ def simulator_settings(base_url: str) -> dict[str, AdapterSettings]:
     """Explicit adapter settings pointing every built-in carrier at a simulator on `base_url`."""
     registry = Registry()
     return {
-        carrier: registry.get(carrier).settings_model(base_url=base_url, **values)
+        carrier: registry.get(carrier).settings_model.model_validate(
+            {**values, "base_url": base_url}
+        )
         for carrier, values in CREDENTIALS.items()
     }
 

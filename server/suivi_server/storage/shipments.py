@@ -44,6 +44,7 @@ async def upsert_shipment(
     identical requests still produce one row.
     """
     row = dict(values, merchant_id=merchant_id, created_at=now, updated_at=now)
+    row.setdefault("next_poll_at", now)  # a new shipment is polled right away
     inserted = await conn.execute(
         insert_ignoring_conflicts(conn, shipments, IDENTITY).values(row).returning(_s.id)
     )

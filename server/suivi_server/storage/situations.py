@@ -54,7 +54,7 @@ async def record_situations(
     return new
 
 
-async def active_situations(conn: AsyncConnection, shipment_id: int) -> list[sa.Row[Any]]:
+async def active_situations(conn: AsyncConnection, shipment_id: int) -> list[Any]:
     """The situations true at the last poll, oldest first (what banners show)."""
     query = (
         sa.select(_t.kind, _t.facts, _t.detected_at)

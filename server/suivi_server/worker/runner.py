@@ -183,17 +183,24 @@ class Worker:
         }
 
 
-async def request_refresh(
-    engine: AsyncEngine, shipment_id: int, *, now: datetime, min_interval: timedelta
+async def schedule_refresh(
+    conn: AsyncConnection, shipment_id: int, *, now: datetime, min_interval: timedelta
 ) -> bool:
     """Ask for an immediate poll; refused (False) when the parcel was polled very recently."""
     recent = now - min_interval
-    async with engine.begin() as conn:
-        result = await conn.execute(
-            sa.update(shipments)
-            .where(_s.id == shipment_id)
-            .where(sa.or_(_s.last_polled_at.is_(None), _s.last_polled_at <= recent))
-            .where(sa.or_(_s.next_poll_at.is_(None), _s.next_poll_at > now))
-            .values(next_poll_at=now)
-        )
+    result = await conn.execute(
+        sa.update(shipments)
+        .where(_s.id == shipment_id)
+        .where(sa.or_(_s.last_polled_at.is_(None), _s.last_polled_at <= recent))
+        .where(sa.or_(_s.next_poll_at.is_(None), _s.next_poll_at > now))
+        .values(next_poll_at=now)
+    )
     return bool(result.rowcount)
+
+
+async def request_refresh(
+    engine: AsyncEngine, shipment_id: int, *, now: datetime, min_interval: timedelta
+) -> bool:
+    """`schedule_refresh` in a transaction of its own."""
+    async with engine.begin() as conn:
+        return await schedule_refresh(conn, shipment_id, now=now, min_interval=min_interval)
