@@ -229,3 +229,78 @@ async def test_situations_are_recorded_once_as_each_story_unfolds(
     for kinds in by_carrier.values():
         assert len(kinds) == len(set(kinds)), kinds  # each situation once (facts did not change)
     assert sum(worker.metrics.situations.values()) == len(rows)
+
+
+# What each milestone of a story means once it went through a carrier and the worker.
+MILESTONE_STATUS: dict[str, tuple[str, ...]] = {
+    "label_created": ("info_received",),
+    "picked_up": ("in_transit",),
+    "at_hub": ("in_transit",),
+    "departed": ("in_transit",),
+    "arrived_at_delivery_site": ("in_transit",),
+    "customs": ("in_transit",),
+    "delayed": ("in_transit", "exception"),
+    "out_for_delivery": ("out_for_delivery",),
+    "attempt_failed": ("attempt_failed",),
+    "to_pickup_point": ("in_transit",),
+    "available_for_pickup": ("available_for_pickup",),
+    "collected": ("delivered",),
+    "delivered": ("delivered",),
+    "delivered_to_neighbour": ("delivered",),
+    "address_problem": ("exception",),
+    "damaged": ("exception",),
+    "refused": ("exception", "returning"),
+    "returning": ("returning",),
+    "returned": ("returned",),
+}
+
+
+@pytest.mark.parametrize("story", sorted(STORIES))
+async def test_every_story_step_is_stored_with_status_estimate_and_situations(
+    engine: AsyncEngine, simulator: RunningSimulator, story: str
+) -> None:
+    from suivi_server.storage.schema import shipment_situations
+
+    merchant_id, _ = await create_merchant(engine)
+    number = "6A12345678901"
+    simulator.sim.add_parcel(Parcel("colissimo", number, SIM_START, STORIES[story], story=story))
+    shipment_id = await create_shipment(
+        engine, merchant_id, tracking_number=number, status="pending", next_poll_at=SIM_START
+    )
+    clock = Clock(simulator)
+    tracker = Tracker(
+        settings=simulator_settings(simulator.base_url),
+        retry=RetryPolicy(max_attempts=2, backoff_base=0.01),
+        sleep=_no_sleep,
+    )
+    worker = Worker(engine, tracker, clock=clock, worker_id="w-story")
+    async with tracker:
+        for seen, (hours, milestone, *_) in enumerate(STORIES[story], start=1):
+            clock.set_hours(hours + 0.1)
+            await request_refresh(engine, shipment_id, now=clock(), min_interval=timedelta(0))
+            await _drain(worker)
+            async with engine.connect() as conn:
+                row = (await conn.execute(sa.select(shipments))).one()
+                events = (
+                    await conn.execute(sa.select(sa.func.count()).select_from(tracking_events))
+                ).scalar_one()
+                kinds = set((await conn.execute(sa.select(shipment_situations.c.kind))).scalars())
+            step = (story, hours, milestone)
+            assert row.status in MILESTONE_STATUS[milestone], (step, row.status)
+            assert events == seen, step  # every step stored once, none twice
+            if row.status not in ("info_received", "pending"):
+                assert row.estimate is not None, step  # an estimate is always shown once shipped
+                assert "shipped" in kinds or "delivered" in kinds, (step, kinds)
+    expected_last = {
+        "attempt_failed": "attempt_failed",
+        "pickup_point": "available_for_pickup",
+        "neighbour": "delivered_to_third_party",
+        "address_problem": "address_problem",
+        "damaged": "damaged",
+        "refused": "refused",
+        "not_collected": "returned_to_sender",
+        "delayed": "delivery_delayed",
+        "delivered": "delivered",
+    }
+    if story in expected_last:
+        assert expected_last[story] in kinds, (story, kinds)
