@@ -25,6 +25,7 @@ from suivi_adapters.mondial_relay.codes import (
     StatKind,
 )
 from tests.conftest import FIXTURES, SHARED, fixture_bytes
+from tests.sdk.helpers import RecordingSleep
 
 CARRIER = "mondial_relay"
 NUMBER = "31415926"
@@ -380,14 +381,6 @@ def test_cli_parse_of_a_truncated_body_fails_in_one_line(tmp_path: Path) -> None
 
 
 # -- over HTTP (respx) ---------------------------------------------------------------------
-
-
-class RecordingSleep:
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 def tracker(sleep: RecordingSleep) -> Tracker:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from importlib.metadata import EntryPoint
 
 import httpx
 import pytest
 
-from suivi import ENTRY_POINT_GROUP, Registry, RetryPolicy, Status, Substatus, Tracker
+from suivi import Status, Substatus
 from suivi._checkdigits import s10_check_digit
 from suivi.errors import (
     CarrierAuthError,
@@ -16,8 +15,8 @@ from suivi.errors import (
     CarrierUnavailable,
     ShipmentNotFound,
 )
-from suivi_adapters.chronopost import ChronopostSettings
 from suivi_server.simulator.scenario import STORIES, Failure, FailureKind, Milestone, Parcel
+from tests.carrier_helpers import FakeTime, add_story_parcel, simulator_tracker, walk_story
 from tests.conftest import SIM_START, RunningSimulator
 
 pytestmark = pytest.mark.anyio
@@ -48,44 +47,13 @@ EXPECTED: dict[Milestone, tuple[Status, Substatus | None]] = {
 IN_STORY = {("not_collected", M.RETURNING): (S.RETURNING, Sub.NOT_COLLECTED)}
 
 
-class VirtualTime:
-    """Sleep and clock for the Tracker: waits are recorded and move the clock, never block."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
 def skybill(serial: int) -> str:
     digits = f"{serial:08d}"
     return f"XP{digits}{s10_check_digit(digits)}FR"
 
 
-def tracker(simulator: RunningSimulator, time: VirtualTime, **options: float) -> Tracker:
-    point = EntryPoint(
-        "chronopost", "suivi_adapters.chronopost:ChronopostAdapter", ENTRY_POINT_GROUP
-    )
-    return Tracker(
-        registry=Registry([point]),
-        base_url=simulator.base_url,
-        settings={"chronopost": ChronopostSettings(timeout=options.get("timeout", 5.0))},
-        retry=RetryPolicy(max_attempts=int(options.get("attempts", 3)), backoff_base=0.01),
-        sleep=time.sleep,
-        clock=time.clock,
-    )
-
-
 def add(simulator: RunningSimulator, story: str, serial: int) -> Parcel:
-    parcel = Parcel("chronopost", skybill(serial), SIM_START, STORIES[story], story=story)
-    simulator.sim.add_parcel(parcel)
-    return parcel
+    return add_story_parcel(simulator, "chronopost", skybill(serial), story)
 
 
 @pytest.mark.parametrize("story", sorted(STORIES))
@@ -93,10 +61,10 @@ async def test_every_story_step_has_the_status_it_means(
     simulator: RunningSimulator, story: str
 ) -> None:
     parcel = add(simulator, story, 10_000_000 + sorted(STORIES).index(story))
-    async with tracker(simulator, VirtualTime()) as client:
-        for index, (hours, milestone, _, _) in enumerate(parcel.steps):
-            simulator.sim.clock.set(SIM_START + timedelta(hours=hours))
-            tracking = await client.track("chronopost", parcel.number)
+    async with simulator_tracker(simulator, "chronopost", FakeTime()) as client:
+        async for index, _, milestone, tracking in walk_story(
+            simulator, client, "chronopost", parcel.number, story, after=timedelta()
+        ):
             expected = IN_STORY.get((story, milestone), EXPECTED[milestone])
             assert (tracking.status, tracking.substatus) == expected, (story, milestone)
             assert len(tracking.events) == index + 1
@@ -104,7 +72,7 @@ async def test_every_story_step_has_the_status_it_means(
 
 async def test_estimate_pickup_point_and_signer_come_through(simulator: RunningSimulator) -> None:
     parcel = add(simulator, "pickup_point", 20_000_000)
-    async with tracker(simulator, VirtualTime()) as client:
+    async with simulator_tracker(simulator, "chronopost", FakeTime()) as client:
         simulator.sim.clock.set(SIM_START + timedelta(hours=40))
         waiting = await client.track("chronopost", parcel.number)
         simulator.sim.clock.set(SIM_START + timedelta(hours=90))
@@ -124,8 +92,8 @@ async def test_server_errors_then_success(simulator: RunningSimulator) -> None:
     parcel = add(simulator, "delivered", 30_000_000)
     simulator.sim.clock.set(SIM_START + timedelta(days=3))
     simulator.sim.add_failure(Failure("chronopost", FailureKind.SERVER_ERROR, count=2))
-    time = VirtualTime()
-    async with tracker(simulator, time) as client:
+    time = FakeTime()
+    async with simulator_tracker(simulator, "chronopost", time) as client:
         tracking = await client.track("chronopost", parcel.number)
     assert tracking.status is S.DELIVERED
     assert simulator.sim.requests["chronopost"] == 3
@@ -135,8 +103,8 @@ async def test_server_errors_then_success(simulator: RunningSimulator) -> None:
 async def test_rate_limit_honours_retry_after(simulator: RunningSimulator) -> None:
     parcel = add(simulator, "in_transit", 30_000_001)
     simulator.sim.add_failure(Failure("chronopost", FailureKind.RATE_LIMIT, seconds=3))
-    time = VirtualTime()
-    async with tracker(simulator, time) as client:
+    time = FakeTime()
+    async with simulator_tracker(simulator, "chronopost", time) as client:
         tracking = await client.track("chronopost", parcel.number)
     assert tracking.status is S.INFO_RECEIVED
     assert time.waits == [3.0]
@@ -147,7 +115,9 @@ async def test_timeouts_end_as_unavailable_after_the_policy_attempts(
 ) -> None:
     parcel = add(simulator, "in_transit", 30_000_002)
     simulator.sim.add_failure(Failure("chronopost", FailureKind.TIMEOUT, count=2, seconds=1.0))
-    async with tracker(simulator, VirtualTime(), timeout=0.3, attempts=2) as client:
+    async with simulator_tracker(
+        simulator, "chronopost", FakeTime(), timeout=0.3, attempts=2
+    ) as client:
         with pytest.raises(CarrierUnavailable, match="timed out"):
             await client.track("chronopost", parcel.number)
     assert simulator.sim.requests["chronopost"] == 2
@@ -157,7 +127,7 @@ async def test_malformed_answer_is_an_invalid_response(simulator: RunningSimulat
     parcel = add(simulator, "delivered", 30_000_003)
     simulator.sim.clock.set(SIM_START + timedelta(days=3))
     simulator.sim.add_failure(Failure("chronopost", FailureKind.MALFORMED))
-    async with tracker(simulator, VirtualTime()) as client:
+    async with simulator_tracker(simulator, "chronopost", FakeTime()) as client:
         with pytest.raises(CarrierResponseInvalid):
             await client.track("chronopost", parcel.number)
 
@@ -166,13 +136,13 @@ async def test_refused_access_is_an_auth_error(simulator: RunningSimulator) -> N
     # trackSkybillV2 takes no credentials: a refusal can only come from the gateway (401).
     parcel = add(simulator, "delivered", 30_000_004)
     simulator.sim.add_failure(Failure("chronopost", FailureKind.EXPIRED_TOKEN))
-    async with tracker(simulator, VirtualTime()) as client:
+    async with simulator_tracker(simulator, "chronopost", FakeTime()) as client:
         with pytest.raises(CarrierAuthError):
             await client.track("chronopost", parcel.number)
 
 
 async def test_unknown_number_is_not_found(simulator: RunningSimulator) -> None:
-    async with tracker(simulator, VirtualTime()) as client:
+    async with simulator_tracker(simulator, "chronopost", FakeTime()) as client:
         with pytest.raises(ShipmentNotFound):
             await client.track("chronopost", skybill(99_999_999))
 

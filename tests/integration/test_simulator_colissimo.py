@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from suivi import RetryPolicy, Status, Substatus, Tracker, errors
-from suivi_adapters.colissimo import ColissimoSettings
+from suivi import Status, Substatus, errors
 from suivi_server.simulator import STORIES, Failure, FailureKind, Milestone, Parcel
+from tests.carrier_helpers import FakeTime, add_story_parcel, simulator_tracker, walk_story
 from tests.conftest import SIM_START, RunningSimulator
-from tests.sdk.helpers import RecordingSleep
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -46,29 +44,17 @@ NUMBER = "6A26011122233"
 KEY = "sim-okapi-key"
 
 
-def tracker(simulator: RunningSimulator, sleep: RecordingSleep, **options: Any) -> Tracker:
-    settings = ColissimoSettings(api_key=options.pop("api_key", KEY), **options)
-    return Tracker(
-        base_url=simulator.base_url,
-        settings={"colissimo": settings},
-        retry=RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_max=0.05),
-        sleep=sleep,
-    )
-
-
 def add_parcel(simulator: RunningSimulator, story: str, number: str = NUMBER) -> Parcel:
-    parcel = Parcel("colissimo", number, SIM_START, STORIES[story], story=story)
-    simulator.sim.add_parcel(parcel)
-    return parcel
+    return add_story_parcel(simulator, "colissimo", number, story)
 
 
 @pytest.mark.parametrize("story", sorted(STORIES))
 async def test_story_reads_as_each_milestone_means(simulator: RunningSimulator, story: str) -> None:
     add_parcel(simulator, story)
-    async with tracker(simulator, RecordingSleep()) as client:
-        for hours, milestone, _, _ in STORIES[story]:
-            simulator.sim.clock.set(SIM_START + timedelta(hours=hours, minutes=1))
-            tracking = await client.track("colissimo", NUMBER)
+    async with simulator_tracker(simulator, "colissimo", FakeTime()) as client:
+        async for _, _, milestone, tracking in walk_story(
+            simulator, client, "colissimo", NUMBER, story
+        ):
             assert (tracking.status, tracking.substatus) == EXPECTED[milestone], milestone
             assert tracking.events[0].timestamp.utcoffset() == timedelta(hours=1)
 
@@ -76,7 +62,7 @@ async def test_story_reads_as_each_milestone_means(simulator: RunningSimulator, 
 async def test_details_of_a_pickup_point_parcel(simulator: RunningSimulator) -> None:
     parcel = add_parcel(simulator, "pickup_point")
     simulator.sim.clock.set(SIM_START + timedelta(hours=39))
-    async with tracker(simulator, RecordingSleep()) as client:
+    async with simulator_tracker(simulator, "colissimo", FakeTime()) as client:
         tracking = await client.track("colissimo", NUMBER)
     assert tracking.pickup_point is not None
     assert tracking.pickup_point.name == parcel.pickup_point["name"]
@@ -90,7 +76,7 @@ async def test_before_the_first_scan_the_number_is_not_found(
 ) -> None:
     add_parcel(simulator, "delivered")
     simulator.sim.clock.set(SIM_START - timedelta(hours=1))
-    async with tracker(simulator, RecordingSleep()) as client:
+    async with simulator_tracker(simulator, "colissimo", FakeTime()) as client:
         with pytest.raises(errors.ShipmentNotFound):
             await client.track("colissimo", NUMBER)
 
@@ -102,7 +88,7 @@ async def test_batch_is_one_request_and_unknown_numbers_fail_alone(
     add_parcel(simulator, "in_transit", "8R26004412337")
     simulator.sim.clock.set(SIM_START + timedelta(hours=40))
     numbers = [NUMBER, "6A26000000000", "8R26004412337"]
-    async with tracker(simulator, RecordingSleep()) as client:
+    async with simulator_tracker(simulator, "colissimo", FakeTime()) as client:
         results = await client.track_many([("colissimo", n) for n in numbers])
     assert simulator.sim.requests["colissimo"] == 1
     assert [r.tracking.status if r.tracking else None for r in results] == [
@@ -116,8 +102,8 @@ async def test_batch_is_one_request_and_unknown_numbers_fail_alone(
 async def test_server_errors_then_success(simulator: RunningSimulator) -> None:
     add_parcel(simulator, "delivered")
     simulator.sim.add_failure(Failure("colissimo", FailureKind.SERVER_ERROR, count=2))
-    sleep = RecordingSleep()
-    async with tracker(simulator, sleep) as client:
+    sleep = FakeTime()
+    async with simulator_tracker(simulator, "colissimo", sleep) as client:
         tracking = await client.track("colissimo", NUMBER)
     assert tracking.status is Status.INFO_RECEIVED
     assert simulator.sim.requests["colissimo"] == 3
@@ -127,8 +113,8 @@ async def test_server_errors_then_success(simulator: RunningSimulator) -> None:
 async def test_rate_limit_honours_retry_after(simulator: RunningSimulator) -> None:
     add_parcel(simulator, "delivered")
     simulator.sim.add_failure(Failure("colissimo", FailureKind.RATE_LIMIT, seconds=4))
-    sleep = RecordingSleep()
-    async with tracker(simulator, sleep) as client:
+    sleep = FakeTime()
+    async with simulator_tracker(simulator, "colissimo", sleep) as client:
         await client.track("colissimo", NUMBER)
     assert sleep.waits == [4.0]
 
@@ -136,7 +122,7 @@ async def test_rate_limit_honours_retry_after(simulator: RunningSimulator) -> No
 async def test_timeouts_give_carrier_unavailable(simulator: RunningSimulator) -> None:
     add_parcel(simulator, "delivered")
     simulator.sim.add_failure(Failure("colissimo", FailureKind.TIMEOUT, count=3, seconds=1.0))
-    async with tracker(simulator, RecordingSleep(), timeout=0.3) as client:
+    async with simulator_tracker(simulator, "colissimo", FakeTime(), timeout=0.3) as client:
         with pytest.raises(errors.CarrierUnavailable):
             await client.track("colissimo", NUMBER)
     assert simulator.sim.requests["colissimo"] == 3
@@ -145,7 +131,7 @@ async def test_timeouts_give_carrier_unavailable(simulator: RunningSimulator) ->
 async def test_malformed_body_is_an_invalid_response(simulator: RunningSimulator) -> None:
     add_parcel(simulator, "delivered")
     simulator.sim.add_failure(Failure("colissimo", FailureKind.MALFORMED))
-    async with tracker(simulator, RecordingSleep()) as client:
+    async with simulator_tracker(simulator, "colissimo", FakeTime()) as client:
         with pytest.raises(errors.CarrierResponseInvalid):
             await client.track("colissimo", NUMBER)
 
@@ -160,12 +146,12 @@ async def test_refused_credentials_are_auth_errors(
         key = "wrong-key"
     else:
         simulator.sim.add_failure(Failure("colissimo", failure))
-    async with tracker(simulator, RecordingSleep(), api_key=key) as client:
+    async with simulator_tracker(simulator, "colissimo", FakeTime(), api_key=key) as client:
         with pytest.raises(errors.CarrierAuthError):
             await client.track("colissimo", NUMBER)
 
 
 async def test_unknown_number_is_shipment_not_found(simulator: RunningSimulator) -> None:
-    async with tracker(simulator, RecordingSleep()) as client:
+    async with simulator_tracker(simulator, "colissimo", FakeTime()) as client:
         with pytest.raises(errors.ShipmentNotFound):
             await client.track("colissimo", "6A26000000000")

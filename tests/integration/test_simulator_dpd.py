@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from suivi import RetryPolicy, Status, Substatus, Tracker, errors
-from suivi_adapters.dpd import DpdSettings
-from suivi_server.simulator.scenario import STORIES, Failure, FailureKind, Milestone, Parcel
+from suivi import Status, Substatus, errors
+from suivi_server.simulator.scenario import STORIES, Failure, FailureKind, Milestone
+from tests.carrier_helpers import FakeTime, add_story_parcel, simulator_tracker, walk_story
 from tests.conftest import SIM_START, RunningSimulator
 
 pytestmark = pytest.mark.anyio
@@ -42,37 +42,8 @@ EXPECTED: dict[Milestone, tuple[Status, Substatus | None]] = {
 }
 
 
-class FakeTime:
-    """Sleeps that return at once but move a fake clock, so the rate limiter never spins."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
-def tracker(
-    simulator: RunningSimulator, time: FakeTime | None = None, **settings: str | float
-) -> Tracker:
-    values: dict[str, str | float] = {**simulator.sim.credentials["dpd"], **settings}
-    time = time or FakeTime()
-    return Tracker(
-        base_url=simulator.base_url,
-        settings={"dpd": DpdSettings.model_validate(values)},
-        retry=RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_max=0.05),
-        sleep=time.sleep,
-        clock=time.clock,
-    )
-
-
 def add_parcel(simulator: RunningSimulator, story: str = "delivered") -> None:
-    simulator.sim.add_parcel(Parcel("dpd", NUMBER, SIM_START, STORIES[story], story=story))
+    add_story_parcel(simulator, "dpd", NUMBER, story)
 
 
 @pytest.mark.parametrize("story", sorted(STORIES))
@@ -80,13 +51,13 @@ async def test_story_reads_as_its_milestones_step_by_step(
     simulator: RunningSimulator, story: str
 ) -> None:
     add_parcel(simulator, story)
-    async with tracker(simulator) as client:
+    async with simulator_tracker(simulator, "dpd") as client:
         simulator.sim.clock.set(SIM_START - timedelta(minutes=1))
         with pytest.raises(errors.ShipmentNotFound):
             await client.track("dpd", NUMBER)
-        for hours, milestone, _city, _postcode in STORIES[story]:
-            simulator.sim.clock.set(SIM_START + timedelta(hours=hours, minutes=1))
-            tracking = await client.track("dpd", NUMBER)
+        async for _, hours, milestone, tracking in walk_story(
+            simulator, client, "dpd", NUMBER, story
+        ):
             assert (tracking.status, tracking.substatus) == EXPECTED[milestone], (hours, milestone)
             assert tracking.estimate is not None
             assert tracking.estimate.source == "carrier"
@@ -97,7 +68,7 @@ async def test_relay_story_names_the_pickup_point_and_the_signer(
 ) -> None:
     add_parcel(simulator, "pickup_point")
     simulator.sim.clock.set(SIM_START + timedelta(hours=90))
-    async with tracker(simulator) as client:
+    async with simulator_tracker(simulator, "dpd") as client:
         tracking = await client.track("dpd", NUMBER)
     assert tracking.pickup_point is not None
     assert tracking.pickup_point.name == "TABAC LE BALTO"
@@ -110,7 +81,7 @@ async def test_server_errors_then_success(simulator: RunningSimulator) -> None:
     add_parcel(simulator)
     simulator.sim.add_failure(Failure("dpd", FailureKind.SERVER_ERROR, count=2))
     time = FakeTime()
-    async with tracker(simulator, time) as client:
+    async with simulator_tracker(simulator, "dpd", time) as client:
         tracking = await client.track("dpd", NUMBER)
     assert tracking.status is Status.INFO_RECEIVED
     assert simulator.sim.requests["dpd"] == 3
@@ -121,7 +92,7 @@ async def test_rate_limit_honours_retry_after(simulator: RunningSimulator) -> No
     add_parcel(simulator)
     simulator.sim.add_failure(Failure("dpd", FailureKind.RATE_LIMIT, seconds=5))
     time = FakeTime()
-    async with tracker(simulator, time) as client:
+    async with simulator_tracker(simulator, "dpd", time) as client:
         await client.track("dpd", NUMBER)
     assert time.waits == [5.0]
 
@@ -131,7 +102,7 @@ async def test_timeouts_end_as_unavailable_after_every_attempt(
 ) -> None:
     add_parcel(simulator)
     simulator.sim.add_failure(Failure("dpd", FailureKind.TIMEOUT, count=3, seconds=1.0))
-    async with tracker(simulator, timeout=0.3) as client:
+    async with simulator_tracker(simulator, "dpd", timeout=0.3) as client:
         with pytest.raises(errors.CarrierUnavailable, match="timed out"):
             await client.track("dpd", NUMBER)
     assert simulator.sim.requests["dpd"] == 3
@@ -140,7 +111,7 @@ async def test_timeouts_end_as_unavailable_after_every_attempt(
 async def test_malformed_body_is_an_invalid_response(simulator: RunningSimulator) -> None:
     add_parcel(simulator)
     simulator.sim.add_failure(Failure("dpd", FailureKind.MALFORMED))
-    async with tracker(simulator) as client:
+    async with simulator_tracker(simulator, "dpd") as client:
         with pytest.raises(errors.CarrierResponseInvalid):
             await client.track("dpd", NUMBER)
 
@@ -150,7 +121,7 @@ async def test_bad_credentials_are_an_auth_error_not_retried(
     simulator: RunningSimulator, field: str, value: str
 ) -> None:
     add_parcel(simulator)
-    async with tracker(simulator, None, **{field: value}) as client:
+    async with simulator_tracker(simulator, "dpd", None, **{field: value}) as client:
         with pytest.raises(errors.CarrierAuthError, match="ip-Address"):
             await client.track("dpd", NUMBER)
     assert simulator.sim.requests["dpd"] == 1
@@ -159,13 +130,13 @@ async def test_bad_credentials_are_an_auth_error_not_retried(
 async def test_refused_access_mode_is_an_auth_error(simulator: RunningSimulator) -> None:
     add_parcel(simulator)
     simulator.sim.add_failure(Failure("dpd", FailureKind.EXPIRED_TOKEN))
-    async with tracker(simulator) as client:
+    async with simulator_tracker(simulator, "dpd") as client:
         with pytest.raises(errors.CarrierAuthError):
             await client.track("dpd", NUMBER)
 
 
 async def test_unknown_number_is_shipment_not_found(simulator: RunningSimulator) -> None:
-    async with tracker(simulator) as client:
+    async with simulator_tracker(simulator, "dpd") as client:
         with pytest.raises(errors.ShipmentNotFound):
             await client.track("dpd", "25009900000000")
     assert simulator.sim.requests["dpd"] == 1

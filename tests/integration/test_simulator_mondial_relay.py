@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from suivi import RetryPolicy, Status, Substatus, Tracker, errors
-from suivi_adapters.mondial_relay import MondialRelaySettings
+from suivi import Status, Substatus, errors
 from suivi_adapters.mondial_relay.codes import PICKUP_DAYS
 from suivi_server.simulator.scenario import STORIES, Failure, FailureKind, Milestone, Parcel
+from tests.carrier_helpers import FakeTime, add_story_parcel, simulator_tracker, walk_story
 from tests.conftest import SIM_START, RunningSimulator
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -41,44 +41,8 @@ EXPECTED: dict[Milestone, tuple[Status, Substatus | None]] = {
 }
 
 
-class RecordingSleep:
-    """Stands in for asyncio.sleep and the monotonic clock: waits are recorded, time jumps."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.now = 0.0
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
-def tracker(
-    running: RunningSimulator,
-    sleep: RecordingSleep | None = None,
-    attempts: int = 3,
-    **overrides: str | float,
-) -> Tracker:
-    settings = MondialRelaySettings.model_validate(
-        {**running.sim.credentials[CARRIER], **overrides}
-    )
-    sleep = sleep or RecordingSleep()
-    return Tracker(
-        base_url=running.base_url,
-        settings={CARRIER: settings},
-        retry=RetryPolicy(max_attempts=attempts, backoff_base=0.01, backoff_max=0.05),
-        sleep=sleep,
-        clock=sleep.clock,
-    )
-
-
 def add(running: RunningSimulator, number: str, story: str = "in_transit") -> Parcel:
-    parcel = Parcel(carrier=CARRIER, number=number, start=SIM_START, steps=STORIES[story])
-    running.sim.add_parcel(parcel)
-    return parcel
+    return add_story_parcel(running, CARRIER, number, story)
 
 
 def test_every_milestone_has_an_expectation() -> None:
@@ -88,14 +52,14 @@ def test_every_milestone_has_an_expectation() -> None:
 @pytest.mark.parametrize("story", sorted(STORIES))
 async def test_story_step_by_step(simulator: RunningSimulator, story: str) -> None:
     number = f"{40000000 + sorted(STORIES).index(story)}"
-    parcel = add(simulator, number, story)
-    async with tracker(simulator) as client:
+    add(simulator, number, story)
+    async with simulator_tracker(simulator, CARRIER) as client:
         simulator.sim.clock.set(SIM_START - timedelta(hours=1))
         with pytest.raises(errors.ShipmentNotFound):
             await client.track(CARRIER, number)
-        for hours, milestone, *_ in parcel.steps:
-            simulator.sim.clock.set(SIM_START + timedelta(hours=hours))
-            tracking = await client.track(CARRIER, number)
+        async for _, hours, milestone, tracking in walk_story(
+            simulator, client, CARRIER, number, story, after=timedelta()
+        ):
             assert (tracking.status, tracking.substatus) == EXPECTED[milestone], milestone
             assert tracking.events[0].timestamp == SIM_START + timedelta(hours=hours)
 
@@ -103,7 +67,7 @@ async def test_story_step_by_step(simulator: RunningSimulator, story: str) -> No
 async def test_pickup_point_and_its_deadline(simulator: RunningSimulator) -> None:
     add(simulator, "40000100", "pickup_point")
     simulator.sim.clock.set(SIM_START + timedelta(hours=40))
-    async with tracker(simulator) as client:
+    async with simulator_tracker(simulator, CARRIER) as client:
         tracking = await client.track(CARRIER, "40000100")
     assert tracking.status is Status.AVAILABLE_FOR_PICKUP
     point = tracking.pickup_point
@@ -117,8 +81,8 @@ async def test_pickup_point_and_its_deadline(simulator: RunningSimulator) -> Non
 async def test_server_errors_then_success(simulator: RunningSimulator) -> None:
     add(simulator, "40000200")
     simulator.sim.add_failure(Failure(CARRIER, FailureKind.SERVER_ERROR, count=2))
-    sleep = RecordingSleep()
-    async with tracker(simulator, sleep) as client:
+    sleep = FakeTime()
+    async with simulator_tracker(simulator, CARRIER, sleep) as client:
         tracking = await client.track(CARRIER, "40000200")
     assert tracking.status is Status.INFO_RECEIVED
     assert len(sleep.waits) == 2
@@ -128,8 +92,8 @@ async def test_server_errors_then_success(simulator: RunningSimulator) -> None:
 async def test_rate_limit_honours_retry_after(simulator: RunningSimulator) -> None:
     add(simulator, "40000300")
     simulator.sim.add_failure(Failure(CARRIER, FailureKind.RATE_LIMIT, seconds=4))
-    sleep = RecordingSleep()
-    async with tracker(simulator, sleep) as client:
+    sleep = FakeTime()
+    async with simulator_tracker(simulator, CARRIER, sleep) as client:
         await client.track(CARRIER, "40000300")
     assert sleep.waits == [4.0]
 
@@ -137,7 +101,7 @@ async def test_rate_limit_honours_retry_after(simulator: RunningSimulator) -> No
 async def test_timeouts_become_carrier_unavailable(simulator: RunningSimulator) -> None:
     add(simulator, "40000400")
     simulator.sim.add_failure(Failure(CARRIER, FailureKind.TIMEOUT, count=2, seconds=1.0))
-    async with tracker(simulator, attempts=2, timeout=0.3) as client:
+    async with simulator_tracker(simulator, CARRIER, attempts=2, timeout=0.3) as client:
         with pytest.raises(errors.CarrierUnavailable, match="timed out"):
             await client.track(CARRIER, "40000400")
     assert simulator.sim.requests[CARRIER] == 2
@@ -146,14 +110,14 @@ async def test_timeouts_become_carrier_unavailable(simulator: RunningSimulator) 
 async def test_malformed_body_is_invalid(simulator: RunningSimulator) -> None:
     add(simulator, "40000500")
     simulator.sim.add_failure(Failure(CARRIER, FailureKind.MALFORMED))
-    async with tracker(simulator) as client:
+    async with simulator_tracker(simulator, CARRIER) as client:
         with pytest.raises(errors.CarrierResponseInvalid):
             await client.track(CARRIER, "40000500")
 
 
 async def test_wrong_private_key_is_an_auth_error(simulator: RunningSimulator) -> None:
     add(simulator, "40000600")
-    async with tracker(simulator, private_key="not-the-key") as client:
+    async with simulator_tracker(simulator, CARRIER, private_key="not-the-key") as client:
         with pytest.raises(errors.CarrierAuthError, match="STAT 97"):
             await client.track(CARRIER, "40000600")
     assert simulator.sim.requests[CARRIER] == 1
@@ -162,12 +126,12 @@ async def test_wrong_private_key_is_an_auth_error(simulator: RunningSimulator) -
 async def test_expired_credentials_answer_stat_97(simulator: RunningSimulator) -> None:
     add(simulator, "40000700")
     simulator.sim.add_failure(Failure(CARRIER, FailureKind.EXPIRED_TOKEN))
-    async with tracker(simulator) as client:
+    async with simulator_tracker(simulator, CARRIER) as client:
         with pytest.raises(errors.CarrierAuthError):
             await client.track(CARRIER, "40000700")
 
 
 async def test_unknown_number_is_not_found(simulator: RunningSimulator) -> None:
-    async with tracker(simulator) as client:
+    async with simulator_tracker(simulator, CARRIER) as client:
         with pytest.raises(errors.ShipmentNotFound):
             await client.track(CARRIER, "49999999")

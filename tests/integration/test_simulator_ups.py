@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from suivi import RetryPolicy, Status, Substatus, Tracker, errors
+from suivi import Status, Substatus, errors
 from suivi._checkdigits import is_valid_ups
-from suivi_adapters.ups import UpsSettings
-from suivi_server.simulator.engine import CREDENTIALS
-from suivi_server.simulator.scenario import (
-    STORIES,
-    Failure,
-    FailureKind,
-    Milestone,
-    Parcel,
-)
+from suivi_server.simulator.scenario import STORIES, Failure, FailureKind, Milestone
+from tests.carrier_helpers import FakeTime, add_story_parcel, simulator_tracker, walk_story
 from tests.conftest import SIM_START, RunningSimulator
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -56,41 +48,8 @@ def ups_number(serial: int) -> str:
     return next(body + d for d in "0123456789" if is_valid_ups(body + d))
 
 
-class VirtualTime:
-    """Clock and sleep for the Tracker: waits are recorded and pass instantly."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
-def make_tracker(
-    simulator: RunningSimulator, time: VirtualTime | None = None, **settings: Any
-) -> Tracker:
-    time = time or VirtualTime()
-    values = CREDENTIALS["ups"] | settings
-    return Tracker(
-        base_url=simulator.base_url,
-        settings={"ups": UpsSettings(**values)},
-        retry=RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_max=0.05),
-        sleep=time.sleep,
-        clock=time,
-    )
-
-
 def add_parcel(simulator: RunningSimulator, story: str = "delivered", serial: int = 1) -> str:
-    number = ups_number(serial)
-    simulator.sim.add_parcel(
-        Parcel(carrier="ups", number=number, start=SIM_START, steps=STORIES[story], story=story)
-    )
-    return number
+    return add_story_parcel(simulator, "ups", ups_number(serial), story).number
 
 
 @pytest.mark.parametrize("story", sorted(STORIES))
@@ -98,10 +57,10 @@ async def test_every_story_step_reads_back_as_its_milestone(
     simulator: RunningSimulator, story: str
 ) -> None:
     number = add_parcel(simulator, story)
-    async with make_tracker(simulator) as tracker:
-        for hours, milestone, _, _ in STORIES[story]:
-            simulator.sim.clock.set(SIM_START + timedelta(hours=hours, minutes=1))
-            tracking = await tracker.track("ups", number)
+    async with simulator_tracker(simulator, "ups") as tracker:
+        async for _, hours, milestone, tracking in walk_story(
+            simulator, tracker, "ups", number, story
+        ):
             assert (tracking.status, tracking.substatus) == EXPECTED[milestone], (story, hours)
             assert tracking.events[0].timestamp.utcoffset() in (
                 timedelta(hours=1),
@@ -114,7 +73,7 @@ async def test_delivered_parcel_carries_signature_estimate_and_metadata(
     simulator: RunningSimulator,
 ) -> None:
     number = add_parcel(simulator, "delivered")
-    async with make_tracker(simulator) as tracker:
+    async with simulator_tracker(simulator, "ups") as tracker:
         simulator.sim.clock.set(SIM_START + timedelta(hours=30))
         moving = await tracker.track("ups", number)
         simulator.sim.clock.set(SIM_START + timedelta(hours=40))
@@ -133,7 +92,7 @@ async def test_pickup_point_parcel_names_the_access_point_and_deadline(
 ) -> None:
     number = add_parcel(simulator, "pickup_point")
     simulator.sim.clock.set(SIM_START + timedelta(hours=39))
-    async with make_tracker(simulator) as tracker:
+    async with simulator_tracker(simulator, "ups") as tracker:
         tracking = await tracker.track("ups", number)
     point = tracking.pickup_point
     assert point is not None
@@ -149,7 +108,7 @@ async def test_expired_simulated_token_is_renewed_transparently(
     simulator: RunningSimulator,
 ) -> None:
     number = add_parcel(simulator, "in_transit")
-    async with make_tracker(simulator) as tracker:
+    async with simulator_tracker(simulator, "ups") as tracker:
         await tracker.track("ups", number)
         simulator.sim.clock.advance(20 * 3600)  # far past the 14399 s token lifetime
         tracking = await tracker.track("ups", number)
@@ -163,8 +122,8 @@ async def test_expired_simulated_token_is_renewed_transparently(
 async def test_server_errors_then_success(simulator: RunningSimulator) -> None:
     number = add_parcel(simulator)
     simulator.sim.add_failure(Failure("ups", FailureKind.SERVER_ERROR, count=2))
-    time = VirtualTime()
-    async with make_tracker(simulator, time) as tracker:
+    time = FakeTime()
+    async with simulator_tracker(simulator, "ups", time) as tracker:
         tracking = await tracker.track("ups", number)
     assert tracking.status is Status.INFO_RECEIVED
     assert simulator.sim.requests["ups"] == 3
@@ -174,8 +133,8 @@ async def test_server_errors_then_success(simulator: RunningSimulator) -> None:
 async def test_rate_limit_honours_retry_after(simulator: RunningSimulator) -> None:
     number = add_parcel(simulator)
     simulator.sim.add_failure(Failure("ups", FailureKind.RATE_LIMIT, seconds=4))
-    time = VirtualTime()
-    async with make_tracker(simulator, time) as tracker:
+    time = FakeTime()
+    async with simulator_tracker(simulator, "ups", time) as tracker:
         await tracker.track("ups", number)
     assert time.waits == [4.0]
 
@@ -185,7 +144,7 @@ async def test_timeouts_give_carrier_unavailable_after_the_policy_attempts(
 ) -> None:
     number = add_parcel(simulator)
     simulator.sim.add_failure(Failure("ups", FailureKind.TIMEOUT, count=3, seconds=1.0))
-    async with make_tracker(simulator, timeout=0.3) as tracker:
+    async with simulator_tracker(simulator, "ups", timeout=0.3) as tracker:
         with pytest.raises(errors.CarrierUnavailable, match="timed out"):
             await tracker.track("ups", number)
     assert simulator.sim.requests["ups"] == 3
@@ -194,14 +153,14 @@ async def test_timeouts_give_carrier_unavailable_after_the_policy_attempts(
 async def test_malformed_body_is_an_invalid_response(simulator: RunningSimulator) -> None:
     number = add_parcel(simulator)
     simulator.sim.add_failure(Failure("ups", FailureKind.MALFORMED))
-    async with make_tracker(simulator) as tracker:
+    async with simulator_tracker(simulator, "ups") as tracker:
         with pytest.raises(errors.CarrierResponseInvalid):
             await tracker.track("ups", number)
 
 
 async def test_bad_credentials_are_an_auth_error(simulator: RunningSimulator) -> None:
     number = add_parcel(simulator)
-    async with make_tracker(simulator, client_secret="wrong") as tracker:
+    async with simulator_tracker(simulator, "ups", client_secret="wrong") as tracker:
         with pytest.raises(errors.CarrierAuthError, match="10401"):
             await tracker.track("ups", number)
     assert simulator.sim.requests["ups"] == 0
@@ -212,7 +171,7 @@ async def test_unknown_or_not_yet_labelled_numbers_are_not_found(
 ) -> None:
     number = add_parcel(simulator)
     simulator.sim.clock.set(SIM_START - timedelta(hours=1))
-    async with make_tracker(simulator) as tracker:
+    async with simulator_tracker(simulator, "ups") as tracker:
         with pytest.raises(errors.ShipmentNotFound):
             await tracker.track("ups", ups_number(999))
         with pytest.raises(errors.ShipmentNotFound):
@@ -224,8 +183,8 @@ async def test_token_endpoint_outage_is_retried_separately_from_tracking(
 ) -> None:
     number = add_parcel(simulator)
     simulator.sim.add_failure(Failure("ups.oauth", FailureKind.SERVER_ERROR))
-    time = VirtualTime()
-    async with make_tracker(simulator, time) as tracker:
+    time = FakeTime()
+    async with simulator_tracker(simulator, "ups", time) as tracker:
         tracking = await tracker.track("ups", number)
     assert tracking.status is Status.INFO_RECEIVED
     assert (simulator.sim.requests["ups.oauth"], simulator.sim.requests["ups"]) == (2, 1)
