@@ -115,3 +115,12 @@ def test_masking_keeps_only_initials() -> None:
     address = {"line1": "5 avenue Foch", "line2": "Bât B", "postcode": "69006", "city": "Lyon"}
     assert masked_address(address) == "5 a••••• F•••, B•• B, 69006 Lyon"
     assert masked_address(None) is None
+
+
+def test_a_window_already_past_is_never_announced_as_an_arrival() -> None:
+    est = {"earliest": "2026-11-23", "latest": "2026-11-24", "source": "carrier"}
+    late = window(shipment(estimate=est), None, language("fr"), PARIS, today=date(2026, 11, 25))
+    assert late is not None
+    assert late.startswith("Plus tard que prévu")
+    same_day = window(shipment(estimate=est), None, EN, PARIS, today=date(2026, 11, 24))
+    assert same_day == "Arrives between Monday 23 November and Tuesday 24 November"

@@ -106,7 +106,7 @@ class Site:
         brand = self.brand(data.merchant)
         customer_locale = None if limited else data.shipment["customer_locale"]
         lang = self.language(request, brand, customer_locale)
-        view = page_view(data, brand, lang, limited=limited)
+        view = page_view(data, brand, lang, limited=limited, now=self.services.clock())
         context = {
             "view": view,
             "token": token,

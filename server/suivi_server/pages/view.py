@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -89,7 +89,12 @@ class PageView:
 
 
 def page_view(
-    data: PageData, brand: Branding, lang: Language, *, limited: bool = False
+    data: PageData,
+    brand: Branding,
+    lang: Language,
+    *,
+    limited: bool = False,
+    now: datetime | None = None,
 ) -> PageView:
     s = data.shipment
     status, substatus = s["status"], s["substatus"]
@@ -107,7 +112,7 @@ def page_view(
     view = PageView(
         brand=brand,
         headline=sentence(lang, status, substatus),
-        window=window(s, pickup, lang, tz),
+        window=window(s, pickup, lang, tz, today=now.astimezone(tz).date() if now else None),
         problem=is_problem(Status(status), Substatus(substatus) if substatus else None),
         journey=journey(status, substatus, has_pickup_point=pickup is not None, lang=lang),
         history=tuple(
@@ -162,9 +167,18 @@ def journey(
 
 
 def window(
-    s: Mapping[str, Any], pickup: PickupPoint | None, lang: Language, tz: ZoneInfo
+    s: Mapping[str, Any],
+    pickup: PickupPoint | None,
+    lang: Language,
+    tz: ZoneInfo,
+    *,
+    today: date | None = None,
 ) -> str | None:
-    """The expected delivery in big plain words, or what already happened."""
+    """The expected delivery in big plain words, or what already happened.
+
+    A window already past while the parcel still travels is never shown as "Arrives <past
+    day>": the shopper reads that it is late and that the date follows the carrier's news.
+    """
     status = s["status"]
     if status == "delivered" and s["delivered_at"]:
         at = as_utc(s["delivered_at"]).astimezone(tz)
@@ -177,6 +191,10 @@ def window(
         return None
     if s["estimate"]:
         est = DeliveryEstimate.model_validate(s["estimate"])
+        if today is not None and est.latest < today:
+            return lang.gettext(
+                "Later than planned: we will update the date as soon as the carrier does"
+            )
         if est.earliest != est.latest:
             return lang.gettext(
                 "Arrives between %(start)s and %(end)s",
