@@ -14,7 +14,7 @@ from suivi._adapter import (
 from suivi._calendar import BusinessCalendar
 from suivi._client import SyncTracker, Tracker, TrackResult
 from suivi._estimate import TransitModel, TransitSample, TransitStats, region_of
-from suivi._http import CarrierHTTP, RetryPolicy
+from suivi._http import CarrierHTTP, Limiter, RetryPolicy
 from suivi._models import (
     DeliveryEstimate,
     Location,
@@ -62,6 +62,7 @@ __all__ = [
     "DetectedSituation",
     "EstimateOutcome",
     "KeywordRule",
+    "Limiter",
     "Location",
     "NumberPattern",
     "PickupPoint",

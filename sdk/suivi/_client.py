@@ -7,7 +7,7 @@ rate limit and concurrency cap, shared by every call made through the same Track
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from suivi._adapter import Adapter, AdapterSettings
-from suivi._http import CarrierHTTP, Clock, RetryPolicy, Sleep, TokenBucket, monotonic
+from suivi._http import CarrierHTTP, Clock, Limiter, RetryPolicy, Sleep, TokenBucket, monotonic
 from suivi._models import Tracking
 from suivi._registry import Registry
 from suivi._taxonomy import Status
@@ -40,7 +40,8 @@ class Tracker:
     """Track parcels with any installed adapter.
 
     `base_url` points every adapter at one host (the carrier simulator); `settings` gives
-    per-carrier settings explicitly instead of reading `SUIVI_<CARRIER>_*` variables.
+    per-carrier settings explicitly instead of reading `SUIVI_<CARRIER>_*` variables;
+    `limiter` replaces the in-process rate limit (e.g. one shared by several workers).
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class Tracker:
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = monotonic,
+        limiter: Callable[[Adapter], Limiter] | None = None,
     ) -> None:
         self.registry = registry if registry is not None else Registry()
         self._settings = dict(settings or {})
@@ -67,6 +69,7 @@ class Tracker:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
+        self._limiter = limiter
         self._adapters: dict[str, Adapter] = {}
         self._channels: dict[str, CarrierHTTP] = {}
 
@@ -104,7 +107,9 @@ class Tracker:
                 adapter,
                 self._client,
                 policy=self._retry,
-                bucket=TokenBucket(limit, clock=self._clock, sleep=self._sleep),
+                bucket=self._limiter(adapter)
+                if self._limiter
+                else TokenBucket(limit, clock=self._clock, sleep=self._sleep),
                 semaphore=asyncio.Semaphore(limit.max_concurrency),
                 sleep=self._sleep,
             )

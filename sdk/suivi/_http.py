@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -46,6 +46,12 @@ class RetryPolicy:
 def should_retry(error: BaseException) -> bool:
     """The one retry predicate: carrier errors that say they are transient."""
     return isinstance(error, CarrierError) and error.should_retry
+
+
+class Limiter(Protocol):
+    """Paces calls to one carrier; the Tracker's default is an in-process TokenBucket."""
+
+    async def acquire(self) -> None: ...
 
 
 class TokenBucket:
@@ -88,7 +94,7 @@ class CarrierHTTP:
         client: httpx.AsyncClient,
         *,
         policy: RetryPolicy,
-        bucket: TokenBucket,
+        bucket: Limiter,
         semaphore: asyncio.Semaphore,
         sleep: Sleep,
     ) -> None:

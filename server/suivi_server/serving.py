@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
@@ -22,6 +23,7 @@ from suivi_server.services import Services
 from suivi_server.simulator import create_app as create_simulator_app
 from suivi_server.simulator import simulator_settings
 from suivi_server.storage.engine import create_engine, upgrade
+from suivi_server.worker.ratelimit import shared_limits
 from suivi_server.worker.runner import Worker
 
 log = logging.getLogger("suivi.server")
@@ -29,10 +31,17 @@ DEMO_ASSETS = Path(__file__).parent / "demo_assets"
 
 
 def make_tracker(
-    settings: Settings, adapters: Mapping[str, AdapterSettings] | None = None
+    settings: Settings,
+    engine: AsyncEngine,
+    adapters: Mapping[str, AdapterSettings] | None = None,
 ) -> Tracker:
-    """The server's Tracker: credentials from SUIVI_<CARRIER>_* unless given explicitly."""
-    return Tracker(settings=adapters, base_url=settings.carrier_base_url)
+    """The server's Tracker: credentials from SUIVI_<CARRIER>_* unless given explicitly.
+
+    On PostgreSQL, where several workers may run, carrier quotas are counted in the database
+    so that all of them together stay within each carrier's rate limit.
+    """
+    limiter = None if settings.is_sqlite else shared_limits(engine)
+    return Tracker(settings=adapters, base_url=settings.carrier_base_url, limiter=limiter)
 
 
 def embedded_worker(
@@ -41,7 +50,7 @@ def embedded_worker(
     """The refresh worker as a background task of the web process (single-process installs)."""
 
     async def run(services: Services) -> None:
-        async with make_tracker(settings, adapters) as tracker:
+        async with make_tracker(settings, services.engine, adapters) as tracker:
             worker = Worker(services.engine, tracker, clock=services.clock)
             await worker.run_forever(idle_seconds=idle)
 
@@ -101,7 +110,7 @@ async def run_worker(settings: Settings, *, once: bool, batch_size: int, idle: f
     engine = create_engine(settings.database_url)
     await upgrade(settings.database_url)
     try:
-        async with make_tracker(settings) as tracker:
+        async with make_tracker(settings, engine) as tracker:
             worker = Worker(engine, tracker, clock=lambda: datetime.now(UTC), batch_size=batch_size)
             if once:
                 polled = await worker.run_once()

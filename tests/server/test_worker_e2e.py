@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from suivi import RetryPolicy, Tracker
 from suivi_server.simulator import STORIES, Failure, FailureKind, Parcel, simulator_settings
 from suivi_server.storage.schema import shipments, tracking_events
+from suivi_server.worker.ratelimit import shared_limits
 from suivi_server.worker.runner import Worker, request_refresh
 from tests.conftest import SIM_START, RunningSimulator
 from tests.server.factories import create_merchant, create_shipment
@@ -84,6 +85,7 @@ async def _setup(
         settings=simulator_settings(simulator.base_url),
         retry=RetryPolicy(max_attempts=2, backoff_base=0.01),
         sleep=_no_sleep,
+        limiter=shared_limits(engine),  # quotas counted in the database, as on PostgreSQL
     )
     return Worker(engine, tracker, clock=clock, worker_id="w-test"), clock, ids
 

@@ -151,3 +151,12 @@ shipment_situations = sa.Table(
     sa.UniqueConstraint("shipment_id", "kind", "fingerprint"),
     sa.Index("ix_shipment_situations_active", "shipment_id", "resolved_at"),
 )
+
+carrier_calls = sa.Table(
+    "carrier_calls",
+    metadata,
+    # calls made to one carrier during one second, by every worker together
+    sa.Column("carrier", sa.String(64), primary_key=True),
+    sa.Column("second", sa.BigInteger, primary_key=True),
+    sa.Column("calls", sa.Integer, nullable=False),
+)
