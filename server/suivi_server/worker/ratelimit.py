@@ -13,10 +13,10 @@ import time
 from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi import Adapter, Limiter
+from suivi_server.storage.dialect import upsert_insert
 from suivi_server.storage.schema import carrier_calls
 
 _c = carrier_calls.c
@@ -49,9 +49,8 @@ class SharedRateLimit:
 
     async def _take(self, second: int) -> int:
         async with self.engine.begin() as conn:
-            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
             statement = (
-                insert(carrier_calls)
+                upsert_insert(conn, carrier_calls)
                 .values(carrier=self.carrier, second=second, calls=1)
                 .on_conflict_do_update(
                     index_elements=["carrier", "second"], set_={"calls": _c.calls + 1}
