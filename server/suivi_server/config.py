@@ -28,7 +28,6 @@ class Settings:
     # The opaque `credential` given in UPS Track Alert subscriptions; None: no UPS webhook.
     ups_webhook_credential: str | None = field(default=None, repr=False)
     metrics_token: str | None = field(default=None, repr=False)
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:
