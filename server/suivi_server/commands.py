@@ -8,8 +8,22 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from suivi_server.config import Settings
+
+
+def load_settings_or_exit() -> Settings:
+    """The settings, or a one-line error instead of a traceback when a setting is unsafe."""
+    from suivi_server.config import ConfigError, load_settings
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command()
@@ -49,10 +63,9 @@ def serve(host: str, port: int, demo: bool, worker: bool) -> None:
     """Serve the tracking pages, widget and merchant API (migrations are applied first)."""
     import uvicorn
 
-    from suivi_server.config import load_settings
     from suivi_server.serving import build_app, build_demo_app
 
-    settings = load_settings()
+    settings = load_settings_or_exit()
     if demo:
         app, links = build_demo_app(settings, host=host, port=port)
         click.echo(links)
@@ -70,7 +83,6 @@ def serve(host: str, port: int, demo: bool, worker: bool) -> None:
 @click.option("--idle", default=5.0, show_default=True, help="Seconds to wait when nothing is due.")
 def worker(once: bool, batch_size: int, idle: float) -> None:
     """Poll carriers for due shipments; run as many as you like side by side on PostgreSQL."""
-    from suivi_server.config import load_settings
     from suivi_server.serving import run_worker
 
-    asyncio.run(run_worker(load_settings(), once=once, batch_size=batch_size, idle=idle))
+    asyncio.run(run_worker(load_settings_or_exit(), once=once, batch_size=batch_size, idle=idle))

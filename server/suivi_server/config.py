@@ -7,9 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.config import Config
-from starlette.datastructures import CommaSeparatedStrings
+
+from suivi_server.security import MIN_SECRET_BYTES
 
 DEFAULT_DATA_DIR = Path("data")
+
+
+class ConfigError(ValueError):
+    """A setting that would start an unsafe or broken server; the message says how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ def load_settings(
     database_url = config(
         "SUIVI_DATABASE_URL", default=f"sqlite+aiosqlite:///{data_dir.resolve() / 'suivi.db'}"
     )
-    keys = tuple(config("SUIVI_SECRET_KEYS", cast=CommaSeparatedStrings, default=""))
+    keys = secret_keys(config("SUIVI_SECRET_KEYS", default=""))
     return Settings(
         database_url=normalize_database_url(database_url),
         data_dir=data_dir,
@@ -58,6 +63,23 @@ def load_settings(
         ups_webhook_credential=config("SUIVI_UPS_WEBHOOK_CREDENTIAL", default=None) or None,
         metrics_token=config("SUIVI_METRICS_TOKEN", default=None) or None,
     )
+
+
+def secret_keys(value: str) -> tuple[str, ...]:
+    """The keys of SUIVI_SECRET_KEYS; empty means none set. A blank or short entry is refused:
+    it would sign links anyone can forge."""
+    if value == "":
+        return ()
+    keys = tuple(key.strip() for key in value.split(","))
+    for position, key in enumerate(keys, start=1):
+        if len(key.encode()) < MIN_SECRET_BYTES:
+            problem = "is blank" if not key else f"has {len(key.encode())} bytes"
+            raise ConfigError(
+                f"SUIVI_SECRET_KEYS: key {position} {problem}; every key needs at least "
+                f"{MIN_SECRET_BYTES} bytes (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)"
+            )
+    return keys
 
 
 def normalize_database_url(url: str) -> str:

@@ -17,6 +17,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 KEY_PREFIX = "sk"
 _TOKEN_SALT = "suivi.tracking-page"
+# HMAC keys shorter than this can be guessed or are typos (a blank entry in a list).
+MIN_SECRET_BYTES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class PageTokens:
     def __init__(self, secret_keys: tuple[str, ...]) -> None:
         if not secret_keys:
             raise ValueError("at least one secret key is required")
+        if any(len(key.encode()) < MIN_SECRET_BYTES for key in secret_keys):
+            raise ValueError(f"every secret key must be at least {MIN_SECRET_BYTES} bytes")
         # itsdangerous signs with the LAST key and verifies with all of them.
         self._serializer = URLSafeTimedSerializer(list(reversed(secret_keys)), salt=_TOKEN_SALT)
 

@@ -22,11 +22,11 @@ BATCH = 200
 
 def _run(work: Callable[[Any, Any], Awaitable[T]]) -> T:
     """Migrate, then run `work(engine, now)` with an engine that is disposed afterwards."""
-    from suivi_server.config import load_settings
+    from suivi_server.commands import load_settings_or_exit
     from suivi_server.services import utc_now
     from suivi_server.storage.engine import create_engine, upgrade_sync
 
-    settings = load_settings()
+    settings = load_settings_or_exit()
     upgrade_sync(settings.database_url)
 
     async def main() -> T:
@@ -47,10 +47,10 @@ def db() -> None:
 @db.command()
 def upgrade() -> None:
     """Apply every pending migration (also done when the server starts)."""
-    from suivi_server.config import load_settings
+    from suivi_server.commands import load_settings_or_exit
     from suivi_server.storage.engine import upgrade_sync
 
-    upgrade_sync(load_settings().database_url)
+    upgrade_sync(load_settings_or_exit().database_url)
     click.echo("database is up to date")
 
 

@@ -45,7 +45,7 @@ ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-SECRETS = ("browser-test-secret",)
+SECRETS = ("browser-test-secret-0123456789abcdefghij",)
 PHONE: ViewportSize = {"width": 390, "height": 844}
 ESTIMATE = {
     "earliest": "2026-11-27",

@@ -27,7 +27,7 @@ from suivi_server.storage.schema import metadata
 
 POSTGRES_URL = os.environ.get("SUIVI_TEST_POSTGRES_URL")
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-SECRET_KEYS = ("test-secret-current", "test-secret-previous")
+SECRET_KEYS = ("test-secret-current-0123456789abcdef", "test-secret-previous-0123456789abcdef")
 
 
 @pytest.fixture(scope="session")

@@ -128,7 +128,7 @@ async def test_a_missing_or_wrong_credential_is_refused(
 
 
 def test_the_credential_is_read_from_the_environment(tmp_path: Path) -> None:
-    environ = {"SUIVI_DATA_DIR": str(tmp_path), "SUIVI_SECRET_KEYS": "k"}
+    environ = {"SUIVI_DATA_DIR": str(tmp_path), "SUIVI_SECRET_KEYS": "k" * 32}
     assert load_settings(environ).ups_webhook_credential is None
     environ["SUIVI_UPS_WEBHOOK_CREDENTIAL"] = CREDENTIAL
     configured = load_settings(environ)
