@@ -20,6 +20,15 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 BATCH = 200
 
 
+def _origins(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[str]:
+    from suivi_server.origins import InvalidOrigin, parse_origin
+
+    try:
+        return [parse_origin(value) for value in values]
+    except InvalidOrigin as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _run(work: Callable[[Any, Any], Awaitable[T]]) -> T:
     """Migrate, then run `work(engine, now)` with an engine that is disposed afterwards."""
     from suivi_server.commands import load_settings_or_exit
@@ -64,9 +73,13 @@ def merchant() -> None:
 @click.option("--name", required=True, help="Shown to shoppers on the tracking page.")
 @click.option("--theme", default="default", show_default=True)
 @click.option(
-    "--allowed-origin", "origins", multiple=True, help="Site allowed to embed the widget."
+    "--allowed-origin",
+    "origins",
+    multiple=True,
+    callback=_origins,
+    help="Site allowed to embed the widget, as http(s)://host[:port].",
 )
-def create(slug: str, name: str, theme: str, origins: tuple[str, ...]) -> None:
+def create(slug: str, name: str, theme: str, origins: list[str]) -> None:
     """Create merchant SLUG and print its API key (shown once, stored hashed)."""
     from suivi_server.storage import merchants
 
@@ -77,7 +90,7 @@ def create(slug: str, name: str, theme: str, origins: tuple[str, ...]) -> None:
         async with engine.begin() as conn:
             if await merchants.merchant_by_slug(conn, slug):
                 raise click.ClickException(f"merchant {slug!r} already exists")
-            settings = {"allowed_origins": list(origins)}
+            settings = {"allowed_origins": origins}
             created = await merchants.create_merchant(
                 conn, slug, name, now, theme=theme, settings=settings
             )

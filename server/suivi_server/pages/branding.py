@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from suivi_server.origins import is_origin
 from suivi_server.pages.themes import Theme
 
 _COLOUR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9., %]{5,40}\))$")
 _FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,120}$")
-_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 COLOUR_NAMES = ("primary", "accent", "background", "text")
 
 
@@ -77,9 +77,7 @@ def branding(slug: str, name: str, theme: Theme, settings: Mapping[str, Any]) ->
             email=contact.get("email") or None,
             chat_url=_safe_url(contact.get("chat_url")),
         ),
-        allowed_origins=tuple(
-            o for o in settings.get("allowed_origins") or () if _ORIGIN.match(str(o))
-        ),
+        allowed_origins=tuple(o for o in settings.get("allowed_origins") or () if is_origin(o)),
         timezone=str(settings.get("timezone") or "Europe/Paris"),
         default_locale=settings.get("default_locale"),
     )
