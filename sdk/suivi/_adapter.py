@@ -231,6 +231,7 @@ class Adapter(ABC):
         )
 
     def load_json(self, raw: RawResponse) -> Any:
+        """The decoded body; CarrierResponseInvalid when it is not JSON or nests too deep."""
         body = raw.body
         try:
             if body[:1] in (b"{", b"[") and body[1:2] != b"\x00":
@@ -238,7 +239,9 @@ class Adapter(ABC):
                 return json.loads(body.decode("utf-8", "surrogatepass"))
             return json.loads(body)  # UTF-16/32, a BOM, leading blanks: json detects it
         except (ValueError, UnicodeDecodeError) as exc:
-            raise self.invalid(f"body is not JSON ({exc})", raw) from None
+            raise self.invalid(f"body is not JSON ({exc})", raw) from exc
+        except RecursionError as exc:  # the decoder recurses once per `[` or `{`
+            raise self.invalid("body nests deeper than any carrier answer", raw) from exc
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:

@@ -1,12 +1,14 @@
 """`Tracker`: one client for every carrier, async first, with a blocking facade.
 
 One shared `httpx.AsyncClient` pools connections for all carriers; each carrier gets its own
-rate limit and concurrency cap, shared by every call made through the same Tracker.
+rate limit and concurrency cap, shared by every call made through the same Tracker. Adapters
+may be third-party code: whatever one raises becomes a typed error for its own items only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -14,12 +16,14 @@ from typing import Any
 
 import httpx
 
-from suivi._adapter import Adapter, AdapterSettings
+from suivi._adapter import Adapter, AdapterSettings, RawResponse
 from suivi._http import CarrierHTTP, Clock, Limiter, RetryPolicy, Sleep, TokenBucket, monotonic
 from suivi._models import Tracking
 from suivi._registry import Registry
 from suivi._taxonomy import Status
-from suivi.errors import ShipmentNotFound, SuiviError
+from suivi.errors import AdapterFailed, CarrierResponseInvalid, ShipmentNotFound, SuiviError
+
+log = logging.getLogger("suivi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,10 @@ class Tracker:
             except SuiviError as error:
                 results[index] = TrackResult(carrier, number, error=error)
                 continue
+            except Exception as exc:
+                failed = _adapter_failed("validating the number", carrier, (number,), exc)
+                results[index] = TrackResult(carrier, number, error=failed)
+                continue
             groups.setdefault(carrier, []).append((index, normalized))
 
         jobs = []
@@ -165,9 +173,18 @@ class Tracker:
         numbers = tuple(dict.fromkeys(number for _, number in entries))
         try:
             raw = await adapter.fetch(numbers, self._channel(adapter))
+        except SuiviError as error:
+            return {i: TrackResult(adapter.name, n, error=error) for i, n in entries}
+        except Exception as exc:
+            failed = _adapter_failed("fetching", adapter.name, numbers, exc)
+            return {i: TrackResult(adapter.name, n, error=failed) for i, n in entries}
+        try:
             trackings = {t.tracking_number: t for t in adapter.parse(raw)}
         except SuiviError as error:
             return {i: TrackResult(adapter.name, n, error=error) for i, n in entries}
+        except Exception as exc:
+            invalid = _unreadable(adapter.name, numbers, raw, exc)
+            return {i: TrackResult(adapter.name, n, error=invalid) for i, n in entries}
         results: dict[int, TrackResult] = {}
         single = (
             trackings[next(iter(trackings))] if len(numbers) == 1 and len(trackings) == 1 else None
@@ -184,6 +201,36 @@ class Tracker:
             else:
                 results[index] = TrackResult(adapter.name, number, tracking=tracking)
         return results
+
+
+def _adapter_failed(
+    step: str, carrier: str, numbers: Sequence[str], exc: Exception
+) -> AdapterFailed:
+    """A plugin's bug as a typed error for its own items, logged with its traceback."""
+    number = ",".join(numbers) or None
+    log.error("%s adapter failed %s %s", carrier, step, number, exc_info=exc)
+    error = AdapterFailed(
+        f"adapter failed {step} ({type(exc).__name__}: {exc})", carrier=carrier, number=number
+    )
+    error.__cause__ = exc
+    return error
+
+
+def _unreadable(
+    carrier: str, numbers: Sequence[str], raw: RawResponse, exc: Exception
+) -> CarrierResponseInvalid:
+    """A parser that crashed on a body did not understand it: say so, keeping the cause."""
+    number = ",".join(numbers) or None
+    log.error("%s adapter failed parsing the answer for %s", carrier, number, exc_info=exc)
+    error = CarrierResponseInvalid(
+        f"adapter failed parsing the body ({type(exc).__name__}: {exc})",
+        carrier=carrier,
+        number=number,
+        http_status=raw.status_code,
+        body=raw.body,
+    )
+    error.__cause__ = exc
+    return error
 
 
 class SyncTracker:

@@ -4,6 +4,7 @@
     ├── ConfigurationError           settings missing or invalid for an adapter
     ├── AdapterNotFound              no adapter registered under that name
     ├── AdapterLoadError             a plugin's entry point failed to import or is not an Adapter
+    ├── AdapterFailed                an adapter raised an unexpected exception (kept as __cause__)
     ├── TrackingNumberInvalid        the number fails the carrier's format or check digit
     ├── ShipmentNotFound             the carrier does not know the number (yet)
     └── CarrierError                 the carrier could not give an answer
@@ -14,11 +15,15 @@
 
 Every error carries the carrier and tracking number it concerns (None when not relevant),
 and carrier errors carry the HTTP status and a short excerpt of the body for debugging.
+Whatever an adapter raises reaches callers as one of these: the Tracker turns any other
+exception into CarrierResponseInvalid when a parser crashed on a body, and into AdapterFailed
+otherwise, for the items concerned only, with the original as `__cause__`.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AdapterFailed",
     "AdapterLoadError",
     "AdapterNotFound",
     "CarrierAuthError",
@@ -72,6 +77,12 @@ class AdapterNotFound(SuiviError):
 
 class AdapterLoadError(SuiviError):
     code = "adapter_load_error"
+
+
+class AdapterFailed(SuiviError):
+    """An adapter's own code broke outside parsing (a bug): the original is `__cause__`."""
+
+    code = "adapter_failed"
 
 
 class TrackingNumberInvalid(SuiviError):

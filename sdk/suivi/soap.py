@@ -2,7 +2,9 @@
 
 Namespaces are stripped right after parsing, so parsers address elements by local name and do not
 break when a carrier changes its prefixes. The standard library parser does not fetch external
-entities, so a hostile body cannot make Suivi read files or call out.
+entities, so a hostile body cannot make Suivi read files or call out, and expat (2.4.1 and later)
+stops any entity expansion past a small multiple of the input, so an entity bomb is a parse
+error like any malformed body; deep nesting costs memory in proportion to the body, no recursion.
 """
 
 from __future__ import annotations
