@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -73,8 +73,18 @@ def serve(host: str, port: int, demo: bool, worker: bool) -> None:
         app = build_app(settings, with_worker=worker)
         click.echo(f"Suivi on http://{host}:{port} (database: {settings.database_url})")
     uvicorn.run(
-        app, host=host, port=port, log_level="info", proxy_headers=True, access_log=not demo
+        app, host=host, port=port, log_level="info", access_log=not demo, **proxy_options(settings)
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarding-header handling: only SUIVI_TRUSTED_PROXIES are believed.
+
+    uvicorn's own default trusts any local peer, so a process on the same host could name
+    itself any client; without configured proxies the headers are not read at all.
+    """
+    proxies = list(settings.trusted_proxies)
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies}
 
 
 @click.command()

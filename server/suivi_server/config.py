@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,8 @@ class Settings:
     themes_dir: Path | None = None
     default_locale: str = "fr"
     lookup_attempts_per_minute: int = 10
+    # Proxy addresses (or networks) whose X-Forwarded-For/-Proto are believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
     debug: bool = False
     # The opaque `credential` given in UPS Track Alert subscriptions; None: no UPS webhook.
     ups_webhook_credential: str | None = field(default=None, repr=False)
@@ -59,6 +62,7 @@ def load_settings(
         themes_dir=Path(t) if (t := config("SUIVI_THEMES_DIR", default=None)) else None,
         default_locale=config("SUIVI_DEFAULT_LOCALE", default="fr"),
         lookup_attempts_per_minute=config("SUIVI_LOOKUP_ATTEMPTS_PER_MINUTE", cast=int, default=10),
+        trusted_proxies=trusted_proxies(config("SUIVI_TRUSTED_PROXIES", default="")),
         debug=config("SUIVI_DEBUG", cast=bool, default=False),
         ups_webhook_credential=config("SUIVI_UPS_WEBHOOK_CREDENTIAL", default=None) or None,
         metrics_token=config("SUIVI_METRICS_TOKEN", default=None) or None,
@@ -80,6 +84,24 @@ def secret_keys(value: str) -> tuple[str, ...]:
                 "print(secrets.token_urlsafe(48))'`)"
             )
     return keys
+
+
+def trusted_proxies(value: str) -> tuple[str, ...]:
+    """IP addresses or CIDR networks of the reverse proxies in front of the server.
+
+    Only their forwarding headers name the client; from anyone else they are ignored, so a
+    client cannot pick the address the lookup form's rate limit counts against.
+    """
+    entries = tuple(entry.strip() for entry in value.split(",") if entry.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"SUIVI_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                "(e.g. 10.0.0.5 or 10.0.0.0/24)"
+            ) from None
+    return entries
 
 
 def normalize_database_url(url: str) -> str:

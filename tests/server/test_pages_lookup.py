@@ -7,11 +7,14 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
-from suivi_server.pages.lookup import SlidingWindowLimiter
+from suivi_server.pages.attempts import AttemptLimiter
 from suivi_server.services import Services
+from suivi_server.storage.engine import create_engine
+from suivi_server.storage.schema import lookup_attempts
 from tests.server.conftest import NOW
 from tests.server.factories import create_merchant, create_shipment
 from tests.server.pages_support import page_client
@@ -129,12 +132,38 @@ async def test_too_many_lookups_are_refused_until_the_window_slides(
     assert (await pages.post("/maison-lumiere/track", data=good)).status_code == 303
 
 
-def test_the_limiter_counts_per_key_in_a_sliding_window() -> None:
+async def test_the_limiter_counts_per_client_in_a_sliding_window(engine: AsyncEngine) -> None:
     now = [NOW]
-    limiter = SlidingWindowLimiter(2, timedelta(minutes=1), lambda: now[0])
-    assert [limiter.allow("a"), limiter.allow("a"), limiter.allow("a")] == [True, True, False]
-    assert limiter.allow("b") is True
+    limiter = AttemptLimiter(engine, 2, timedelta(minutes=1), lambda: now[0])
+    assert [await limiter.allow("a") for _ in range(3)] == [True, True, False]
+    assert await limiter.allow("b") is True
     now[0] = NOW + timedelta(seconds=30)
-    assert limiter.allow("a") is False
+    assert await limiter.allow("a") is False  # refused attempts count as well
     now[0] = NOW + timedelta(seconds=60)
-    assert limiter.allow("a") is True
+    assert await limiter.allow("a") is True  # the three at NOW left the window
+
+
+async def test_every_replica_sees_the_same_counts(
+    engine: AsyncEngine, database_url: str, clock: list[datetime]
+) -> None:
+    other_engine = create_engine(database_url)  # a second web process, its own pool
+    try:
+        replicas = [
+            AttemptLimiter(e, 3, timedelta(minutes=1), lambda: clock[0])
+            for e in (engine, other_engine)
+        ]
+        answers = [await replicas[i % 2].allow("203.0.113.7") for i in range(4)]
+    finally:
+        await other_engine.dispose()
+    assert answers == [True, True, True, False]
+
+
+async def test_attempts_older_than_the_window_are_forgotten(engine: AsyncEngine) -> None:
+    now = [NOW]
+    limiter = AttemptLimiter(engine, 5, timedelta(minutes=1), lambda: now[0])
+    await limiter.allow("a")
+    now[0] = NOW + timedelta(hours=1)
+    await limiter.allow("b")
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(lookup_attempts.c.client))).scalars().all()
+    assert rows == ["b"]

@@ -14,8 +14,9 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from suivi_server.pages.assets import Assets
+from suivi_server.pages.attempts import AttemptLimiter
 from suivi_server.pages.headers import SecurityHeaders
-from suivi_server.pages.lookup import Lookup, SlidingWindowLimiter
+from suivi_server.pages.lookup import Lookup
 from suivi_server.pages.site import Site, install_gettext
 from suivi_server.pages.themes import load_themes, themes_root
 from suivi_server.pages.tracking import TrackingPages
@@ -26,8 +27,11 @@ def routes(services: Services) -> list[BaseRoute]:
     themes = load_themes(themes_root(services.settings.themes_dir), install_gettext)
     site = Site(services, themes)
     pages, assets = TrackingPages(site), Assets(site)
-    limiter = SlidingWindowLimiter(
-        services.settings.lookup_attempts_per_minute, timedelta(minutes=1), services.clock
+    limiter = AttemptLimiter(
+        services.engine,
+        services.settings.lookup_attempts_per_minute,
+        timedelta(minutes=1),
+        services.clock,
     )
     lookup = Lookup(site, limiter)
     return [

@@ -1,50 +1,24 @@
 """The lookup form `/{merchant}/track`: order number + email or postcode, or tracking number.
 
 Wrong email and unknown order get the very same answer, so the form tells nothing about which
-orders exist. Attempts are limited per client address by a sliding window.
+orders exist. Attempts are limited per client address by a sliding window, counted in the
+database so that every web replica enforces the same limit.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections import deque
-from collections.abc import Callable
-from datetime import datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from suivi_server.pages import queries
+from suivi_server.pages.attempts import AttemptLimiter
 from suivi_server.pages.i18n import N_
 from suivi_server.pages.site import Site
 
 NOT_FOUND = N_("We could not find an order with these details. Please check them and try again.")
 TOO_MANY = N_("Too many attempts. Please wait a minute and try again.")
-
-
-class SlidingWindowLimiter:
-    """At most `limit` hits per key within `window`; the clock is injected for tests."""
-
-    def __init__(self, limit: int, window: timedelta, clock: Callable[[], datetime]) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._hits: dict[str, deque[datetime]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        hits = self._hits.setdefault(key, deque())
-        while hits and now - hits[0] >= self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return False
-        hits.append(now)
-        if len(self._hits) > 10_000:
-            self._forget_idle(now)
-        return True
-
-    def _forget_idle(self, now: datetime) -> None:
-        idle = [k for k, hits in self._hits.items() if not hits or now - hits[-1] >= self.window]
-        for key in idle:
-            del self._hits[key]
 
 
 def proves(candidate: queries.Candidate, proof: str) -> bool:
@@ -58,7 +32,7 @@ def proves(candidate: queries.Candidate, proof: str) -> bool:
 
 
 class Lookup:
-    def __init__(self, site: Site, limiter: SlidingWindowLimiter) -> None:
+    def __init__(self, site: Site, limiter: AttemptLimiter) -> None:
         self.site, self.limiter = site, limiter
 
     async def form(self, request: Request) -> Response:
@@ -73,7 +47,7 @@ class Lookup:
         client = request.client.host if request.client else "unknown"
         form = {k: str(v).strip()[:100] for k, v in (await request.form()).items()}
         engine = self.site.services.engine
-        if not self.limiter.allow(client):
+        if not await self.limiter.allow(client):
             merchant = await queries.merchant(engine, slug)
             if merchant is None:
                 return self.site.not_found(request)

@@ -160,3 +160,13 @@ carrier_calls = sa.Table(
     sa.Column("second", sa.BigInteger, primary_key=True),
     sa.Column("calls", sa.Integer, nullable=False),
 )
+
+lookup_attempts = sa.Table(
+    "lookup_attempts",
+    metadata,
+    # lookup-form attempts from one client address during one second, seen by every web replica
+    sa.Column("client", sa.String(64), primary_key=True),
+    sa.Column("second", sa.BigInteger, primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Index("ix_lookup_attempts_second", "second"),
+)
