@@ -47,6 +47,8 @@ ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 SECRETS = ("browser-test-secret-0123456789abcdefghij",)
 PHONE: ViewportSize = {"width": 390, "height": 844}
+# The app's clock for every browser test: two days before the announced window.
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 ESTIMATE = {
     "earliest": "2026-11-27",
     "latest": "2026-11-27",
@@ -171,7 +173,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         database_url=database_url, data_dir=folder, secret_keys=SECRETS, public_url=app_url
     )
     servers = [
-        serve(create_app(settings, migrate=False), app_port),
+        serve(create_app(settings, clock=lambda: NOW, migrate=False), app_port),
         serve(shop_app(app_url), allowed_port),
         serve(shop_app(app_url), refused_port),
     ]

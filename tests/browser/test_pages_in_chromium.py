@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi_server.security import PageTokens
 from suivi_server.storage.schema import merchants, shipment_situations, shipments
-from tests.browser.conftest import SECRETS, Site
+from tests.browser.conftest import NOW, SECRETS, Site
 from tests.server.factories import add_event, create_shipment
 
 
@@ -196,7 +196,7 @@ def test_a_situation_banner_fits_a_phone_and_refresh_now_answers(
             await conn.execute(
                 sa.update(shipments)
                 .where(shipments.c.id == created[0])
-                .values(last_polled_at=datetime.now(UTC), next_poll_at=None)
+                .values(last_polled_at=NOW, next_poll_at=None)
             )
 
     site.run(just_polled)

@@ -19,7 +19,7 @@ from suivi_server.pages.i18n import LANGUAGES
 from suivi_server.services import Services
 from suivi_server.storage.schema import shipment_situations, shipments
 from tests.server.conftest import NOW
-from tests.server.factories import create_merchant, create_shipment
+from tests.server.factories import add_event, create_merchant, create_shipment
 from tests.server.pages_support import page_client
 
 pytestmark = pytest.mark.anyio
@@ -67,6 +67,47 @@ async def situation(
                 resolved_at=resolved_at,
             )
         )
+
+
+# Where each situation is lived: its banner shows at that status (see pages/presentation.py).
+LIVED_AT: dict[str, dict[str, Any]] = {
+    "preparation_delay": {"status": "info_received", "substatus": "label_created"},
+    "shipped": {"status": "in_transit"},
+    "shipped_late": {"status": "in_transit"},
+    "delivery_delayed": {"status": "in_transit"},
+    "address_problem": {"status": "exception", "substatus": "address_problem"},
+    "returned_to_sender": {"status": "returning", "substatus": "undeliverable"},
+    "damaged": {"status": "exception", "substatus": "damaged"},
+    "refused": {"status": "exception", "substatus": "refused"},
+    "available_for_pickup": {"status": "available_for_pickup", "substatus": "pickup_point"},
+    "delivered_to_third_party": {"status": "delivered", "substatus": "to_neighbour"},
+    "delivered": {"status": "delivered", "substatus": "to_recipient"},
+    "out_for_delivery": {"status": "out_for_delivery"},
+    "attempt_failed": {"status": "attempt_failed", "substatus": "recipient_absent"},
+}
+# The estimate the date box shows: banners that promise a date read this one.
+AHEAD = {"earliest": "2026-11-26", "latest": "2026-11-27", "source": "model"}
+TODAY_10_12 = {
+    "earliest": "2026-11-25",
+    "latest": "2026-11-25",
+    "start_time": "10:00:00",
+    "end_time": "12:00:00",
+    "source": "carrier",
+}
+
+
+async def parcel_living(
+    engine: AsyncEngine, kind: str, merchant: dict[str, Any] | None = None, **fields: Any
+) -> int:
+    """A parcel at the status where `kind` happens, its latest carrier move from this morning."""
+    lived = {**LIVED_AT[kind], **fields}
+    estimate = TODAY_10_12 if lived["status"] == "out_for_delivery" else AHEAD
+    shipment_id = await parcel(engine, merchant, **{"estimate": estimate, **lived})
+    at = NOW - timedelta(hours=2)
+    await add_event(
+        engine, shipment_id, at, lived["status"], "X", "x", substatus=lived.get("substatus")
+    )
+    return shipment_id
 
 
 async def banners_of(pages: httpx.AsyncClient, path: str) -> tuple[Any, ...]:
@@ -240,7 +281,7 @@ async def test_each_situation_renders_its_localized_banner(
     english: tuple[str, str],
     french: tuple[str, str],
 ) -> None:
-    shipment_id = await parcel(engine, pickup_point=PICKUP)
+    shipment_id = await parcel_living(engine, kind, pickup_point=PICKUP)
     await situation(engine, shipment_id, kind, facts)
     response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang={lang}")
     (banner,) = response.context["view"].banners  # type: ignore[attr-defined]
@@ -294,45 +335,49 @@ async def test_the_three_delay_reasons_say_three_different_things(
 async def test_hostile_carrier_and_neighbour_strings_are_escaped(
     pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
 ) -> None:
-    shipment_id = await parcel(engine, pickup_point={**PICKUP, "name": HOSTILE})
-    await situation(
-        engine, shipment_id, "delivered_to_third_party", {**NEIGHBOUR, "received_by": HOSTILE}
+    left = await parcel_living(
+        engine, "delivered_to_third_party", pickup_point={**PICKUP, "name": HOSTILE}
     )
+    await situation(engine, left, "delivered_to_third_party", {**NEIGHBOUR, "received_by": HOSTILE})
+    late = await parcel_living(engine, "delivery_delayed", merchant={"slug": "other"})
     await situation(
         engine,
-        shipment_id,
+        late,
         "delivery_delayed",
         {"reason": "carrier_reported", "carrier_label": f'"><img src=x onerror=alert(1)>{HOSTILE}'},
     )
-    response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang=en")
-    assert len(response.context["view"].banners) == 2  # type: ignore[attr-defined]
-    assert "<script>alert" not in response.text
-    assert "<img src=x" not in response.text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;, a neighbour, took it in" in response.text
+    for shipment_id in (left, late):
+        response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang=en")
+        assert len(response.context["view"].banners) == 1  # type: ignore[attr-defined]
+        assert "<script>alert" not in response.text
+        assert "<img src=x" not in response.text
+        escaped = ("&lt;script&gt;alert(1)&lt;/script&gt;", "&#34;&gt;&lt;img src=x")
+        assert any(e in response.text for e in escaped)
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;, a neighbour, took it in"
+        in (await pages.get(f"/t/{services.tokens.sign(left)}?lang=en")).text
+    )
 
 
 async def test_a_tracking_number_lookup_shows_the_banner_without_personal_data(
     pages: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    shipment_id = await parcel(engine)
+    shipment_id = await parcel_living(engine, "delivered_to_third_party")
     await situation(engine, shipment_id, "delivered_to_third_party", NEIGHBOUR)
-    await situation(
-        engine, shipment_id, "address_problem", {"carrier_label": "Adresse de M. Dupont inconnue"}
-    )
     response = await pages.post(
         "/maison-lumiere/track?lang=en", data={"tracking_number": "6A12345678901"}
     )
     banners = response.context["view"].banners  # type: ignore[attr-defined]
-    assert [b.title for b in banners] == ["Please confirm your address", "Ask your neighbour"]
-    assert banners[1].body.startswith("A neighbour took it in for you on Tuesday 24 November.")
+    assert [b.title for b in banners] == ["Ask your neighbour"]
+    assert banners[0].body.startswith("A neighbour took it in for you on Tuesday 24 November.")
     assert "Dupont" not in response.text
 
 
 async def test_resolved_situations_are_not_shown(
     pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
 ) -> None:
-    shipment_id = await parcel(engine)
-    await situation(engine, shipment_id, "address_problem", {}, resolved_at=NOW)
+    shipment_id = await parcel_living(engine, "out_for_delivery", estimate=None)
+    await situation(engine, shipment_id, "attempt_failed", {}, resolved_at=NOW)
     await situation(engine, shipment_id, "out_for_delivery", {})
     banners = await banners_of(pages, f"/t/{services.tokens.sign(shipment_id)}?lang=en")
     assert [b.kind for b in banners] == ["out_for_delivery"]
@@ -342,13 +387,20 @@ async def test_resolved_situations_are_not_shown(
 async def test_problems_come_first_and_a_precise_banner_replaces_a_vague_one(
     pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
 ) -> None:
-    shipment_id = await parcel(engine)
-    await situation(engine, shipment_id, "delivered", {}, detected_at=NOW - timedelta(hours=2))
-    await situation(engine, shipment_id, "delivered_to_third_party", NEIGHBOUR)
-    await situation(engine, shipment_id, "damaged", {}, detected_at=NOW - timedelta(hours=3))
-    await situation(engine, shipment_id, "refused", {}, detected_at=NOW + timedelta(hours=1))
-    banners = await banners_of(pages, f"/t/{services.tokens.sign(shipment_id)}?lang=en")
-    assert [b.kind for b in banners] == ["refused", "damaged", "delivered_to_third_party"]
+    refused = await parcel_living(engine, "refused")
+    delayed = {"reason": "carrier_reported"}
+    await situation(
+        engine, refused, "delivery_delayed", delayed, detected_at=NOW - timedelta(hours=4)
+    )
+    await situation(engine, refused, "damaged", {}, detected_at=NOW - timedelta(hours=3))
+    await situation(engine, refused, "refused", {}, detected_at=NOW + timedelta(hours=1))
+    banners = await banners_of(pages, f"/t/{services.tokens.sign(refused)}?lang=en")
+    assert [b.kind for b in banners] == ["refused", "delivery_delayed", "damaged"]
+    left = await parcel_living(engine, "delivered_to_third_party", merchant={"slug": "other"})
+    await situation(engine, left, "delivered", {}, detected_at=NOW - timedelta(hours=2))
+    await situation(engine, left, "delivered_to_third_party", NEIGHBOUR)
+    banners = await banners_of(pages, f"/t/{services.tokens.sign(left)}?lang=en")
+    assert [b.kind for b in banners] == ["delivered_to_third_party"]
 
 
 async def test_actions_lead_to_the_merchants_contacts_and_the_map_only(
@@ -363,11 +415,15 @@ async def test_actions_lead_to_the_merchants_contacts_and_the_map_only(
             }
         }
     }
-    shipment_id = await parcel(engine, merchant, pickup_point=PICKUP)
-    await situation(engine, shipment_id, "returned_to_sender", {"back_at_sender": True})
-    await situation(engine, shipment_id, "available_for_pickup", {"name": "Tabac de la Gare"})
-    response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang=en")
-    returned, pickup = response.context["view"].banners  # type: ignore[attr-defined]
+    back = await parcel_living(engine, "returned_to_sender", merchant)
+    await situation(engine, back, "returned_to_sender", {"back_at_sender": True})
+    (returned,) = await banners_of(pages, f"/t/{services.tokens.sign(back)}?lang=en")
+    waiting = await parcel_living(
+        engine, "available_for_pickup", {**merchant, "slug": "other"}, pickup_point=PICKUP
+    )
+    await situation(engine, waiting, "available_for_pickup", {"name": "Tabac de la Gare"})
+    response = await pages.get(f"/t/{services.tokens.sign(waiting)}?lang=en")
+    (pickup,) = response.context["view"].banners  # type: ignore[attr-defined]
     assert returned.action == "Tell us what you prefer: a new delivery, a refund or a store credit."
     assert [(link.text, link.href) for link in returned.links] == [
         ("Call us", "tel:+33123456789"),
@@ -380,14 +436,15 @@ async def test_actions_lead_to_the_merchants_contacts_and_the_map_only(
     ]
     banner_html = response.text.split('class="banners"', 1)[1].split("</div>", 1)[0]
     hrefs = re.findall(r'href="([^"]+)"', banner_html)
-    assert len(hrefs) == 4
+    assert len(hrefs) == 1
     assert all(h.startswith(("tel:", "mailto:", "https://")) for h in hrefs)
 
 
 async def test_no_contact_details_means_no_empty_call_to_action(
     pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
 ) -> None:
-    shipment_id = await parcel(engine, {"settings": {"contact": {"phone": "", "email": ""}}})
+    no_contact = {"settings": {"contact": {"phone": "", "email": ""}}}
+    shipment_id = await parcel_living(engine, "address_problem", no_contact)
     await situation(engine, shipment_id, "address_problem", {})
     (banner,) = await banners_of(pages, f"/t/{services.tokens.sign(shipment_id)}?lang=en")
     assert (banner.title, banner.action, banner.links) == ("Please confirm your address", None, ())
@@ -396,7 +453,7 @@ async def test_no_contact_details_means_no_empty_call_to_action(
 async def test_the_fragment_and_the_widget_show_the_banners_too(
     pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
 ) -> None:
-    shipment_id = await parcel(engine)
+    shipment_id = await parcel_living(engine, "address_problem")
     token = services.tokens.sign(shipment_id)
     assert "banner" not in (await pages.get(f"/t/{token}/status?lang=en")).text
     await situation(engine, shipment_id, "address_problem", {})
@@ -409,7 +466,7 @@ async def test_the_fragment_and_the_widget_show_the_banners_too(
 async def test_a_page_view_costs_two_indexed_selects(
     pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
 ) -> None:
-    shipment_id = await parcel(engine)
+    shipment_id = await parcel_living(engine, "out_for_delivery")
     await situation(engine, shipment_id, "out_for_delivery", {})
     statements: list[str] = []
 
@@ -439,7 +496,9 @@ async def next_poll(engine: AsyncEngine, shipment_id: int) -> datetime | None:
 async def test_refresh_asks_for_a_poll_now_and_answers_the_fragment(
     pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
 ) -> None:
-    shipment_id = await parcel(engine, next_poll_at=NOW + timedelta(hours=2))
+    shipment_id = await parcel_living(
+        engine, "address_problem", next_poll_at=NOW + timedelta(hours=2)
+    )
     await situation(engine, shipment_id, "address_problem", {})
     token = services.tokens.sign(shipment_id)
     response = await pages.post(f"/t/{token}/refresh?lang=en", headers=SAME_ORIGIN)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -131,17 +132,39 @@ async def test_language_is_chosen_by_query_then_customer_then_browser_then_merch
     assert response.context["lang"].code == expected  # type: ignore[attr-defined]
 
 
-async def test_names_and_street_are_masked(
+async def test_the_signed_link_shows_the_shopper_their_own_name_and_address(
     pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
 ) -> None:
+    """The link is a credential sent to the shopper: an address they cannot read is no help."""
     token = services.tokens.sign(await shipment(engine))
     response = await pages.get(f"/t/{token}")
     view = response.context["view"]  # type: ignore[attr-defined]
-    assert view.recipient == "C•••••• M•••••"
-    assert view.address == "1• r•• O••••••••, 75011 Paris"
-    assert "Camille" not in response.text
-    assert "Oberkampf" not in response.text
+    assert view.recipient == "Camille Martin"
+    assert view.address == "12 rue Oberkampf, 75011 Paris"
+    assert "12 rue Oberkampf, 75011 Paris" in response.text
+    assert "•" not in response.text
     assert "camille@example.com" not in response.text
+
+
+async def test_the_order_proof_shows_the_address_too_but_the_tracking_number_alone_nothing(
+    pages: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    await shipment(engine)
+    proved = await pages.post(
+        "/maison-lumiere/track?lang=en",
+        data={"order_number": "CMD-1001", "proof": "camille@example.com"},
+        follow_redirects=True,
+    )
+    assert "12 rue Oberkampf, 75011 Paris" in proved.text
+    assert "Camille Martin" in proved.text
+    anonymous = await pages.post(
+        "/maison-lumiere/track?lang=en",
+        data={"tracking_number": "6A12345678901"},
+        follow_redirects=True,
+    )
+    assert anonymous.status_code == 200
+    for personal in ("Camille", "Martin", "Oberkampf", "75011", "CMD-1001", "camille@"):
+        assert personal not in anonymous.text
 
 
 async def test_hostile_merchant_strings_are_escaped(
@@ -262,7 +285,7 @@ async def test_the_minimal_theme_overrides_header_and_progress(
     assert 'class="minimal-header"' in response.text
     assert '<progress value="4" max="6"' in response.text
     assert "Step 4 of 6" in response.text
-    assert "/static/minimal/minimal.css" in response.text
+    assert re.search(r"/static/minimal/minimal\.[0-9a-f]{12}\.css", response.text)
     assert 'class="site-header"' not in response.text
     assert "Parcel history" in response.text  # the rest comes from the default theme
 

@@ -1,4 +1,4 @@
-"""The page view-model as pure functions: journey table, window wording, masking."""
+"""The page view-model as pure functions: journey table, date-box wording, addresses."""
 
 from __future__ import annotations
 
@@ -10,11 +10,16 @@ import pytest
 from suivi import Status, Substatus
 from suivi._taxonomy import ALLOWED_SUBSTATUSES
 from suivi_server.pages.i18n import language
-from suivi_server.pages.view import journey, mask, masked_address, window, zone
+from suivi_server.pages.view import date_box, full_address, journey, zone
 from suivi_server.pages.wording import BRANCHES, SENTENCES, STEP_LABELS, STEP_REACHED
 
 EN = language("en")
 PARIS = zone("Europe/Paris")
+TODAY = date(2026, 11, 25)
+
+
+def window(s: dict[str, Any], lang: Any = EN, today: date = TODAY) -> str | None:
+    return date_box({"substatus": None, **s}, None, lang, PARIS, today=today)[1]
 
 
 def test_every_status_and_substatus_has_a_step_and_a_sentence() -> None:
@@ -23,7 +28,7 @@ def test_every_status_and_substatus_has_a_step_and_a_sentence() -> None:
     ]
     for status, sub in pairs:
         view = journey(status.value, sub.value if sub else None, has_pickup_point=False, lang=EN)
-        assert view.steps[view.position - 1].state in {"current", "done"}
+        assert view.steps[view.position - 1].state in {"current", "done", "problem"}
         assert SENTENCES.get(f"{status.value}/{sub}") or SENTENCES[status.value]
 
 
@@ -55,7 +60,7 @@ def test_the_parcel_is_placed_on_its_branch(
 ) -> None:
     view = journey(status, substatus, has_pickup_point=pickup, lang=EN)
     assert view.branch == branch
-    assert [s.key for s in view.steps if s.state == "current"] == [current]
+    assert [s.key for s in view.steps if s.state in {"current", "problem"}] == [current]
 
 
 def test_a_finished_journey_has_every_step_done() -> None:
@@ -90,7 +95,7 @@ def shipment(**fields: Any) -> dict[str, Any]:
     ],
 )
 def test_the_window_is_said_in_plain_words(fields: dict[str, Any], expected: str | None) -> None:
-    assert window(shipment(**fields), None, EN, PARIS) == expected
+    assert window(shipment(**fields)) == expected
 
 
 def test_the_window_is_localized() -> None:
@@ -102,7 +107,7 @@ def test_the_window_is_localized() -> None:
         "source": "carrier",
     }
     said = {
-        code: window(shipment(estimate=est), None, language(code), PARIS) for code in ("de", "es")
+        code: window(shipment(estimate=est), language(code)) for code in ("de", "es")
     }
     assert said == {
         "de": "Kommt am Donnerstag, 26. November, zwischen 10:00 und 12:00 Uhr",
@@ -110,17 +115,38 @@ def test_the_window_is_localized() -> None:
     }
 
 
-def test_masking_keeps_only_initials() -> None:
-    assert mask("Jean-Pierre  de La Fontaine") == "J•••••••••• d• L• F•••••••"
+def test_a_shopper_who_proved_who_they_are_reads_their_whole_address() -> None:
     address = {"line1": "5 avenue Foch", "line2": "Bât B", "postcode": "69006", "city": "Lyon"}
-    assert masked_address(address) == "5 a••••• F•••, B•• B, 69006 Lyon"
-    assert masked_address(None) is None
+    assert full_address(address) == "5 avenue Foch, Bât B, 69006 Lyon"
+    assert full_address({"line1": "8 rue des Lilas", "postcode": "75011", "city": ""}) == (
+        "8 rue des Lilas, 75011"
+    )
+    assert full_address(None) is None
 
 
 def test_a_window_already_past_is_never_announced_as_an_arrival() -> None:
     est = {"earliest": "2026-11-23", "latest": "2026-11-24", "source": "carrier"}
-    late = window(shipment(estimate=est), None, language("fr"), PARIS, today=date(2026, 11, 25))
+    late = window(shipment(estimate=est), language("fr"), today=date(2026, 11, 25))
     assert late is not None
     assert late.startswith("Plus tard que prévu")
-    same_day = window(shipment(estimate=est), None, EN, PARIS, today=date(2026, 11, 24))
-    assert same_day == "Arrives between Monday 23 November and Tuesday 24 November"
+    # On the window's last day, its first day is past: only the day still ahead is said.
+    assert window(shipment(estimate=est), today=date(2026, 11, 24)) == "Arrives Tuesday 24 November"
+
+
+def test_a_promise_already_past_is_never_announced_either() -> None:
+    late = window(shipment(promised_delivery_date=date(2026, 11, 20)))
+    assert late == "Later than planned: we will update the date as soon as the carrier does"
+
+
+def test_french_says_the_first_of_the_month_as_an_ordinal() -> None:
+    est = {"earliest": "2026-12-01", "latest": "2026-12-01", "source": "carrier"}
+    assert window(shipment(estimate=est), language("fr")) == "Arrive mardi 1er décembre"
+    assert language("fr").day(date(2026, 12, 2)) == "mercredi 2 décembre"
+    assert language("en").day(date(2026, 12, 1)) == "Tuesday 1 December"
+
+
+def test_the_bar_keeps_the_furthest_step_and_marks_the_problem_there() -> None:
+    reached = [("exception", "refused"), ("out_for_delivery", None), ("in_transit", None)]
+    view = journey("exception", "refused", has_pickup_point=False, lang=EN, reached=reached)
+    assert (view.branch, view.position, view.problem) == ("home", 5, True)
+    assert [s.state for s in view.steps] == ["done", "done", "done", "done", "problem", "todo"]

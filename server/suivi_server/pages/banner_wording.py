@@ -56,11 +56,6 @@ VARIANT_FACT: Mapping[str, str] = {
 # carrier's own label, which may contain one ("remis à M. Dupont").
 PERSONAL_FACTS: frozenset[str] = frozenset({"received_by", "carrier_label"})
 
-# A banner hidden while a more precise one is active: "delivered" says less than "left with…".
-SUPERSEDED_BY: Mapping[str, str] = {
-    Situation.DELIVERED: Situation.DELIVERED_TO_THIRD_PARTY,
-}
-
 # How a fact is written in a sentence; facts not listed are shown as text.
 FACT_FORMATS: Mapping[str, str] = {
     "promised_ship_date": "day",
@@ -277,12 +272,11 @@ BANNERS: Mapping[str, Wording] = {
         N_("Cannot find it? Contact us:"),
         Target.CONTACT,
     ),
+    # No contact buttons on good news: the page's "Need help?" section is one scroll away.
     Situation.DELIVERED: Wording(
         Tone.GOOD,
         (N_("Enjoy your order!"),),
         (N_("We hope everything is as you expected."),),
-        N_("A problem with your order? Contact us:"),
-        Target.CONTACT,
     ),
     Situation.OUT_FOR_DELIVERY: Wording(
         Tone.INFO,

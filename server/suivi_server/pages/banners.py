@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +20,6 @@ from suivi_server.pages.banner_wording import (
     BANNERS,
     FACT_FORMATS,
     PERSONAL_FACTS,
-    SUPERSEDED_BY,
     VARIANT_FACT,
     Target,
     Tone,
@@ -28,6 +27,7 @@ from suivi_server.pages.banner_wording import (
 )
 from suivi_server.pages.branding import Contact
 from suivi_server.pages.i18n import N_, Language
+from suivi_server.pages.presentation import PROMISING
 from suivi_server.pages.queries import SituationRow
 from suivi_server.pages.wording import carrier_name
 
@@ -40,7 +40,6 @@ MAIL_SUBJECT = N_("Parcel %(number)s")
 class Link:
     text: str
     href: str
-    detail: str | None = None  # shown next to the text: the phone number, the address
     external: bool = False  # opens in a new tab
 
 
@@ -64,17 +63,13 @@ class BannerContext:
     tracking_number: str
     map_url: str | None
     limited: bool
+    # Current values of the dates banners promise (None: not to be said); see PROMISING.
+    promises: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def banners(situations: Iterable[SituationRow], ctx: BannerContext) -> tuple[Banner, ...]:
-    """One banner per active situation, problems first, then oldest first within a tone."""
-    rows = list(situations)
-    active = {row.kind for row in rows}
-    shown = [
-        banner
-        for row in rows
-        if SUPERSEDED_BY.get(row.kind) not in active and (banner := _banner(row, ctx)) is not None
-    ]
+    """One banner per situation given (PAGE_RULES chose them), problems first, then oldest."""
+    shown = [banner for row in situations if (banner := _banner(row, ctx)) is not None]
     return tuple(sorted(shown, key=lambda b: _TONE_RANK[Tone(b.tone)]))
 
 
@@ -93,7 +88,8 @@ def _banner(row: SituationRow, ctx: BannerContext) -> Banner | None:
     wording = wording_for(row.kind, row.facts)
     if wording is None:
         return None
-    values = _values(row.facts, ctx)
+    facts = {**row.facts, **ctx.promises} if row.kind in PROMISING else row.facts
+    values = _values(facts, ctx)
     title = _first_complete(wording.titles, values, ctx.lang)
     if title is None:
         return None
@@ -180,11 +176,12 @@ def _links(target: Target, ctx: BannerContext) -> tuple[Link, ...]:
     contact, lang = ctx.contact, ctx.lang
     links: list[Link] = []
     if contact.phone and contact.phone_link:
-        links.append(Link(lang.gettext("Call us"), contact.phone_link, detail=contact.phone))
+        # The number itself is in the page header and the help section: said once more is enough.
+        links.append(Link(lang.gettext("Call us"), contact.phone_link))
     if contact.email:
         subject = quote(lang.gettext(MAIL_SUBJECT, number=ctx.tracking_number))
         href = f"mailto:{quote(contact.email, safe='@')}?subject={subject}"
-        links.append(Link(lang.gettext("Write to us"), href, detail=contact.email))
+        links.append(Link(lang.gettext("Write to us"), href))
     if contact.chat_url:
         links.append(Link(lang.gettext("Chat with us"), contact.chat_url, external=True))
     return tuple(links)

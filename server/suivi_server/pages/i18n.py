@@ -21,6 +21,9 @@ _FORMAT_LOCALE = {"en": "en_GB"}
 # Full day names: CLDR skeletons would abbreviate them in several languages.
 _DAY = {"de": "EEEE, d. MMMM", "es": "EEEE d 'de' MMMM"}
 _SHORT_DAY = {"de": "EEE, d. MMM"}
+# French writes the first of the month as an ordinal: "mardi 1er décembre" (CLDR has no such
+# pattern, so the day field gets its suffix here, as the typographic convention requires).
+_FIRST_OF_MONTH = {"fr": "d'er'"}
 
 
 def N_(message: str) -> str:
@@ -41,13 +44,27 @@ class Language:
 
     def day(self, value: date) -> str:
         """'jeudi 27 novembre': the big plain date shoppers look for."""
-        return format_date(value, _DAY.get(self.code, "EEEE d MMMM"), locale=self.locale)
+        return self._format(value, _DAY.get(self.code, "EEEE d MMMM"))
 
     def short_day(self, value: date) -> str:
-        return format_date(value, _SHORT_DAY.get(self.code, "EEE d MMM"), locale=self.locale)
+        return self._format(value, _SHORT_DAY.get(self.code, "EEE d MMM"))
+
+    def _format(self, value: date, pattern: str) -> str:
+        first = _FIRST_OF_MONTH.get(self.code)
+        if first and value.day == 1:
+            pattern = pattern.replace("d", first, 1)
+        return format_date(value, pattern, locale=self.locale)
 
     def clock(self, value: time | datetime) -> str:
         return format_time(value, "HH:mm", locale=self.locale)
+
+    def weekday(self, index: int) -> str:
+        """'lundi' for 0, 'dimanche' for 6: day names as a line of opening hours starts."""
+        return str(self.locale.days["stand-alone"]["wide"][index])
+
+    def country(self, code: str) -> str:
+        """'France' for 'FR'; the code itself for a territory Babel does not know."""
+        return str(self.locale.territories.get(code.upper(), code))
 
 
 def _load(code: str) -> Language:

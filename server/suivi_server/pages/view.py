@@ -5,18 +5,19 @@ Pure functions of the query result, the language and the clock, so they are test
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from suivi import DeliveryEstimate, PickupPoint, Status, Substatus, is_problem
+from suivi import DeliveryEstimate, OpeningDay, PickupPoint, Status, Substatus, is_problem
 from suivi_server.pages.banners import Banner, BannerContext, banners
 from suivi_server.pages.branding import Branding
-from suivi_server.pages.i18n import Language
-from suivi_server.pages.queries import PageData, as_utc
+from suivi_server.pages.i18n import N_, Language
+from suivi_server.pages.presentation import DateBox, page_rule, shown_situations
+from suivi_server.pages.queries import EventRow, PageData, as_utc
 from suivi_server.pages.wording import (
     BRANCHES,
     SENTENCES,
@@ -27,20 +28,22 @@ from suivi_server.pages.wording import (
 )
 
 _ON_ITS_WAY = SENTENCES["in_transit"]
+LATER_THAN_PLANNED = N_("Later than planned: we will update the date as soon as the carrier does")
 
 
 @dataclass(frozen=True)
 class Step:
     key: str
     label: str
-    state: str  # "done", "current" or "todo"
+    state: str  # "done", "current", "problem" or "todo"
 
 
 @dataclass(frozen=True)
 class Journey:
     branch: str
     steps: tuple[Step, ...]
-    position: int
+    position: int  # 1-based: the furthest step reached
+    problem: bool = False  # a problem holds the parcel at that step
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,14 @@ class Item:
 
 @dataclass(frozen=True)
 class PickupCard:
+    """The pickup point as the shopper reads it; the deadline is in the window line, once."""
+
     name: str | None
+    street: str | None
+    town: str | None
     address: str
     opening_hours: tuple[str, ...]
-    deadline: str | None
-    map_url: str
+    map_url: str | None
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class PageView:
     brand: Branding
     headline: str
     window: str | None
+    date_box: DateBox
     problem: bool
     journey: Journey
     history: tuple[HistoryLine, ...]
@@ -93,14 +100,19 @@ def page_view(
     brand: Branding,
     lang: Language,
     *,
+    now: datetime,
     limited: bool = False,
-    now: datetime | None = None,
 ) -> PageView:
     s = data.shipment
     status, substatus = s["status"], s["substatus"]
     tz = zone(brand.timezone)
+    today = now.astimezone(tz).date()
+    rule = page_rule(status, substatus)
+    latest = data.events[0] if data.events else None
     pickup = PickupPoint.model_validate(s["pickup_point"]) if s["pickup_point"] else None
     card = _pickup_card(pickup, lang) if pickup else None
+    box, box_text = date_box(s, pickup, lang, tz, today=today, latest=latest)
+    estimate = DeliveryEstimate.model_validate(s["estimate"]) if s["estimate"] else None
     situations = BannerContext(
         lang=lang,
         zone=tz,
@@ -108,13 +120,22 @@ def page_view(
         tracking_number=s["tracking_number"],
         map_url=card.map_url if card else None,
         limited=limited,
+        promises=promised_facts(estimate, today, delivering_today=box is DateBox.TODAY),
     )
+    kinds = shown_situations((row.kind for row in data.situations), rule, box)
     view = PageView(
         brand=brand,
         headline=sentence(lang, status, substatus),
-        window=window(s, pickup, lang, tz, today=now.astimezone(tz).date() if now else None),
+        window=box_text,
+        date_box=box,
         problem=is_problem(Status(status), Substatus(substatus) if substatus else None),
-        journey=journey(status, substatus, has_pickup_point=pickup is not None, lang=lang),
+        journey=journey(
+            status,
+            substatus,
+            has_pickup_point=pickup is not None,
+            lang=lang,
+            reached=tuple((e.status, e.substatus) for e in data.events),
+        ),
         history=tuple(
             HistoryLine(
                 day=lang.short_day(e.occurred_at.astimezone(tz).date()),
@@ -128,15 +149,15 @@ def page_view(
         tracking_number=s["tracking_number"],
         pickup=card,
         limited=limited,
-        banners=banners(data.situations, situations),
+        banners=banners((row for row in data.situations if row.kind in kinds), situations),
     )
     if limited:
         return view
     return replace(
         view,
         order_number=s["order_number"],
-        recipient=mask(s["customer_name"]) if s["customer_name"] else None,
-        address=masked_address(s["shipping_address"]),
+        recipient=s["customer_name"] or None,
+        address=full_address(s["shipping_address"]),
         items=tuple(_item(i) for i in s["items"] or ()),
     )
 
@@ -145,86 +166,161 @@ def sentence(lang: Language, status: str, substatus: str | None) -> str:
     return lang.gettext(lookup(SENTENCES, status, substatus) or _ON_ITS_WAY)
 
 
+def _step(status: str, substatus: str | None) -> str:
+    return lookup(STEP_REACHED, status, substatus) or "in_transit"
+
+
 def journey(
-    status: str, substatus: str | None, *, has_pickup_point: bool, lang: Language
+    status: str,
+    substatus: str | None,
+    *,
+    has_pickup_point: bool,
+    lang: Language,
+    reached: Iterable[tuple[str, str | None]] = (),
 ) -> Journey:
-    """Place the parcel on its branch: home delivery, pickup point, or back to the shop."""
-    reached = lookup(STEP_REACHED, status, substatus) or "in_transit"
+    """Place the parcel on its branch at the furthest step it ever reached on that branch.
+
+    A refusal after "out for delivery" keeps the bar at "out for delivery", marked as a problem
+    there: a bar that steps back reads as if the parcel went backwards.
+    """
+    current = _step(status, substatus)
     preferred = "pickup" if has_pickup_point else "home"
-    branch = next(b for b in (preferred, *BRANCHES) if reached in BRANCHES[b])
+    branch = next(b for b in (preferred, *BRANCHES) if current in BRANCHES[b])
     keys = BRANCHES[branch]
-    position = keys.index(reached)
+    steps_reached = {_step(st, sub) for st, sub in reached} | {current}
+    position = max(keys.index(key) for key in steps_reached if key in keys)
     final = position == len(keys) - 1
+    problem = is_problem(Status(status), Substatus(substatus) if substatus else None)
     steps = tuple(
-        Step(
-            key,
-            lang.gettext(STEP_LABELS[key]),
-            "done" if i < position or final else "current" if i == position else "todo",
-        )
+        Step(key, lang.gettext(STEP_LABELS[key]), _state(i, position, final=final, problem=problem))
         for i, key in enumerate(keys)
     )
-    return Journey(branch, steps, position + 1)
+    return Journey(branch, steps, position + 1, problem)
 
 
-def window(
+def _state(index: int, position: int, *, final: bool, problem: bool) -> str:
+    if index < position or (index == position and final and not problem):
+        return "done"
+    if index == position:
+        return "problem" if problem else "current"
+    return "todo"
+
+
+def date_box(
     s: Mapping[str, Any],
     pickup: PickupPoint | None,
     lang: Language,
     tz: ZoneInfo,
     *,
-    today: date | None = None,
-) -> str | None:
-    """The expected delivery in big plain words, or what already happened.
+    today: date,
+    latest: EventRow | None = None,
+) -> tuple[DateBox, str | None]:
+    """The big plain words under the headline, of the kind PAGE_RULES gives the status.
 
-    A window already past while the parcel still travels is never shown as "Arrives <past
-    day>": the shopper reads that it is late and that the date follows the carrier's news.
+    Never a day already past as an arrival, never an arrival while a problem holds the parcel,
+    and "today" only when the carrier's latest news is from today.
     """
-    status = s["status"]
-    if status == "delivered" and s["delivered_at"]:
+    box = page_rule(s["status"], s["substatus"]).date_box
+    moved_at = latest.occurred_at.astimezone(tz) if latest else None
+    if box is DateBox.TODAY and (moved_at is None or moved_at.date() != today):
+        box = DateBox.ESTIMATE
+    estimate = DeliveryEstimate.model_validate(s["estimate"]) if s["estimate"] else None
+    if box is DateBox.DELIVERED:
+        if not s["delivered_at"]:
+            return box, None
         at = as_utc(s["delivered_at"]).astimezone(tz)
-        return lang.gettext(
+        return box, lang.gettext(
             "Delivered on %(date)s at %(time)s", date=lang.day(at.date()), time=lang.clock(at)
         )
-    if status == "available_for_pickup" and pickup and pickup.deadline:
-        return lang.gettext("Waiting for you until %(date)s", date=lang.day(pickup.deadline))
-    if status in {"delivered", "returning", "returned", "expired"}:
+    if box is DateBox.COLLECT_BY:
+        if pickup and pickup.deadline and pickup.deadline >= today:
+            until = lang.day(pickup.deadline)
+            return box, lang.gettext("Waiting for you until %(date)s", date=until)
+        return box, lang.gettext("Ready to collect")
+    if box is DateBox.ATTEMPTED:
+        if moved_at is None:
+            return box, None
+        return box, lang.gettext(
+            "Delivery attempted on %(date)s at %(time)s",
+            date=lang.day(moved_at.date()),
+            time=lang.clock(moved_at),
+        )
+    if box is DateBox.TO_BE_CONFIRMED:
+        return box, lang.gettext("New delivery date to be confirmed")
+    if box is DateBox.NONE:
+        return box, None
+    if box is DateBox.TODAY:
+        hours = _hours_on(estimate, today)
+        if hours:
+            return box, lang.gettext(
+                "Arrives today, between %(start)s and %(end)s",
+                start=lang.clock(hours[0]),
+                end=lang.clock(hours[1]),
+            )
+        return box, lang.gettext("Arrives today")
+    return box, _expected(estimate, s["promised_delivery_date"], lang, today)
+
+
+def _expected(
+    estimate: DeliveryEstimate | None, promised: date | None, lang: Language, today: date
+) -> str | None:
+    """The estimate's days still ahead, else the merchant's promise; a passed date says so."""
+    if estimate is None:
+        if promised is None:
+            return None
+        if promised < today:
+            return lang.gettext(LATER_THAN_PLANNED)
+        return lang.gettext("Expected by %(date)s", date=lang.day(promised))
+    if estimate.latest < today:
+        return lang.gettext(LATER_THAN_PLANNED)
+    earliest = max(estimate.earliest, today)
+    if earliest != estimate.latest:
+        return lang.gettext(
+            "Arrives between %(start)s and %(end)s",
+            start=lang.day(earliest),
+            end=lang.day(estimate.latest),
+        )
+    hours = _hours_on(estimate, earliest)
+    if hours:
+        return lang.gettext(
+            "Arrives %(date)s, between %(start)s and %(end)s",
+            date=lang.day(earliest),
+            start=lang.clock(hours[0]),
+            end=lang.clock(hours[1]),
+        )
+    return lang.gettext("Arrives %(date)s", date=lang.day(earliest))
+
+
+def _hours_on(estimate: DeliveryEstimate | None, day: date) -> tuple[time, time] | None:
+    """The carrier's hour window, when it is for that very day."""
+    if not estimate or not estimate.earliest == day == estimate.latest:
         return None
-    if s["estimate"]:
-        est = DeliveryEstimate.model_validate(s["estimate"])
-        if today is not None and est.latest < today:
-            return lang.gettext(
-                "Later than planned: we will update the date as soon as the carrier does"
-            )
-        if est.earliest != est.latest:
-            return lang.gettext(
-                "Arrives between %(start)s and %(end)s",
-                start=lang.day(est.earliest),
-                end=lang.day(est.latest),
-            )
-        if est.start_time and est.end_time:
-            return lang.gettext(
-                "Arrives %(date)s, between %(start)s and %(end)s",
-                date=lang.day(est.earliest),
-                start=lang.clock(est.start_time),
-                end=lang.clock(est.end_time),
-            )
-        return lang.gettext("Arrives %(date)s", date=lang.day(est.earliest))
-    promised: date | None = s["promised_delivery_date"]
-    return lang.gettext("Expected by %(date)s", date=lang.day(promised)) if promised else None
+    if estimate.start_time and estimate.end_time:
+        return estimate.start_time, estimate.end_time
+    return None
 
 
-def mask(text: str) -> str:
-    """'Camille Martin' → 'C•••••• M•••••': recognisable to its owner, useless to others."""
-    return " ".join(word[0] + "•" * (len(word) - 1) for word in text.split())
+def promised_facts(
+    estimate: DeliveryEstimate | None, today: date, *, delivering_today: bool
+) -> dict[str, str | None]:
+    """The dates banners promise, read from the estimate the date box shows (None: unsaid)."""
+    ahead = estimate if estimate and estimate.latest >= today else None
+    hours = _hours_on(estimate, today) if delivering_today else None
+    return {
+        "expected_earliest": max(ahead.earliest, today).isoformat() if ahead else None,
+        "expected_latest": ahead.latest.isoformat() if ahead else None,
+        "start_time": hours[0].isoformat() if hours else None,
+        "end_time": hours[1].isoformat() if hours else None,
+    }
 
 
-def masked_address(address: Mapping[str, Any] | None) -> str | None:
-    """Street lines masked; postcode and town kept so the shopper recognises the place."""
+def full_address(address: Mapping[str, Any] | None) -> str | None:
+    """The address as the shopper wrote it: they proved who they are, they must read it."""
     if not address:
         return None
-    street = ", ".join(mask(str(address[k])) for k in ("line1", "line2") if address.get(k))
     town = " ".join(str(address[k]) for k in ("postcode", "city") if address.get(k))
-    return ", ".join(part for part in (street, town) if part) or None
+    parts = [str(address[k]) for k in ("line1", "line2") if address.get(k)]
+    return ", ".join([*parts, town] if town else parts) or None
 
 
 def zone(name: str) -> ZoneInfo:
@@ -249,13 +345,37 @@ def _item(raw: Mapping[str, Any]) -> Item:
 
 
 def _pickup_card(point: PickupPoint, lang: Language) -> PickupCard:
-    town = " ".join(p for p in (point.postcode, point.city) if p)
+    town = " ".join(p for p in (point.postcode, point.city) if p) or None
     address = ", ".join(p for p in (point.address, town) if p)
-    url = point.url if point.url and point.url.startswith("https://") else None
+    query = ", ".join(p for p in (address, lang.country(point.country or "")) if p)
     return PickupCard(
         name=point.name,
+        street=point.address,
+        town=town,
         address=address,
-        opening_hours=point.opening_hours,
-        deadline=lang.day(point.deadline) if point.deadline else None,
-        map_url=url or "https://www.openstreetmap.org/search?query=" + quote(address),
+        opening_hours=opening_week(point.week, lang) or point.opening_hours,
+        map_url=_OSM_SEARCH + quote(query) if address else None,
     )
+
+
+_OSM_SEARCH = "https://www.openstreetmap.org/search?query="
+
+
+def opening_week(week: tuple[OpeningDay, ...], lang: Language) -> tuple[str, ...]:
+    """'lundi – vendredi 09:00–12:30, 14:00–19:00', 'dimanche fermé': following days with
+    the same hours share a line; a day the carrier did not describe is left out."""
+    lines: list[str] = []
+    groups: list[list[OpeningDay]] = []
+    for day in week:
+        last = groups[-1][-1] if groups else None
+        if last and last.weekday == day.weekday - 1 and last.spans == day.spans:
+            groups[-1].append(day)
+        else:
+            groups.append([day])
+    for group in groups:
+        first, final = lang.weekday(group[0].weekday), lang.weekday(group[-1].weekday)
+        days = first if len(group) == 1 else f"{first} – {final}"
+        spans = group[0].spans
+        hours = ", ".join(f"{lang.clock(s.opens)}–{lang.clock(s.closes)}" for s in spans)
+        lines.append(f"{days} {hours}" if spans else lang.gettext("%(days)s closed", days=days))
+    return tuple(lines)
