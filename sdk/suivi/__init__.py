@@ -18,6 +18,8 @@ from suivi._http import CarrierHTTP, Limiter, RetryPolicy
 from suivi._models import (
     DeliveryEstimate,
     Location,
+    OpeningDay,
+    OpeningSpan,
     PickupPoint,
     Tracking,
     TrackingEvent,
@@ -65,6 +67,8 @@ __all__ = [
     "Limiter",
     "Location",
     "NumberPattern",
+    "OpeningDay",
+    "OpeningSpan",
     "PickupPoint",
     "RateLimit",
     "RawResponse",

@@ -22,6 +22,7 @@ from suivi._models import Tracking
 from suivi._registry import Registry
 from suivi._taxonomy import Status
 from suivi.errors import AdapterFailed, CarrierResponseInvalid, ShipmentNotFound, SuiviError
+from suivi.pickup import complete_points
 
 log = logging.getLogger("suivi")
 
@@ -185,6 +186,8 @@ class Tracker:
         except Exception as exc:
             invalid = _unreadable(adapter.name, numbers, raw, exc)
             return {i: TrackResult(adapter.name, n, error=invalid) for i, n in entries}
+        described = await complete_points(adapter, list(trackings.values()), self._channel(adapter))
+        trackings = {t.tracking_number: t for t in described}
         results: dict[int, TrackResult] = {}
         single = (
             trackings[next(iter(trackings))] if len(numbers) == 1 and len(trackings) == 1 else None

@@ -131,16 +131,50 @@ class DeliveryEstimate(_Frozen):
         return self
 
 
+class OpeningSpan(_Frozen):
+    """One stretch of a day the point is open, e.g. 09:00 to 12:30."""
+
+    opens: time
+    closes: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OpeningSpan:
+        if self.closes <= self.opens:
+            raise ValueError("a pickup point closes after it opens")
+        return self
+
+
+class OpeningDay(_Frozen):
+    """The hours of one weekday; no spans means closed that day."""
+
+    weekday: int = Field(ge=0, le=6, description="0 is Monday, 6 is Sunday")
+    spans: tuple[OpeningSpan, ...] = ()
+
+
 class PickupPoint(_Frozen):
+    """Where a parcel waits to be collected, as complete as the carrier describes it."""
+
     name: str | None = None
     identifier: str | None = Field(default=None, description="the carrier's point id")
-    address: str | None = None
+    address: str | None = Field(default=None, description="street lines, comma-separated")
     postcode: str | None = None
     city: str | None = None
-    country: str | None = None
-    opening_hours: tuple[str, ...] = ()
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code")
+    opening_hours: tuple[str, ...] = Field(
+        default=(), description="hours in the carrier's own words, when it sends no week"
+    )
+    week: tuple[OpeningDay, ...] = Field(
+        default=(), description="opening hours by weekday, Monday first; empty when unknown"
+    )
     deadline: date | None = Field(default=None, description="last day to collect the parcel")
-    url: str | None = None
+    url: str | None = Field(default=None, description="the carrier's page about the point")
+
+    @model_validator(mode="after")
+    def _one_entry_per_day(self) -> PickupPoint:
+        days = [day.weekday for day in self.week]
+        if days != sorted(set(days)):
+            raise ValueError("week lists each weekday at most once, Monday first")
+        return self
 
 
 class Tracking(_Frozen):

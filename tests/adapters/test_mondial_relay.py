@@ -494,10 +494,15 @@ async def test_client_fault_in_http_500_is_not_retried() -> None:
 @pytest.mark.anyio
 @respx.mock
 async def test_one_call_per_number_and_one_unknown_does_not_fail_the_other() -> None:
-    route = respx.post(URL).mock(side_effect=[ok("delivered.xml"), ok("not_found.xml")])
+    def reply(request: httpx.Request) -> httpx.Response:
+        if b"WSI4_PointRelais_Recherche" in request.content:
+            return ok("point_details.xml")
+        return ok("delivered.xml" if NUMBER.encode() in request.content else "not_found.xml")
+
+    route = respx.post(URL).mock(side_effect=reply)
     async with tracker(RecordingSleep()) as client:
         results = await client.track_many([(CARRIER, NUMBER), (CARRIER, "27182818")])
-    assert route.call_count == 2
+    assert route.call_count == 3  # a tracing per number, then the delivered one's Point Relais
     assert sum(r.ok for r in results) == 1
     assert sum(isinstance(r.error, errors.ShipmentNotFound) for r in results) == 1
 

@@ -14,6 +14,11 @@ classes, several PHP/JS clients):
   (codes.STAT_CODES). Events are oldest first, in French local time, with blank filler rows.
   No delivery estimate, weight, service or signature is given by this operation.
 - Events carry labels only: the stored code is the label's slug, mapped by codes.STATUS_MAP.
+- The answer names the Point Relais (Relais_Libelle, Relais_Num, Relais_Pays) but not where it
+  is: `WSI4_PointRelais_Recherche{Enseigne, Pays, NumPointRelais, Security}` (same signing, over
+  the parameters in order) describes it: `PointsRelais{PointRelais_Details{Num, LgAdr1 name,
+  LgAdr2..4 street lines, CP, Ville, Pays, Horaires_Lundi..Horaires_Dimanche{string[4] HHMM
+  open/close pairs, "0000" unused}, URL_Plan, ...}}`, fields space-padded.
 """
 
 from __future__ import annotations
@@ -45,11 +50,19 @@ from suivi import (
 from suivi._models import shared_location
 from suivi._statusmap import StatusMap, fold
 from suivi._taxonomy import sort_events
+from suivi.pickup import spans_from_slots, street, week
 from suivi.soap import envelope, escape, fault_of, find, parse_xml, text
-from suivi_adapters.mondial_relay.codes import PICKUP_DAYS, STAT_CODES, STATUS_MAP, StatKind
+from suivi_adapters.mondial_relay.codes import (
+    HOURS_FIELDS,
+    PICKUP_DAYS,
+    STAT_CODES,
+    STATUS_MAP,
+    StatKind,
+)
 
 NAMESPACE: Final = "http://www.mondialrelay.fr/webservice/"
 OPERATION: Final = "WSI2_TracingColisDetaille"
+POINT_OPERATION: Final = "WSI4_PointRelais_Recherche"
 DATE_FORMATS: Final = ("%d/%m/%Y %H:%M", "%d/%m/%Y")
 
 # What each STAT meaning raises (STAT_CODES gives the meaning of every documented value).
@@ -114,14 +127,29 @@ class MondialRelayAdapter(Adapter):
             "Langue": language,
             "Security": security_key(merchant, number, language, key),
         }
+        return self._call(OPERATION, fields)
+
+    def point_request(self, point: PickupPoint) -> httpx.Request:
+        """The signed WSI4_PointRelais_Recherche call describing one Point Relais by number."""
+        merchant, key = self.require("merchant_code"), self.require("private_key")
+        country, number = point.country or "FR", point.identifier or ""
+        fields = {
+            "Enseigne": merchant,
+            "Pays": country,
+            "NumPointRelais": number,
+            "Security": security_key(merchant, country, number, key),
+        }
+        return self._call(POINT_OPERATION, fields)
+
+    def _call(self, operation: str, fields: dict[str, str]) -> httpx.Request:
         params = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields.items())
         return httpx.Request(
             "POST",
             f"{self.base_url}/Web_Services.asmx",
-            content=envelope(f'<{OPERATION} xmlns="{NAMESPACE}">{params}</{OPERATION}>'),
+            content=envelope(f'<{operation} xmlns="{NAMESPACE}">{params}</{operation}>'),
             headers={
                 "Content-Type": "text/xml; charset=utf-8",
-                "SOAPAction": f'"{NAMESPACE}{OPERATION}"',
+                "SOAPAction": f'"{NAMESPACE}{operation}"',
             },
             extensions={"timeout": httpx.Timeout(self.settings.timeout).as_dict()},
         )
@@ -129,6 +157,39 @@ class MondialRelayAdapter(Adapter):
     async def fetch(self, numbers: Sequence[str], http: CarrierHTTP) -> RawResponse:
         [number] = numbers
         return await http.send(self.request(number), requested=(number,))
+
+    async def fetch_point(self, point: PickupPoint, http: CarrierHTTP) -> RawResponse:
+        return await http.send(self.point_request(point), requested=(point.identifier or "",))
+
+    def parse_point(self, raw: RawResponse) -> PickupPoint | None:
+        """The Point Relais WSI4_PointRelais_Recherche describes; None if it knows none."""
+        root = self._xml(raw)
+        fault = self._fault_error(root, raw)
+        if fault is not None:
+            raise fault
+        result = find(root, f"{POINT_OPERATION}Result")
+        if result is None:
+            raise self.invalid(f"no {POINT_OPERATION}Result in the body", raw)
+        error = self._stat_error(self._stat(result, raw), raw)
+        if error is not None:
+            raise error
+        details = find(result, "PointsRelais", "PointRelais_Details")
+        if details is None:
+            return None
+        return PickupPoint(
+            name=text(details, "LgAdr1"),
+            identifier=text(details, "Num"),
+            address=street(*(text(details, f"LgAdr{i}") for i in (2, 3, 4))),
+            postcode=text(details, "CP"),
+            city=text(details, "Ville"),
+            country=text(details, "Pays"),
+            week=week(
+                (day, spans_from_slots([text(s) for s in slots.findall("string")]))
+                for day, field in enumerate(HOURS_FIELDS)
+                if (slots := details.find(field)) is not None
+            ),
+            url=text(details, "URL_Plan"),
+        )
 
     def error_for(self, raw: RawResponse) -> errors.CarrierError | None:
         """SOAP faults (ASMX sends them as HTTP 500), HTTP errors, then STAT errors: a STAT 98

@@ -24,6 +24,12 @@ S, Sub = Status, Substatus
 PICKUP_DAYS: Final = 14
 """Days a parcel waits at the Point Relais before it is returned (the carrier's rule)."""
 
+HOURS_FIELDS: Final = tuple(
+    f"Horaires_{day}"
+    for day in ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche")
+)
+"""WSI4_PointRelais_Recherche's opening-hours elements, Monday first."""
+
 
 class StatKind(StrEnum):
     """What a STAT value means for a tracing call."""

@@ -103,6 +103,15 @@ STORIES: dict[str, tuple[StoryStep, ...]] = {
 }
 
 
+# The pickup point's week, Monday first: "HH:MM-HH:MM" spans, "" for a closed day. Each
+# carrier module writes it in its own format.
+PICKUP_HOURS: tuple[str, ...] = (
+    *("09:00-12:30 14:00-19:00",) * 5,
+    "09:00-13:00",
+    "",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SimEvent:
     at: datetime
@@ -135,6 +144,7 @@ class Parcel:
             "country": "FR",
         }
     )
+    pickup_hours: tuple[str, ...] = field(default_factory=lambda: PICKUP_HOURS)
 
     def events(self, now: datetime) -> list[SimEvent]:
         """The events the carrier has recorded by `now`, oldest first."""

@@ -1,4 +1,5 @@
-"""Mondial Relay's Web_Services.asmx `WSI2_TracingColisDetaille`, as the real service answers.
+"""Mondial Relay's Web_Services.asmx `WSI2_TracingColisDetaille` and
+`WSI4_PointRelais_Recherche` (a Point Relais by number), as the real service answers.
 
 SOAP 1.1 on `POST /Web_Services.asmx`; the call is signed with `Security` = UPPER(MD5(Enseigne +
 Expedition + Langue + private key)), checked against `sim.credentials["mondial_relay"]`. Errors
@@ -29,6 +30,8 @@ from suivi_server.simulator.scenario import Milestone, Parcel, SimEvent
 CARRIER: Final = "mondial_relay"
 NAMESPACE: Final = "http://www.mondialrelay.fr/webservice/"
 OPERATION: Final = "WSI2_TracingColisDetaille"
+POINT_OPERATION: Final = "WSI4_PointRelais_Recherche"
+DAYS: Final = ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche")
 PARIS: Final = ZoneInfo("Europe/Paris")
 XML: Final = "text/xml; charset=utf-8"
 M = Milestone
@@ -74,19 +77,64 @@ def security_key(merchant: str, number: str, language: str, private_key: str) ->
     return hashlib.md5(signed, usedforsecurity=False).hexdigest().upper()
 
 
-def _xml(fields: list[tuple[str, str]], tracing: str = "") -> Response:
+def _xml(fields: list[tuple[str, str]], tracing: str = "", operation: str = OPERATION) -> Response:
     inner = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields)
     if tracing:
         inner += f"<Tracing>{tracing}</Tracing>"
     body = (
-        f'<{OPERATION}Response xmlns="{NAMESPACE}"><{OPERATION}Result>{inner}'
-        f"</{OPERATION}Result></{OPERATION}Response>"
+        f'<{operation}Response xmlns="{NAMESPACE}"><{operation}Result>{inner}'
+        f"</{operation}Result></{operation}Response>"
     )
     return Response(envelope(body), media_type=XML)
 
 
-def stat_only(stat: int) -> Response:
-    return _xml([("STAT", str(stat))])
+def stat_only(stat: int, operation: str = OPERATION) -> Response:
+    return _xml([("STAT", str(stat))], operation=operation)
+
+
+def _slots(hours: str) -> str:
+    """ "09:00-12:30 14:00-19:00" as the four HHMM strings of a Horaires_* element."""
+    clocks = [c.replace(":", "") for span in hours.split() for c in span.split("-")][:4]
+    return "".join(f"<string>{c}</string>" for c in clocks + ["0000"] * (4 - len(clocks)))
+
+
+def point_details(parcel: Parcel) -> Response:
+    """WSI4_PointRelais_Recherche's answer for the parcel's Point Relais, padded as sent."""
+    point = parcel.pickup_point
+    fields = [
+        ("Num", point["id"]),
+        ("LgAdr1", point["name"].ljust(32)),
+        ("LgAdr2", "".ljust(32)),
+        ("LgAdr3", point["address"].ljust(32)),
+        ("LgAdr4", "".ljust(32)),
+        ("CP", point["postcode"]),
+        ("Ville", point["city"].ljust(26)),
+        ("Pays", point["country"]),
+        ("Localisation1", ""),
+        ("Localisation2", ""),
+        ("Latitude", "48,8655"),
+        ("Longitude", "02,3725"),
+        ("TypeActivite", "000"),
+        ("Information", ""),
+    ]
+    inner = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields)
+    inner += "".join(
+        f"<Horaires_{day}>{_slots(hours)}</Horaires_{day}>"
+        for day, hours in zip(DAYS, parcel.pickup_hours, strict=True)
+    )
+    inner += (
+        "<Informations_Dispo /><URL_Photo>https://ww2.mondialrelay.com/public/permanent/"
+        f"photo_relais.aspx?ens=BDTEST1311&amp;num={point['id']}&amp;pays={point['country']}"
+        "</URL_Photo><URL_Plan>https://www.mondialrelay.com/public/permanent/plan_relais.aspx?"
+        f"ens=BDTEST1311&amp;num={point['id']}&amp;pays={point['country']}</URL_Plan>"
+        "<Distance>0</Distance>"
+    )
+    body = (
+        f'<{POINT_OPERATION}Response xmlns="{NAMESPACE}"><{POINT_OPERATION}Result>'
+        f"<STAT>0</STAT><PointsRelais><PointRelais_Details>{inner}</PointRelais_Details>"
+        f"</PointsRelais></{POINT_OPERATION}Result></{POINT_OPERATION}Response>"
+    )
+    return Response(envelope(body), media_type=XML)
 
 
 def soap_fault(code: str, message: str) -> Response:
@@ -150,6 +198,8 @@ def _answer(sim: Simulator, body: bytes, action: str) -> Callable[[], Response]:
     """Check the call as the service does (action, signature, number) and pick the answer."""
 
     def build() -> Response:
+        if action.strip('"') == NAMESPACE + POINT_OPERATION:
+            return _point_answer(sim, body)
         if action.strip('"') != NAMESPACE + OPERATION:
             return soap_fault(
                 "Client", f"Server did not recognize the value of HTTP Header SOAPAction: {action}."
@@ -176,6 +226,32 @@ def _answer(sim: Simulator, body: bytes, action: str) -> Callable[[], Response]:
         return stat_only(94) if parcel is None else tracing(parcel, sim.clock.now())
 
     return build
+
+
+def _point_answer(sim: Simulator, body: bytes) -> Response:
+    """A Point Relais described by number, signed over Enseigne + Pays + NumPointRelais; the
+    simulator knows the points its parcels go to. STAT 97 bad key, 70 no such point."""
+    try:
+        call = find(parse_xml(RawResponse(body=body), carrier=CARRIER), POINT_OPERATION)
+    except (CarrierResponseInvalid, LookupError, ValueError):
+        call = None
+    if call is None:
+        return soap_fault("Client", "Server was unable to read request.")
+    merchant, country = text(call, "Enseigne") or "", text(call, "Pays") or ""
+    number = text(call, "NumPointRelais") or ""
+    account = sim.credentials.get(CARRIER, {})
+    expected = security_key(merchant, country, number, account.get("private_key", ""))
+    if merchant != account.get("merchant_code") or text(call, "Security") != expected:
+        return stat_only(97, POINT_OPERATION)
+    parcel = next(
+        (
+            p
+            for (carrier, _), p in sim.parcels.items()
+            if carrier == CARRIER and p.pickup_point.get("id") == number
+        ),
+        None,
+    )
+    return stat_only(70, POINT_OPERATION) if parcel is None else point_details(parcel)
 
 
 def routes(sim: Simulator) -> list[BaseRoute]:
