@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs Suivi with its development tools in ./.venv, PostgreSQL and Chromium from Debian,
-# then runs the linters and the whole test suite (SQLite and PostgreSQL, browser tests included).
+# then runs the linters and the whole test suite (SQLite and PostgreSQL, browser tests included),
+# and the whole suite once more with the clock years ahead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${SUIVI_VENV:-.venv}"
@@ -17,13 +18,28 @@ echo "== ruff"
 "$venv/bin/ruff" format --check .
 echo "== mypy --strict"
 "$venv/bin/mypy" sdk adapters server
+run_pytest() {
+  set +e
+  "$@"
+  local status=$?
+  set -e
+  if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: failing" >&2
+    exit 1
+  fi
+  [ "$status" -eq 0 ] || exit "$status"
+}
+
 echo "== pytest"
-set +e
-"$venv/bin/pytest" "$@"
-status=$?
-set -e
-if [ "$status" -eq 5 ]; then
-  echo "pytest collected no tests: failing" >&2
-  exit 1
-fi
-exit "$status"
+run_pytest "$venv/bin/pytest" "$@"
+
+# Time is an input: every test fixes its clock. Run the whole suite again with the system clock
+# three years ahead, so that a test depending on today's date fails the day it is written, not
+# the day its date goes by.
+ahead="+1100d"
+echo "== pytest with the clock $ahead"
+faketime -f "$ahead" "$venv/bin/python" -c '
+import datetime, sys
+if datetime.date.today() < datetime.date.fromisoformat(sys.argv[1]) + datetime.timedelta(days=1000):
+    sys.exit("faketime did not move the clock")' "$(date -u +%F)"
+run_pytest faketime -f "$ahead" "$venv/bin/pytest" -p no:cacheprovider "$@"
