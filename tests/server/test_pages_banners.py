@@ -221,11 +221,12 @@ CASES: list[tuple[str, dict[str, Any], tuple[str, str], tuple[str, str]]] = [
     (
         "available_for_pickup",
         {"kind": "pickup_point", "pickup_point_id": "P1", **PICKUP},
+        # The deadline is in the date box ("Waiting for you until…"): said once, not twice.
         (
             "Your parcel is waiting for you at Tabac de la Gare",
-            "Collect it before Saturday 5 December",
+            "Bring an ID and your tracking number when you collect it.",
         ),
-        ("Votre colis vous attend chez Tabac de la Gare", "Retirez-le avant le samedi 5 décembre"),
+        ("Votre colis vous attend chez Tabac de la Gare", "Munissez-vous d’une pièce d’identité"),
     ),
     (
         "delivered_to_third_party",
@@ -291,6 +292,16 @@ async def test_each_situation_renders_its_localized_banner(
     assert body in banner.body
     assert f'banner--{kind}"' in response.text
     assert re.search(r"%\(\w+\)s", banner.title + banner.body) is None
+
+
+async def test_the_pickup_deadline_is_said_once(
+    pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
+) -> None:
+    shipment_id = await parcel_living(engine, "available_for_pickup", pickup_point=PICKUP)
+    await situation(engine, shipment_id, "available_for_pickup", {"deadline": "2026-12-05"})
+    response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang=fr")
+    assert response.context["view"].window == "Vous attend jusqu’au samedi 5 décembre"  # type: ignore[attr-defined]
+    assert response.text.count("5 décembre") == 1
 
 
 def test_every_situation_kind_has_wording_and_a_title_that_needs_no_fact() -> None:

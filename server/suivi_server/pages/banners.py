@@ -65,6 +65,8 @@ class BannerContext:
     limited: bool
     # Current values of the dates banners promise (None: not to be said); see PROMISING.
     promises: Mapping[str, str | None] = field(default_factory=dict)
+    # Facts the date box already says (SAID_BY_DATE_BOX): left out of every banner.
+    said: frozenset[str] = frozenset()
 
 
 def banners(situations: Iterable[SituationRow], ctx: BannerContext) -> tuple[Banner, ...]:
@@ -88,7 +90,9 @@ def _banner(row: SituationRow, ctx: BannerContext) -> Banner | None:
     wording = wording_for(row.kind, row.facts)
     if wording is None:
         return None
-    facts = {**row.facts, **ctx.promises} if row.kind in PROMISING else row.facts
+    facts = {**row.facts, **ctx.promises} if row.kind in PROMISING else dict(row.facts)
+    for name in ctx.said:
+        facts.pop(name, None)
     values = _values(facts, ctx)
     title = _first_complete(wording.titles, values, ctx.lang)
     if title is None:

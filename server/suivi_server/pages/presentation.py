@@ -87,6 +87,10 @@ SUPERSEDED_BY: Mapping[Situation, frozenset[Situation]] = {
 PROMISING: frozenset[Situation] = frozenset({S.SHIPPED, S.SHIPPED_LATE, S.OUT_FOR_DELIVERY})
 
 
+# Facts the date box already says in big letters: a banner does not repeat them.
+SAID_BY_DATE_BOX: Mapping[DateBox, frozenset[str]] = {DateBox.COLLECT_BY: frozenset({"deadline"})}
+
+
 def page_rule(status: str, substatus: str | None) -> PageRule:
     key = next(k for k in (f"{status}/{substatus}", status) if k in PAGE_RULES)
     return PAGE_RULES[key]

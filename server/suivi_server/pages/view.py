@@ -16,7 +16,12 @@ from suivi import DeliveryEstimate, OpeningDay, PickupPoint, Status, Substatus, 
 from suivi_server.pages.banners import Banner, BannerContext, banners
 from suivi_server.pages.branding import Branding
 from suivi_server.pages.i18n import N_, Language
-from suivi_server.pages.presentation import DateBox, page_rule, shown_situations
+from suivi_server.pages.presentation import (
+    SAID_BY_DATE_BOX,
+    DateBox,
+    page_rule,
+    shown_situations,
+)
 from suivi_server.pages.queries import EventRow, PageData, as_utc
 from suivi_server.pages.wording import (
     BRANCHES,
@@ -121,6 +126,7 @@ def page_view(
         map_url=card.map_url if card else None,
         limited=limited,
         promises=promised_facts(estimate, today, delivering_today=box is DateBox.TODAY),
+        said=SAID_BY_DATE_BOX.get(box, frozenset()) if box_text else frozenset(),
     )
     kinds = shown_situations((row.kind for row in data.situations), rule, box)
     view = PageView(
