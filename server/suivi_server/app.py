@@ -54,6 +54,7 @@ def create_app(
         if engine is None:
             await services.engine.dispose()
 
+    shopper = pages.Pages(services)
     app = Starlette(
         debug=settings.debug,
         routes=[
@@ -61,10 +62,10 @@ def create_app(
             Mount("/api", routes=api.routes(services)),
             *webhooks.routes(services),
             *metrics.routes(services),
-            *pages.routes(services),
+            *shopper.routes(),
         ],
-        middleware=pages.middleware(services),
-        exception_handlers=api.exception_handlers(),
+        middleware=shopper.middleware(),
+        exception_handlers={**api.exception_handlers(), **shopper.exception_handlers()},
         lifespan=lifespan,
     )
     app.state.services = services

@@ -72,7 +72,7 @@ def not_found(what: str = "shipment") -> ApiError:
     return ApiError(404, "not_found", f"{what} not found")
 
 
-def _is_api(request: Request) -> bool:
+def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api"
 
 
@@ -85,7 +85,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code in {204, 304}:
         return Response(status_code=exc.status_code, headers=exc.headers)
-    if not _is_api(request):
+    if not is_api(request):
         return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
     code = "not_found" if exc.status_code == 404 else "http_error"
     return ApiError(exc.status_code, code, exc.detail, headers=exc.headers).response()
@@ -94,7 +94,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     """The last resort: a bug answers a generic 500 without internals, and is logged."""
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    if not _is_api(request):
+    if not is_api(request):
         return PlainTextResponse("Internal Server Error", status_code=500)
     return ApiError(500, "internal_error", "an unexpected error occurred").response()
 

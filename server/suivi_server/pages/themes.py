@@ -2,7 +2,9 @@
 
 Each theme gets ONE Jinja environment whose loader tries the theme's templates, then the default
 theme's, and also answers `default:<name>` so a theme can extend the default page and override a
-single block (the Datasette model). Static files are held in memory with their ETag.
+single block (the Datasette model). Static files are held in memory with their ETag, and also
+answer under a content-hashed name (`suivi.<hash>.css`) that templates get from `asset_url()`:
+a new content is a new URL, so those URLs can be cached for a year.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Asset:
     body: bytes
     media_type: str
     etag: str
+    hashed_path: str
 
 
 @dataclass
@@ -47,6 +50,10 @@ class ThemeSet:
     themes: dict[str, Theme]
     templates: dict[str, Jinja2Templates]
     assets: dict[tuple[str, str], Asset] = field(default_factory=dict)
+    hashed: dict[tuple[str, str], Asset] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hashed = {(theme, a.hashed_path): a for (theme, _), a in self.assets.items()}
 
     def theme(self, name: str) -> Theme:
         return self.themes.get(name) or self.themes[DEFAULT_THEME]
@@ -56,6 +63,18 @@ class ThemeSet:
 
     def asset(self, theme: str, path: str) -> Asset | None:
         return self.assets.get((theme, path)) or self.assets.get((DEFAULT_THEME, path))
+
+    def hashed_asset(self, theme: str, path: str) -> Asset | None:
+        """Only the exact theme: `url()` already names the theme that holds the file."""
+        return self.hashed.get((theme, path))
+
+    def url(self, path: str, theme: str = DEFAULT_THEME) -> str:
+        """The long-cached URL of a theme's file, else the default theme's; a typo raises."""
+        for owner in (theme, DEFAULT_THEME):
+            asset = self.assets.get((owner, path))
+            if asset is not None:
+                return f"/static/{owner}/{asset.hashed_path}"
+        raise LookupError(f"no static file {path!r} in theme {theme!r} or the default theme")
 
 
 def themes_root(configured: Path | None) -> Path:
@@ -71,28 +90,32 @@ def load_themes(
 ) -> ThemeSet:
     """Read every theme under `root`; `configure(env)` installs globals such as gettext."""
     default_templates = root / DEFAULT_THEME / "templates"
-    themes: dict[str, Theme] = {}
-    templates: dict[str, Jinja2Templates] = {}
+    directories = [toml_path.parent for toml_path in sorted(root.glob("*/theme.toml"))]
     assets: dict[tuple[str, str], Asset] = {}
-    for toml_path in sorted(root.glob("*/theme.toml")):
-        directory = toml_path.parent
-        themes[directory.name] = _read_theme(directory.name, toml_path)
+    for directory in directories:
+        assets.update(_read_assets(directory.name, directory / "static"))
+    themes = ThemeSet({}, {}, assets)
+    for directory in directories:
+        theme = _read_theme(directory.name, directory / "theme.toml", themes)
+        for sheet in theme.stylesheets:
+            themes.url(sheet, theme.name)  # a stylesheet the theme lacks fails at start-up
+        themes.themes[theme.name] = theme
         env = _environment(directory / "templates", default_templates)
+        env.globals["asset_url"] = themes.url
         if configure is not None:
             configure(env)
         for name in env.list_templates():
             env.get_template(name)  # compile now, never during a request
-        templates[directory.name] = Jinja2Templates(env=env)
-        assets.update(_read_assets(directory.name, directory / "static"))
-    return ThemeSet(themes, templates, assets)
+        themes.templates[theme.name] = Jinja2Templates(env=env)
+    return themes
 
 
-def _read_theme(name: str, path: Path) -> Theme:
+def _read_theme(name: str, path: Path, themes: ThemeSet) -> Theme:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return Theme(
         name=name,
         label=str(data.get("name", name)),
-        logo=_static_url(name, data.get("logo")),
+        logo=_logo_url(str(data.get("logo") or ""), name, themes),
         font=str(data.get("font", "system-ui, sans-serif")),
         colours={str(k): str(v) for k, v in data.get("colours", {}).items()},
         contact={str(k): str(v) for k, v in data.get("contact", {}).items()},
@@ -100,10 +123,11 @@ def _read_theme(name: str, path: Path) -> Theme:
     )
 
 
-def _static_url(theme: str, path: str | None) -> str | None:
-    if not path:
+def _logo_url(logo: str, theme: str, themes: ThemeSet) -> str | None:
+    """A web address is kept; a file of the theme gets its long-cached URL."""
+    if not logo:
         return None
-    return path if path.startswith(("https://", "http://", "/")) else f"/static/{theme}/{path}"
+    return logo if logo.startswith(("https://", "http://", "/")) else themes.url(logo, theme)
 
 
 def _environment(theme_templates: Path, default_templates: Path) -> jinja2.Environment:
@@ -128,10 +152,15 @@ def _environment(theme_templates: Path, default_templates: Path) -> jinja2.Envir
 
 
 def _read_assets(theme: str, static: Path) -> dict[tuple[str, str], Asset]:
+    """ETags are weak: the same file may leave compressed or not, byte-different."""
     assets = {}
     for path in sorted(p for p in static.rglob("*") if p.is_file()):
         body = path.read_bytes()
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-        assets[(theme, path.relative_to(static).as_posix())] = Asset(body, media_type, etag)
+        digest = hashlib.sha256(body).hexdigest()
+        relative = path.relative_to(static)
+        hashed = relative.with_name(f"{relative.stem}.{digest[:12]}{relative.suffix}")
+        assets[(theme, relative.as_posix())] = Asset(
+            body, media_type, f'W/"{digest[:20]}"', hashed.as_posix()
+        )
     return assets
