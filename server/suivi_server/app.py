@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from suivi_server import api, metrics, pages, webhooks
+from suivi_server import api, health, metrics, pages, webhooks
 from suivi_server.config import Settings
 from suivi_server.security import PageTokens
 from suivi_server.services import Services, utc_now
 from suivi_server.storage.engine import create_engine, upgrade
+from suivi_server.worker.runner import WorkerMetrics
 
 
 def create_app(
@@ -28,11 +29,13 @@ def create_app(
     migrate: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
     background: Callable[[Services], Coroutine[Any, Any, None]] | None = None,
+    worker_metrics: WorkerMetrics | None = None,
 ) -> Starlette:
     """Build the app. Migrations run at start-up unless `migrate=False` (tests migrate once).
 
     `background` runs alongside the server (the embedded worker of a single-process install)
     and is cancelled at shutdown; `extra_routes` mounts more apps (the demo's carrier simulator).
+    `worker_metrics` are the embedded worker's, read by /readyz and /metrics.
     """
     services = Services(
         settings=settings,
@@ -61,7 +64,8 @@ def create_app(
             *extra_routes,
             Mount("/api", routes=api.routes(services)),
             *webhooks.routes(services),
-            *metrics.routes(services),
+            *metrics.routes(services, worker_metrics),
+            *health.routes(services, worker_metrics),
             *shopper.routes(),
         ],
         middleware=shopper.middleware(),

@@ -3,6 +3,8 @@
 Read from the database, so it is the same answer whichever replica serves it and however many
 workers run: parcels per status, polls due and how late they are, polls in the last hour,
 parcels whose last poll failed, and active situations. Served only with SUIVI_METRICS_TOKEN.
+When this process runs the embedded worker, its own counters follow: poll errors by kind,
+cycles that failed as a whole, restarts, and when it last completed a cycle.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.routing import Route
 
 from suivi_server.services import Services
 from suivi_server.storage.schema import shipment_situations, shipments
+from suivi_server.worker.runner import WorkerMetrics
 
 _s = shipments.c
 _t = shipment_situations.c
@@ -24,10 +27,28 @@ _t = shipment_situations.c
 
 def _line(name: str, value: float, **labels: str) -> str:
     rendered = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    return f"{name}{{{rendered}}} {value:g}" if labels else f"{name} {value:g}"
+    return f"{name}{{{rendered}}} {value:.15g}" if labels else f"{name} {value:.15g}"
 
 
-async def collect(services: Services) -> list[str]:
+def worker_lines(metrics: WorkerMetrics) -> list[str]:
+    """The embedded worker's counters since the process started (0: no cycle completed yet)."""
+    last = metrics.last_success
+    return [
+        "# TYPE suivi_worker_poll_errors_total counter",
+        *(
+            _line("suivi_worker_poll_errors_total", n, error=code)
+            for code, n in sorted(metrics.errors.items())
+        ),
+        "# TYPE suivi_worker_failed_cycles_total counter",
+        _line("suivi_worker_failed_cycles_total", metrics.failed_cycles),
+        "# TYPE suivi_worker_restarts_total counter",
+        _line("suivi_worker_restarts_total", metrics.restarts),
+        "# TYPE suivi_worker_last_success_timestamp_seconds gauge",
+        _line("suivi_worker_last_success_timestamp_seconds", last.timestamp() if last else 0),
+    ]
+
+
+async def collect(services: Services, worker: WorkerMetrics | None = None) -> list[str]:
     now = services.clock()
     lines = ["# TYPE suivi_shipments gauge"]
     async with services.engine.connect() as conn:
@@ -66,10 +87,10 @@ async def collect(services: Services) -> list[str]:
             "# TYPE suivi_active_situations gauge",
             *(_line("suivi_active_situations", n, kind=k) for k, n in situations),
         ]
-    return lines
+    return lines + worker_lines(worker) if worker is not None else lines
 
 
-def routes(services: Services) -> list[Route]:
+def routes(services: Services, worker: WorkerMetrics | None = None) -> list[Route]:
     async def metrics(request: Request) -> Response:
         token = services.settings.metrics_token
         if token is None:
@@ -77,8 +98,7 @@ def routes(services: Services) -> list[Route]:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
             return JSONResponse({"error": "unauthorized", "message": "bad metrics token"}, 401)
-        return PlainTextResponse(
-            "\n".join(await collect(services)) + "\n", media_type="text/plain; version=0.0.4"
-        )
+        lines = await collect(services, worker)
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
     return [Route("/metrics", metrics)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -24,7 +24,8 @@ from suivi_server.simulator import create_app as create_simulator_app
 from suivi_server.simulator import simulator_settings
 from suivi_server.storage.engine import create_engine, upgrade
 from suivi_server.worker.ratelimit import shared_limits
-from suivi_server.worker.runner import Worker
+from suivi_server.worker.runner import Worker, WorkerMetrics
+from suivi_server.worker.supervisor import RESTART_BACKOFF, supervise
 
 log = logging.getLogger("suivi.server")
 DEMO_ASSETS = Path(__file__).parent / "demo_assets"
@@ -44,21 +45,36 @@ def make_tracker(
     return Tracker(settings=adapters, base_url=settings.carrier_base_url, limiter=limiter)
 
 
-def embedded_worker(
-    settings: Settings, adapters: Mapping[str, AdapterSettings] | None = None, idle: float = 5.0
-) -> Callable[[Services], Coroutine[Any, Any, None]]:
-    """The refresh worker as a background task of the web process (single-process installs)."""
+@dataclass
+class EmbeddedWorker:
+    """The refresh worker as a background task of the web process (single-process installs).
 
-    async def run(services: Services) -> None:
-        async with make_tracker(settings, services.engine, adapters) as tracker:
-            worker = Worker(services.engine, tracker, clock=services.clock)
-            await worker.run_forever(idle_seconds=idle)
+    Supervised: if it ever crashes it is logged and started again after a pause. Its metrics
+    outlive each run, and /readyz and /metrics read them.
+    """
 
-    return run
+    settings: Settings
+    adapters: Mapping[str, AdapterSettings] | None = None
+    idle: float = 5.0
+    restart_backoff: tuple[float, ...] = RESTART_BACKOFF
+    metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
+
+    async def __call__(self, services: Services) -> None:
+        async def run() -> None:
+            async with make_tracker(self.settings, services.engine, self.adapters) as tracker:
+                worker = Worker(
+                    services.engine, tracker, clock=services.clock, metrics=self.metrics
+                )
+                await worker.run_forever(idle_seconds=self.idle)
+
+        await supervise(run, self.metrics, name="embedded worker", backoff=self.restart_backoff)
 
 
 def build_app(settings: Settings, *, with_worker: bool) -> Starlette:
-    return create_app(settings, background=embedded_worker(settings) if with_worker else None)
+    if not with_worker:
+        return create_app(settings)
+    worker = EmbeddedWorker(settings)
+    return create_app(settings, background=worker, worker_metrics=worker.metrics)
 
 
 def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlette, str]:
@@ -82,6 +98,7 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlet
 
     data = asyncio.run(prepare())
     adapters = simulator_settings(f"{public_url}/_simulator")
+    worker = EmbeddedWorker(settings, adapters, idle=2.0)
     app = create_app(
         settings,
         migrate=False,
@@ -89,7 +106,8 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlet
             Mount("/_simulator", app=create_simulator_app(demo_simulator(now))),
             Mount("/demo-assets", app=StaticFiles(directory=DEMO_ASSETS)),
         ],
-        background=embedded_worker(settings, adapters, idle=2.0),
+        background=worker,
+        worker_metrics=worker.metrics,
     )
     services: Services = app.state.services
     lines = [f"Suivi demo on {public_url} (SQLite at {demo_db})", ""]

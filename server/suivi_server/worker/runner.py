@@ -4,6 +4,10 @@ Each shipment's answer is applied in its own transaction, together with its new 
 situations and the release of its lease, and only if this worker still holds the lease. A worker
 killed mid-batch therefore loses nothing: what it committed is complete, and the rest of its
 batch is claimed again by another worker when the lease expires.
+
+Nothing a carrier sends stops the loop: a shipment whose answer cannot be applied is backed off
+with its error recorded, a cycle that fails as a whole gives its leases back and is retried
+after a growing pause, and every failure is logged and counted in `WorkerMetrics`.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from suivi import Status, Tracker, Tracking, TrackResult, TransitModel
 from suivi.errors import ShipmentNotFound
 from suivi_server.storage.schema import shipments
 from suivi_server.worker.cadence import next_poll_at
-from suivi_server.worker.claim import DEFAULT_LEASE, claim_due
+from suivi_server.worker.claim import DEFAULT_LEASE, claim_due, release
 from suivi_server.worker.estimates import learn_transit_model
 from suivi_server.worker.pipeline import ingest, shipment_rows
 
@@ -34,6 +38,7 @@ log = logging.getLogger("suivi.worker")
 _s = shipments.c
 
 AfterApply = Callable[[AsyncConnection, int, datetime], Any]
+MAX_PAUSE_SECONDS = 300.0  # the longest wait after failed cycles in a row
 
 
 def default_worker_id() -> str:
@@ -42,7 +47,11 @@ def default_worker_id() -> str:
 
 @dataclass
 class WorkerMetrics:
-    """Counters a supervisor can scrape or log: polls, errors by kind, lag behind schedule."""
+    """Counters a supervisor can scrape or log: polls, errors by kind, lag behind schedule.
+
+    `last_success` (worker clock) is when a cycle last completed; `failed_cycles` counts cycles
+    that failed as a whole and `restarts` the times a supervisor started the loop again.
+    """
 
     polls: int = 0
     new_events: int = 0
@@ -51,6 +60,9 @@ class WorkerMetrics:
     max_lag_seconds: float = 0.0
     lost_leases: int = 0
     situations: Counter[str] = field(default_factory=Counter)
+    failed_cycles: int = 0
+    restarts: int = 0
+    last_success: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +73,8 @@ class WorkerMetrics:
             "max_lag_seconds": round(self.max_lag_seconds, 1),
             "lost_leases": self.lost_leases,
             "new_situations": dict(self.situations),
+            "failed_cycles": self.failed_cycles,
+            "restarts": self.restarts,
         }
 
 
@@ -82,6 +96,7 @@ class Worker:
         lease: timedelta = DEFAULT_LEASE,
         after_apply: AfterApply | None = None,
         model_refresh: timedelta = timedelta(hours=1),
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self.engine = engine
         self.tracker = tracker
@@ -90,7 +105,7 @@ class Worker:
         self.batch_size = batch_size
         self.lease = lease
         self.after_apply = after_apply
-        self.metrics = WorkerMetrics()
+        self.metrics = metrics if metrics is not None else WorkerMetrics()
         self.model = TransitModel.learn([])
         self.model_refresh = model_refresh
         self._model_learned_at: datetime | None = None
@@ -109,6 +124,13 @@ class Worker:
         )
         if not ids:
             return 0
+        try:
+            return await self._poll(ids, now)
+        except BaseException:
+            await self._give_back(ids)
+            raise
+
+    async def _poll(self, ids: list[int], now: datetime) -> int:
         await self._refresh_model(now)
         query = shipment_rows().where(_s.id.in_(ids))
         async with self.engine.connect() as conn:
@@ -118,21 +140,70 @@ class Worker:
             self.metrics.max_lag_seconds = max(self.metrics.max_lag_seconds, lag)
         results = await self.tracker.track_many((r.carrier, r.tracking_number) for r in rows)
         for row, result in zip(rows, results, strict=True):
-            await self._apply(row, result)
+            try:
+                await self._apply(row, result)
+            except Exception as exc:
+                await self._back_off(row, exc)
         self.metrics.polls += len(rows)
         return len(rows)
+
+    async def _give_back(self, ids: list[int]) -> None:
+        """Release what a failed cycle still holds; if even that fails, the leases expire."""
+        try:
+            await release(self.engine, self.worker_id, ids)
+        except Exception:
+            log.exception("could not release the leases of shipments %s", ids)
+
+    async def _back_off(self, row: Any, exc: Exception) -> None:
+        """Record a shipment whose answer could not be applied as failed, and poll it later."""
+        log.error(
+            "shipment %s (%s %s) could not be updated",
+            row.id,
+            row.carrier,
+            row.tracking_number,
+            exc_info=exc,
+        )
+        self.metrics.errors["worker_error"] += 1
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(shipments)
+                .where(_s.id == row.id, _s.lease_owner == self.worker_id)
+                .values(
+                    **_failure(row, f"worker error: {type(exc).__name__}: {exc}", now),
+                    last_polled_at=now,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+            )
 
     async def run_forever(
         self, *, idle_seconds: float = 5.0, stop: asyncio.Event | None = None
     ) -> None:
+        """Poll until `stop` is set; a failed cycle is logged, counted and retried later."""
         stop = stop or asyncio.Event()
+        failures_in_a_row = 0
         while not stop.is_set():
-            polled = await self.run_once()
-            if polled:
-                log.info("polled %d shipments %s", polled, self.metrics.as_dict())
-                continue
+            try:
+                polled = await self.run_once()
+            except Exception:
+                failures_in_a_row += 1
+                self.metrics.failed_cycles += 1
+                pause = min(idle_seconds * 2**failures_in_a_row, MAX_PAUSE_SECONDS)
+                log.exception(
+                    "worker cycle failed (%d in a row); next try in %.0fs",
+                    failures_in_a_row,
+                    pause,
+                )
+            else:
+                failures_in_a_row = 0
+                self.metrics.last_success = self.clock()
+                if polled:
+                    log.info("polled %d shipments %s", polled, self.metrics.as_dict())
+                    continue
+                pause = idle_seconds
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=pause)
 
     async def _apply(self, row: Any, result: TrackResult) -> None:
         now = self.clock()
@@ -170,17 +241,22 @@ class Worker:
             return {"poll_errors": 0, "last_error": None, **ingested.values}
         assert result.error is not None
         self.metrics.errors[result.error.code] += 1
-        errors = row.poll_errors + 1
-        return {
-            "poll_errors": errors,
-            "last_error": str(result.error)[:500],
-            "next_poll_at": next_poll_at(
-                Status(row.status),
-                now=now,
-                expected=_expected_date(row.estimate),
-                consecutive_errors=errors,
-            ),
-        }
+        return _failure(row, str(result.error), now)
+
+
+def _failure(row: Any, error: str, now: datetime) -> dict[str, Any]:
+    """One more failed poll in a row: the error kept, the next poll backed off."""
+    errors = row.poll_errors + 1
+    return {
+        "poll_errors": errors,
+        "last_error": error[:500],
+        "next_poll_at": next_poll_at(
+            Status(row.status),
+            now=now,
+            expected=_expected_date(row.estimate),
+            consecutive_errors=errors,
+        ),
+    }
 
 
 async def schedule_refresh(
