@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from suivi import Situation
 from suivi_server.simulator import STORIES, Parcel, SimClock, Simulator
 from suivi_server.storage.merchants import create_merchant, issue_api_key
 from suivi_server.storage.shipments import upsert_shipment
@@ -33,141 +34,53 @@ class DemoParcel:
     carrier: str
     tracking_number: str
     story: str
-    hours_ago: float
+    hours_ago: float  # when its story started: where it stands in the story now
+    shows: Situation  # the situation this parcel demonstrates, printed beside its link
     customer: str
     locale: str
     postcode: str
     item: str
     price: str
     picture: str = "lamp"
+    ship_days_late: int = 0  # days between the promised ship date and the story's start
 
 
+S = Situation
+# One parcel per situation, each placed in its story where that situation holds for hours.
 DEMO_PARCELS = (
-    DemoParcel(
-        "ML-1001",
-        "colissimo",
-        "6A12345678901",
-        "delivered",
-        40,
-        "Camille Martin",
-        "fr",
-        "75011",
-        "Lampe Opaline",
-        "89.00",
-    ),
-    DemoParcel(
-        "ML-1002",
-        "chronopost",
-        "89108749065090",
-        "delivered",
-        33.5,
-        "Louis Bernard",
-        "fr",
-        "69003",
-        "Suspension Rotin",
-        "129.00",
-        "pendant",
-    ),
-    DemoParcel(
-        "ML-1003",
-        "ups",
-        "1Z999AA10123456784",
-        "attempt_failed",
-        37,
-        "Emma Schmidt",
-        "de",
-        "10115",
-        "Applique Laiton",
-        "74.50",
-    ),
-    DemoParcel(
-        "ML-1004",
-        "mondial_relay",
-        "12345678",
-        "pickup_point",
-        45,
-        "Léa Petit",
-        "fr",
-        "13001",
-        "Bougeoir Céramique",
-        "32.00",
-        "candle",
-    ),
-    DemoParcel(
-        "ML-1005",
-        "dpd",
-        "25077012345678",
-        "refused",
-        40,
-        "Noah Dubois",
-        "fr",
-        "33000",
-        "Lampadaire Noyer",
-        "219.00",
-    ),
-    DemoParcel(
-        "ML-1006",
-        "colissimo",
-        "6A98765432109",
-        "address_problem",
-        37,
-        "Olivia Brown",
-        "en",
-        "59000",
-        "Abat-jour Lin",
-        "45.00",
-    ),
-    DemoParcel(
-        "ML-1007",
-        "chronopost",
-        "89108749065106",
-        "in_transit",
-        16,
-        "Lucas Moreau",
-        "fr",
-        "31000",
-        "Guirlande Verre",
-        "39.90",
-        "garland",
-    ),
-    DemoParcel(
-        "ML-1008",
-        "dpd",
-        "25077012345685",
-        "delayed",
-        60,
-        "Giulia Rossi",
-        "it",
-        "06000",
-        "Lampe Champignon",
-        "99.00",
-    ),
-    DemoParcel(
-        "ML-1009",
-        "ups",
-        "1Z999AA10123456793",
-        "neighbour",
-        38,
-        "Sofia García",
-        "es",
-        "64200",
-        "Veilleuse Nuage",
-        "27.00",
-    ),
-    DemoParcel(
-        "ML-1010",
-        "mondial_relay",
-        "23456789",
-        "label_only",
-        2,
-        "Daan de Vries",
-        "nl",
-        "67000",
-        "Lanterne Fer",
-        "58.00",
-        "candle",
-    ),
-)
+    DemoParcel("ML-1001", "colissimo", "6A12345678901", "delivered", 40, S.DELIVERED,
+               "Camille Martin", "fr", "75011", "Lampe Opaline", "89.00"),
+    DemoParcel("ML-1002", "chronopost", "89108749065090", "out_for_delivery", 34,
+               S.OUT_FOR_DELIVERY, "Louis Bernard", "fr", "69003", "Suspension Rotin", "129.00",
+               "pendant"),
+    DemoParcel("ML-1003", "ups", "1Z999AA10123456784", "attempt_failed", 37, S.ATTEMPT_FAILED,
+               "Emma Schmidt", "de", "10115", "Applique Laiton", "74.50"),
+    DemoParcel("ML-1004", "mondial_relay", "12345678", "pickup_point", 45,
+               S.AVAILABLE_FOR_PICKUP, "Léa Petit", "fr", "13001", "Bougeoir Céramique", "32.00",
+               "candle"),
+    DemoParcel("ML-1005", "dpd", "25077012345678", "refused", 40, S.REFUSED, "Noah Dubois",
+               "fr", "33000", "Lampadaire Noyer", "219.00"),
+    DemoParcel("ML-1006", "colissimo", "6A98765432109", "address_problem", 37,
+               S.ADDRESS_PROBLEM, "Olivia Brown", "en", "59000", "Abat-jour Lin", "45.00"),
+    DemoParcel("ML-1007", "chronopost", "89108749065106", "in_transit", 16, S.SHIPPED,
+               "Lucas Moreau", "fr", "31000", "Guirlande Verre", "39.90", "garland"),
+    DemoParcel("ML-1008", "dpd", "25077012345685", "delayed", 60, S.DELIVERY_DELAYED,
+               "Giulia Rossi", "it", "06000", "Lampe Champignon", "99.00"),
+    DemoParcel("ML-1009", "ups", "1Z999AA10123456793", "neighbour", 38,
+               S.DELIVERED_TO_THIRD_PARTY, "Sofia García", "es", "64200", "Veilleuse Nuage",
+               "27.00"),
+    DemoParcel("ML-1010", "mondial_relay", "23456789", "label_only", 2, S.PREPARATION_DELAY,
+               "Daan de Vries", "nl", "67000", "Lanterne Fer", "58.00", "candle",
+               ship_days_late=3),
+    DemoParcel("ML-1011", "colissimo", "6A12345678902", "damaged", 40, S.DAMAGED,
+               "Hugo Lefèvre", "fr", "44000", "Lampe Bureau Laiton", "149.00"),
+    DemoParcel("ML-1012", "ups", "1Z999AA10123456702", "in_transit", 16, S.SHIPPED_LATE,
+               "Chloé Girard", "fr", "35000", "Suspension Lin", "79.00", "pendant",
+               ship_days_late=4),
+    DemoParcel("ML-1013", "mondial_relay", "34567890", "not_collected", 38 + 14 * 24 + 4,
+               S.RETURNED_TO_SENDER, "Jules Roux", "fr", "21000", "Photophore Verre", "24.00",
+               "candle"),
+)  # fmt: skip
 
 
 def demo_simulator(now: datetime) -> Simulator:
@@ -232,7 +145,9 @@ async def seed_demo(engine: AsyncEngine, now: datetime) -> DemoData:
                         "city": "",
                         "country": "FR",
                     },
-                    "promised_ship_date": (now - timedelta(hours=parcel.hours_ago)).date(),
+                    "promised_ship_date": (
+                        now - timedelta(hours=parcel.hours_ago, days=parcel.ship_days_late)
+                    ).date(),
                     "promised_delivery_date": (
                         now - timedelta(hours=parcel.hours_ago) + timedelta(days=2)
                     ).date(),

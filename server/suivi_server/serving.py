@@ -114,7 +114,8 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlet
     lines.append(f"Order lookup form: {public_url}/{MERCHANT_SLUG}/track")
     for parcel in DEMO_PARCELS:
         url = services.page_url(data.shipment_ids[parcel.order_number])
-        lines.append(f"  {parcel.order_number} {parcel.carrier:<13} {parcel.story:<16} {url}")
+        shows = parcel.shows.value
+        lines.append(f"  {parcel.order_number} {parcel.carrier:<13} {shows:<24} {url}")
     lines += [
         "",
         f"Merchant API key (shown once): {data.api_key}",

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from suivi import Situation
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -47,15 +49,22 @@ def demo(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_demo_serves_tracked_shipments_in_every_situation(demo) -> None:  # type: ignore[no-untyped-def]
     port, output = demo
-    links = dict(re.findall(r"(ML-\d+) .*?(http://\S+/t/\S+)", output))
-    assert len(links) == 10
+    listed = re.findall(r"(ML-\d+) +\w+ +(\w+) +(http://\S+/t/\S+)", output)
+    links = {order: url for order, _, url in listed}
+    assert {shows for _, shows, _ in listed} == {s.value for s in Situation}
     assert re.search(r"API key \(shown once\): sk_\w+", output)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
+    shown: dict[str, str] = {}
     with httpx.Client(timeout=10) as client:
+        # The embedded worker's first polls go through the simulator: each parcel, once polled,
+        # shows the banner of the situation it is listed with.
+        while len(shown) < len(listed) and time.monotonic() < deadline:
+            for order, shows, url in listed:
+                if order not in shown and f'banner--{shows}"' in client.get(url).text:
+                    shown[order] = shows
+            time.sleep(0.5)
+        assert len(shown) == len(listed), sorted(set(links) - set(shown))
         page = client.get(links["ML-1004"])  # Mondial Relay, waiting at the pickup point
-        while "TABAC LE BALTO" not in page.text and time.monotonic() < deadline:
-            time.sleep(0.5)  # the embedded worker's first poll goes through the simulator
-            page = client.get(links["ML-1004"])
         assert page.status_code == 200
         assert "TABAC LE BALTO" in page.text
         assert "Content-Security-Policy" in page.headers

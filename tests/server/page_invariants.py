@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from suivi_server.pages.i18n import Language
-from suivi_server.pages.presentation import PROMISING, DateBox, page_rule
+from suivi_server.pages.presentation import DATE_BOX_OVERRIDES, PROMISING, DateBox, page_rule
 from suivi_server.pages.view import PageView
 from suivi_server.pages.wording import BRANCHES, STEP_REACHED, lookup
 
@@ -30,9 +30,14 @@ def contradictions(
     expected_box = {rule.date_box}
     if rule.date_box is DateBox.TODAY:
         expected_box.add(DateBox.ESTIMATE)  # out for delivery since an earlier day
+    kinds = {b.kind for b in view.banners}
+    overriding = {key.split("/")[0] for key in DATE_BOX_OVERRIDES}
+    if kinds & overriding:
+        expected_box.add(DateBox.TO_BE_CONFIRMED)  # a banner promises a new date
+    if "preparation_delay" in kinds and view.date_box is not DateBox.TO_BE_CONFIRMED:
+        found.append("an arrival date above 'we will give you a new date'")
     if view.date_box not in expected_box:
         found.append(f"date box {view.date_box} for {status}/{substatus}")
-    kinds = {b.kind for b in view.banners}
     if not kinds <= rule.banners:
         found.append(f"banners {sorted(kinds - rule.banners)} at {status}/{substatus}")
     if "out_for_delivery" in kinds and view.date_box is not DateBox.TODAY:

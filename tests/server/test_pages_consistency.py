@@ -213,6 +213,18 @@ async def test_a_stale_promise_gives_way_to_the_current_estimate(
             assert "expect" not in banner.body
 
 
+async def test_a_late_preparation_promises_a_new_date_instead_of_the_old_one(
+    pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
+) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    row = ("info_received", "label_created", AHEAD, 2)
+    shipment_id = await _parcel(engine, merchant_id, 1, row, ["preparation_delay"])
+    response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang=en")
+    view = response.context["view"]  # type: ignore[attr-defined]
+    assert view.window == "New delivery date to be confirmed"
+    assert "with a new delivery date" in view.banners[0].body
+
+
 async def test_a_refused_parcel_keeps_its_furthest_step_and_promises_nothing(
     pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
 ) -> None:

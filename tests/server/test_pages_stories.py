@@ -129,6 +129,7 @@ async def test_the_page_is_sound_at_every_step_of_every_story(
 FINAL = {
     "delivered": "delivered",
     "in_transit": "in_transit",
+    "out_for_delivery": "out_for_delivery",
     "label_only": "info_received",
     "attempt_failed": "delivered",
     "pickup_point": "delivered",

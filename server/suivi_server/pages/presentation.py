@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from suivi import Situation, Status
 
@@ -89,6 +90,27 @@ PROMISING: frozenset[Situation] = frozenset({S.SHIPPED, S.SHIPPED_LATE, S.OUT_FO
 
 # Facts the date box already says in big letters: a banner does not repeat them.
 SAID_BY_DATE_BOX: Mapping[DateBox, frozenset[str]] = {DateBox.COLLECT_BY: frozenset({"deadline"})}
+
+
+# Banners that say a new date will come: while one shows, the date box promises no old one.
+# Keys are situation kinds, or `kind/reason` for one reason of a delay.
+DATE_BOX_OVERRIDES: Mapping[str, DateBox] = {
+    S.PREPARATION_DELAY: DateBox.TO_BE_CONFIRMED,  # "…with a new delivery date"
+    f"{S.DELIVERY_DELAYED}/carrier_reported": DateBox.TO_BE_CONFIRMED,  # "we will update…"
+}
+
+
+def date_box_override(
+    box: DateBox, situations: Iterable[tuple[str, Mapping[str, Any]]], rule: PageRule
+) -> DateBox:
+    """The date box once the banners this status shows have had their say."""
+    for kind, facts in situations:
+        if kind not in rule.banners:
+            continue
+        for key in (f"{kind}/{facts.get('reason')}", kind):
+            if key in DATE_BOX_OVERRIDES:
+                return DATE_BOX_OVERRIDES[key]
+    return box
 
 
 def page_rule(status: str, substatus: str | None) -> PageRule:

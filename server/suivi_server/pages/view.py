@@ -19,10 +19,11 @@ from suivi_server.pages.i18n import N_, Language
 from suivi_server.pages.presentation import (
     SAID_BY_DATE_BOX,
     DateBox,
+    date_box_override,
     page_rule,
     shown_situations,
 )
-from suivi_server.pages.queries import EventRow, PageData, as_utc
+from suivi_server.pages.queries import EventRow, PageData, SituationRow, as_utc
 from suivi_server.pages.wording import (
     BRANCHES,
     SENTENCES,
@@ -116,7 +117,9 @@ def page_view(
     latest = data.events[0] if data.events else None
     pickup = PickupPoint.model_validate(s["pickup_point"]) if s["pickup_point"] else None
     card = _pickup_card(pickup, lang) if pickup else None
-    box, box_text = date_box(s, pickup, lang, tz, today=today, latest=latest)
+    box, box_text = date_box(
+        s, pickup, lang, tz, today=today, latest=latest, situations=data.situations
+    )
     estimate = DeliveryEstimate.model_validate(s["estimate"]) if s["estimate"] else None
     situations = BannerContext(
         lang=lang,
@@ -220,16 +223,19 @@ def date_box(
     *,
     today: date,
     latest: EventRow | None = None,
+    situations: Iterable[SituationRow] = (),
 ) -> tuple[DateBox, str | None]:
     """The big plain words under the headline, of the kind PAGE_RULES gives the status.
 
-    Never a day already past as an arrival, never an arrival while a problem holds the parcel,
-    and "today" only when the carrier's latest news is from today.
+    Never a day already past as an arrival, never an arrival while a problem holds the parcel
+    or a banner promises a new date, and "today" only when the carrier's latest news is today.
     """
-    box = page_rule(s["status"], s["substatus"]).date_box
+    rule = page_rule(s["status"], s["substatus"])
+    box = rule.date_box
     moved_at = latest.occurred_at.astimezone(tz) if latest else None
     if box is DateBox.TODAY and (moved_at is None or moved_at.date() != today):
         box = DateBox.ESTIMATE
+    box = date_box_override(box, ((r.kind, r.facts) for r in situations), rule)
     estimate = DeliveryEstimate.model_validate(s["estimate"]) if s["estimate"] else None
     if box is DateBox.DELIVERED:
         if not s["delivered_at"]:

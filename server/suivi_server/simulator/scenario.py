@@ -62,6 +62,7 @@ _JOURNEY = (
 STORIES: dict[str, tuple[StoryStep, ...]] = {
     "delivered": _steps(*_JOURNEY, (33.0, M.OUT_FOR_DELIVERY, _LOCAL), (37.0, M.DELIVERED, _LOCAL)),
     "in_transit": _steps(*_JOURNEY),
+    "out_for_delivery": _steps(*_JOURNEY, (33.0, M.OUT_FOR_DELIVERY, _LOCAL)),
     "label_only": _steps(_JOURNEY[0]),
     "attempt_failed": _steps(
         *_JOURNEY,
