@@ -9,16 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from suivi_server.api.auth import Caller
 from suivi_server.api.body import MAX_IMPORT_BYTES, read_body
-from suivi_server.api.errors import ApiError, field_errors
+from suivi_server.api.errors import ApiError, field_errors, invalid
 from suivi_server.api.models import ShipmentIn, shipment_columns
-from suivi_server.importer import FORMATS, Format, Line, guess_format, parse
+from suivi_server.api.query import single_values
+from suivi_server.importer import Format, Line, guess_format, parse
 from suivi_server.storage.shipments import upsert_shipment
 
 
@@ -45,18 +46,31 @@ async def import_line(
     return LineResult(line.number, "created" if created else "updated", shipment_id)
 
 
+class ImportQuery(BaseModel):
+    """Query parameters of POST /api/shipments/import."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    format: Format | None = Field(
+        default=None, description="default: from the Content-Type, else from the content"
+    )
+
+
 def _format(request: Request, text: str) -> Format:
     """`?format=csv|jsonl` wins over the Content-Type, which wins over sniffing the body."""
-    requested = request.query_params.get("format")
+    try:
+        requested = ImportQuery.model_validate(single_values(request)).format
+    except ValidationError as exc:
+        raise invalid(exc) from None
     if requested is None:
         return guess_format(text, request.headers.get("content-type"))
-    if requested not in FORMATS:
-        raise ApiError(422, "validation_error", "format must be csv or jsonl", field="format")
-    return "csv" if requested == "csv" else "jsonl"
+    return requested
 
 
 async def import_shipments(request: Request, caller: Caller) -> Response:
     body = await read_body(request, MAX_IMPORT_BYTES)
+    if not body:
+        raise ApiError(400, "empty_body", "the body is empty: send JSON lines or CSV")
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:

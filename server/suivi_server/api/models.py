@@ -1,7 +1,9 @@
 """What a merchant may send: shipments, validated strictly so bad data never reaches the database.
 
 Every limit matches a column size, so a value that validates always stores. Errors name the
-field (`customer.email`, `items.2.price`) and say what is expected.
+field (`customer.email`, `items.2.price`) and say what is expected. The JSON schemas say what
+is accepted: what they allow validates (but for a carrier's check digits or a phone number's
+plan), what they refuse is refused, and what is stored never exceeds what they document.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated, Any
 
 import phonenumbers
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -21,8 +24,12 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
+    JsonValue,
     StringConstraints,
+    TypeAdapter,
+    ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -33,7 +40,9 @@ from suivi.errors import SuiviError
 
 LOCALES = ("fr", "en", "de", "es", "it", "nl")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_BCP47 = re.compile(r"([A-Za-z]{2,3})(?:[-_]([A-Za-z]{4}))?(?:[-_]([A-Za-z]{2}|\d{3}))?")
+BCP47 = r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{4}))?(?:[-_]([A-Za-z]{2}|[0-9]{3}))?$"
+_BCP47 = re.compile(BCP47)
+MAX_URL = 2083
 
 
 Text64 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -51,6 +60,42 @@ def _iso_date(value: object) -> object:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _text_datetime(value: object) -> object:
+    """A date-time is text (RFC 3339): a bare number would be read as seconds since 1970."""
+    if isinstance(value, datetime | str):
+        return value
+    raise PydanticCustomError("datetime_type", "expected an ISO 8601 date-time with an offset")
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_text_datetime)]
+
+
+def _web_url(value: str) -> str:
+    """An http(s) URL, kept as sent: normalizing could lengthen it past its documented size."""
+    try:
+        _HTTP_URL.validate_python(value)
+    except ValidationError:
+        raise PydanticCustomError("url", "expected an http or https URL") from None
+    return value
+
+
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+WebUrl = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_URL, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://"),
+    AfterValidator(_web_url),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "uri",
+            "minLength": 1,
+            "maxLength": MAX_URL,
+            "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://",
+        }
+    ),
+]
 Country = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")
 ]
@@ -68,7 +113,7 @@ def registry() -> Registry:
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -85,8 +130,8 @@ class Item(_Input):
     quantity: int = Field(default=1, ge=1, le=10_000)
     price: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=4)
     currency: Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z]{3}$")] | None = None
-    image_url: HttpUrl | None = None
-    url: HttpUrl | None = None
+    image_url: WebUrl | None = None
+    url: WebUrl | None = None
     category: Text100 | None = None
 
 
@@ -95,7 +140,9 @@ class Customer(_Input):
     email: EmailStr | None = None
     country: Country | None = Field(default=None, description="ISO 3166-1 alpha-2")
     phone: str | None = Field(default=None, description="normalized to E.164")
-    locale: str | None = Field(default=None, description=f"one of {', '.join(LOCALES)} or BCP 47")
+    locale: str | None = Field(
+        default=None, pattern=BCP47, description=f"one of {', '.join(LOCALES)} or BCP 47"
+    )
     postcode: Postcode | None = None
 
     @field_validator("phone")
@@ -118,7 +165,7 @@ class Customer(_Input):
     def _locale(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        match = _BCP47.fullmatch(value.strip())
+        match = _BCP47.fullmatch(value)
         if match is None:
             raise PydanticCustomError(
                 "locale", f"expected one of {', '.join(LOCALES)} or a BCP 47 tag"
@@ -160,7 +207,7 @@ class ShipmentPatch(_Input):
     shipping_address: Address | None = None
     promise: Promise | None = None
     segment: Segment | None = Field(default=None, description="e.g. first_order, vip")
-    ordered_at: AwareDatetime | None = None
+    ordered_at: IsoDateTime | None = None
 
     @field_validator("ordered_at")
     @classmethod
@@ -171,22 +218,27 @@ class ShipmentPatch(_Input):
             raise PydanticCustomError("datetime_range", "datetime out of range") from None
 
 
+def _installed_carriers(schema: dict[str, JsonValue]) -> None:
+    """The carrier's JSON schema lists the carriers installed when the document is built."""
+    schema["enum"] = list[JsonValue](registry().names())
+
+
 class ShipmentIn(ShipmentPatch):
     """A shipment as the merchant's order system knows it; idempotent on order + tracking number."""
 
     order_number: Text64
-    carrier: Text64
+    carrier: str = Field(json_schema_extra=_installed_carriers)
     tracking_number: Text64
 
     @field_validator("carrier")
     @classmethod
     def _installed(cls, value: str) -> str:
-        name = value.lower()
+        """One of the installed carriers' names, exactly as the schema lists them."""
         try:
-            registry().get(name)
+            registry().get(value)
         except SuiviError as exc:
             raise PydanticCustomError("carrier", "{reason}", {"reason": exc.message}) from None
-        return name
+        return value
 
     @field_validator("tracking_number")
     @classmethod

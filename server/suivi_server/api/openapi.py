@@ -29,8 +29,12 @@ class Operation:
     status: int = 200
     response: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
-    body_types: tuple[str, ...] = ("application/json",)
+    # a raw body of these types instead of a JSON `body` model
+    body_types: tuple[str, ...] = ()
     query: type[BaseModel] | None = None
+    # more success statuses with the same response, and errors particular to this operation
+    also: tuple[tuple[int, str], ...] = ()
+    errors: tuple[tuple[int, str], ...] = ()
 
     @property
     def openapi_path(self) -> str:
@@ -57,10 +61,14 @@ def _parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _operation(op: Operation, refs: dict[Any, Any], schemas: dict[str, Any]) -> dict[str, Any]:
-    ok: dict[str, Any] = {"description": "success"}
+    content = {}
     if op.response is not None:
-        ok["content"] = {"application/json": {"schema": refs[(op.response, "serialization")]}}
-    responses = {str(op.status): ok, "401": _error("missing, invalid or revoked API key")}
+        content = {"application/json": {"schema": refs[(op.response, "serialization")]}}
+    responses: dict[str, Any] = {
+        str(status): {"description": description, **({"content": content} if content else {})}
+        for status, description in ((op.status, "success"), *op.also)
+    }
+    responses["401"] = _error("missing, invalid or revoked API key")
     if "{" in op.path:
         responses["404"] = _error("no such shipment for this merchant")
     result: dict[str, Any] = {
@@ -69,15 +77,23 @@ def _operation(op: Operation, refs: dict[Any, Any], schemas: dict[str, Any]) -> 
         "parameters": _parameters(op, schemas),
         "responses": responses,
     }
-    if op.body is not None or op.method == "POST":
-        body_schema = refs[(op.body, "validation")] if op.body else {"type": "string"}
+    if op.body is not None or op.body_types:
+        body_schema = (
+            refs[(op.body, "validation")] if op.body else {"type": "string", "minLength": 1}
+        )
         result["requestBody"] = {
             "required": True,
-            "content": {kind: {"schema": body_schema} for kind in op.body_types},
+            "content": {
+                kind: {"schema": body_schema} for kind in op.body_types or ("application/json",)
+            },
         }
-        responses |= {"400": _error("malformed body"), "413": _error("body too large")}
+        responses |= {"400": _error("malformed or empty body"), "413": _error("body too large")}
     if op.body is not None or op.query is not None:
         responses["422"] = _error("a field is invalid; `field` names it")
+    responses |= {str(status): _error(description) for status, description in op.errors}
+    if "429" in responses:
+        retry = {"description": "seconds to wait", "schema": {"type": "integer", "minimum": 1}}
+        responses["429"]["headers"] = {"Retry-After": retry}
     return result
 
 

@@ -18,6 +18,7 @@ from suivi_server.api.auth import Caller
 from suivi_server.api.body import json_object
 from suivi_server.api.errors import ApiError, invalid, not_found
 from suivi_server.api.models import ShipmentIn, ShipmentPatch, shipment_columns
+from suivi_server.api.query import single_values
 from suivi_server.api.responses import shipment_json, tracking_json
 from suivi_server.storage import shipments as store
 from suivi_server.worker.runner import schedule_refresh
@@ -70,7 +71,7 @@ async def create_or_update(request: Request, caller: Caller) -> Response:
 
 
 async def list_shipments(request: Request, caller: Caller) -> Response:
-    params = dict(request.query_params)
+    params = single_values(request)
     raw_status = params.pop("status", "")
     try:
         query = ListQuery.model_validate(
@@ -135,7 +136,7 @@ async def page_url(request: Request, caller: Caller) -> Response:
     """The signed link to send the shopper; signing is cheap, so each call signs afresh."""
     shipment_id = _shipment_id(request)
     try:
-        query = PageUrlQuery.model_validate(dict(request.query_params))
+        query = PageUrlQuery.model_validate(single_values(request))
     except ValidationError as exc:
         raise invalid(exc) from None
     if await store.get_shipment(caller.conn, caller.merchant.id, shipment_id) is None:
