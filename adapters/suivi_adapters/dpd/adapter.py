@@ -20,6 +20,18 @@ DPD group DELIS (DE/BE/NL) `ParcelLifeCycleService/V2_0` `getTrackingDataRespons
 its root element and parsed by the same `parse` (dates `M/d/yyyy h:mm:ss AM/PM`); its login flow
 (`LoginService.getAuth`) is not implemented, so `fetch` never calls it.
 
+The answer names the relay but not where it is: `PointRelaisLink` is the relay's page,
+`http://www.dpd.fr/dpdrelais/id_<PUDO_ID>` (the link DPD France's own e-commerce modules build).
+DPD's Pickup directory describes it by that id: `GET {mypudo}/mypudo/mypudo.asmx/GetPudoDetails
+?carrier=&key=&pudo_id=` (production host `https://mypudo.pickup-services.com`, carrier code and
+key given by DPD) answers `RESPONSE{PUDO_ITEMS{PUDO_ITEM{PUDO_ID, NAME, STREETNUM, ADDRESS1..3,
+ZIPCODE, CITY, COUNTRY (ISO alpha-3), OPENING_HOURS_ITEMS{OPENING_HOURS_ITEM[]{DAY_ID 1 Monday ..
+7 Sunday, START_TM "09:00", END_TM "12:30"}}, HOLIDAY_ITEMS}}}` or `RESPONSE{ERROR}`; a day
+without items is closed. Sources: DPD France's Magento and PrestaShop modules (dpdfrance,
+`GetPudoDetails` call and PUDO_ITEM parsing), Dnd DpdFranceShippingBundle `PudoProvider`
+(endpoint and query), ekyna/dpd `GetPudoDetailsRequest` (pudo_id), a full mypudo answer in the
+dpdfrance Magento module's helper.
+
 Sources: "WebService DPD France – suivi de colis V4.7 12/2022" and `DPD_status.xlsx` (php-dpd
 repository, `documents/`), php-dpd generated structs `ClsShipmentTraceBase`, `ClsTrace`, `SdgiData`;
 karrio `modules/connectors/dpd` (DELIS schema `ParcelLifecycleServiceV20.xsd` and test payloads).
@@ -35,6 +47,7 @@ from datetime import datetime, time
 from typing import ClassVar, Final
 
 import httpx
+from pydantic import Field
 
 from suivi import (
     Adapter,
@@ -58,12 +71,22 @@ from suivi._models import shared_location
 from suivi._statusmap import Mapping, fold
 from suivi._time import strptime
 from suivi.errors import CarrierAuthError, CarrierError, CarrierResponseInvalid
+from suivi.pickup import spans_from_text, street, week
 from suivi.soap import Fault, children, envelope, escape, fault_of, find, parse_xml, text
-from suivi_adapters.dpd.codes import DEPOT_ARRIVAL_CODES, FAULT_MARKERS, STATUS_MAP, FaultKind
+from suivi_adapters.dpd.codes import (
+    DEPOT_ARRIVAL_CODES,
+    FAULT_MARKERS,
+    PUDO_COUNTRIES,
+    STATUS_MAP,
+    FaultKind,
+)
 
 NS: Final = "http://www.cargonet.software/"
 PATH: Final = "/trace-service/Webtrace_Service.asmx"
 SOAP_ACTION: Final = f'"{NS}GetShipmentTraceSingle"'
+PUDO_URL: Final = "https://mypudo.pickup-services.com"
+PUDO_PATH: Final = "/mypudo/mypudo.asmx/GetPudoDetails"
+_RELAY_ID = re.compile(r"/id_(?P<id>[A-Za-z0-9]+)/?$")
 
 SCAN_FORMATS: Final = (
     "%d/%m/%Y %H:%M",
@@ -91,6 +114,11 @@ class DpdSettings(AdapterSettings):
     customer_center: str | None = None
     customer_number: str | None = None
     language: str = "FR"
+    pudo_carrier: str = "EXA"
+    pudo_key: str | None = None
+    pudo_base_url: str | None = Field(
+        default=None, description="the Pickup directory; defaults to base_url when that is set"
+    )
 
 
 class DpdAdapter(Adapter):
@@ -138,6 +166,59 @@ class DpdAdapter(Adapter):
             extensions={"timeout": httpx.Timeout(self.settings.timeout).as_dict()},
         )
         return await http.send(request, requested=(number,))
+
+    def point_request(self, point: PickupPoint) -> httpx.Request:
+        """GetPudoDetails for the relay's PUDO id (HTTP GET binding of mypudo.asmx)."""
+        settings = self.settings
+        base = getattr(settings, "pudo_base_url", None) or settings.base_url or PUDO_URL
+        params = {
+            "carrier": str(getattr(settings, "pudo_carrier", None) or "EXA"),
+            "key": self.require("pudo_key"),
+            "pudo_id": point.identifier or "",
+        }
+        return httpx.Request(
+            "GET",
+            base.rstrip("/") + PUDO_PATH,
+            params=params,
+            extensions={"timeout": httpx.Timeout(settings.timeout).as_dict()},
+        )
+
+    async def fetch_point(self, point: PickupPoint, http: CarrierHTTP) -> RawResponse:
+        return await http.send(self.point_request(point), requested=(point.identifier or "",))
+
+    def parse_point(self, raw: RawResponse) -> PickupPoint | None:
+        """The relay GetPudoDetails describes; None when it lists none."""
+        root = parse_xml(raw, carrier=self.name)
+        error = text(root, "ERROR")
+        if error is not None:
+            raise self.invalid(f"GetPudoDetails: {error}", raw)
+        item = find(root, "PUDO_ITEMS", "PUDO_ITEM")
+        if item is None:
+            return None
+        hours = item.find("OPENING_HOURS_ITEMS")
+        spans: dict[int, list[str]] = {day: [] for day in range(7)}
+        for entry in children(hours, "OPENING_HOURS_ITEM"):
+            day = text(entry, "DAY_ID") or ""
+            if day.isdigit() and 1 <= int(day) <= 7:
+                spans[int(day) - 1].append(f"{text(entry, 'START_TM')}-{text(entry, 'END_TM')}")
+        number = text(item, "STREETNUM")
+        first = text(item, "ADDRESS1")
+        country = (text(item, "COUNTRY") or "").upper()
+        return PickupPoint(
+            name=text(item, "NAME"),
+            identifier=text(item, "PUDO_ID"),
+            address=street(
+                f"{number} {first}" if number and first else first,
+                text(item, "ADDRESS2"),
+                text(item, "ADDRESS3"),
+            ),
+            postcode=text(item, "ZIPCODE"),
+            city=text(item, "CITY"),
+            country=PUDO_COUNTRIES.get(country, country if len(country) == 2 else None),
+            week=week((d, spans_from_text(" ".join(s))) for d, s in spans.items())
+            if hours is not None
+            else (),
+        )
 
     def error_for(self, raw: RawResponse) -> CarrierError | None:
         """SOAP faults arrive as HTTP 500: auth faults are final, not-found goes to `parse`."""
@@ -235,7 +316,10 @@ class DpdAdapter(Adapter):
 
     def _pickup_point(self, result: ET.Element) -> PickupPoint | None:
         name, link = text(result, "PointRelaisName"), text(result, "PointRelaisLink")
-        return PickupPoint(name=name, url=link) if name or link else None
+        if not (name or link):
+            return None
+        relay = _RELAY_ID.search(link or "")
+        return PickupPoint(name=name, identifier=relay["id"] if relay else None, url=link)
 
     def _estimate(self, window: ET.Element | None, raw: RawResponse) -> DeliveryEstimate | None:
         """The Predict window (`DeliveryScheduled`), when DPD has announced one."""

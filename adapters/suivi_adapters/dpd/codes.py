@@ -106,6 +106,15 @@ STATUS_MAP: Final = StatusMap("dpd", FRANCE_ROWS + DELIS_ROWS)
 # Scans that mean "arrived at a DPD depot": at the consignee's depot it is the delivery site.
 DEPOT_ARRIVAL_CODES: Final = frozenset({"20"})
 
+# GetPudoDetails gives a relay's COUNTRY in ISO 3166-1 alpha-3; points keep alpha-2. The
+# countries of DPD's European Pickup network.
+PUDO_COUNTRIES: Final = {
+    "AUT": "AT", "BEL": "BE", "CHE": "CH", "CZE": "CZ", "DEU": "DE", "DNK": "DK", "ESP": "ES",
+    "EST": "EE", "FIN": "FI", "FRA": "FR", "GBR": "GB", "HRV": "HR", "HUN": "HU", "IRL": "IE",
+    "ITA": "IT", "LTU": "LT", "LUX": "LU", "LVA": "LV", "MCO": "MC", "NLD": "NL", "POL": "PL",
+    "PRT": "PT", "ROU": "RO", "SVK": "SK", "SVN": "SI", "SWE": "SE",
+}  # fmt: skip
+
 
 class FaultKind(Enum):
     AUTH = "auth"

@@ -27,6 +27,7 @@ CREDENTIALS: dict[str, dict[str, str]] = {
         "password": "sim-dpd-password",
         "customer_center": "77",
         "customer_number": "12345",
+        "pudo_key": "sim-pudo-key",
     },
     "mondial_relay": {"merchant_code": "BDTEST13", "private_key": "PrivateK"},
     "ups": {"client_id": "sim-ups-client", "client_secret": "sim-ups-secret"},

@@ -3,6 +3,11 @@
 Like the real ASMX service, every error is a SOAP fault with HTTP 500: a SOAPAction it does not
 know, credentials it refuses (worded as DPD's IP-permission fault, the only access fault DPD is
 known to send) and an unknown shipment number. Milestones become DPD France StatusNumbers below.
+
+`GET /mypudo/mypudo.asmx/GetPudoDetails?carrier=&key=&pudo_id=` is DPD's Pickup directory
+describing a relay the simulator's parcels go to, as the real one answers (`RESPONSE{PUDO_ITEMS
+{PUDO_ITEM}}`, see suivi_adapters.dpd); a wrong key or an unknown relay is `RESPONSE{ERROR}`,
+whose wording DPD does not document.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from suivi._time import PARIS
 from suivi.soap import envelope, escape
+from suivi_adapters.dpd.codes import PUDO_COUNTRIES
 from suivi_server.simulator.engine import FailureStyle, Simulator
 from suivi_server.simulator.scenario import Milestone, Parcel, SimEvent
 
@@ -24,6 +30,7 @@ M = Milestone
 NS: Final = "http://www.cargonet.software/"
 XML: Final = "text/xml; charset=utf-8"
 ACTION: Final = "GetShipmentTraceSingle"
+ALPHA3: Final = {alpha2: alpha3 for alpha3, alpha2 in PUDO_COUNTRIES.items()}
 
 # Milestone -> (StatusNumber, StatusDescription). DPD France has no "delivered to a neighbour"
 # code: it sends REMI (40) with the receiver's name, so that milestone reads as delivered.
@@ -151,6 +158,60 @@ def trace_result(parcel: Parcel, events: list[SimEvent]) -> bytes:
     )
 
 
+def _opening_items(parcel: Parcel) -> str:
+    """The week as OPENING_HOURS_ITEMs, one per span, DAY_ID 1 (Monday) to 7; closed: none."""
+    return "".join(
+        f"<OPENING_HOURS_ITEM><DAY_ID>{day}</DAY_ID><START_TM>{opens}</START_TM>"
+        f"<END_TM>{closes}</END_TM></OPENING_HOURS_ITEM>"
+        for day, hours in enumerate(parcel.pickup_hours, start=1)
+        for opens, closes in (span.split("-") for span in hours.split())
+    )
+
+
+def pudo_details(parcel: Parcel) -> bytes:
+    """GetPudoDetails' answer for the parcel's relay."""
+    point = parcel.pickup_point
+    number, _, rest = point["address"].partition(" ")
+    streetnum, first = (number, rest) if number.isdigit() else ("", point["address"])
+    fields = [
+        ("PUDO_ID", point["id"]),
+        ("ORDER", "1"),
+        ("DISTANCE", "0"),
+        ("PUDO_TYPE", "100"),
+        ("NAME", point["name"]),
+        ("LANGUAGE", "FR"),
+        ("STREETNUM", streetnum),
+        ("ADDRESS1", first),
+        ("ADDRESS2", ""),
+        ("ADDRESS3", ""),
+        ("LOCATION_HINT", ""),
+        ("ZIPCODE", point["postcode"]),
+        ("CITY", point["city"]),
+        ("COUNTRY", ALPHA3.get(point["country"], point["country"])),
+        ("LONGITUDE", "2,37250"),
+        ("LATITUDE", "48,86550"),
+        ("HANDICAPES", "False"),
+        ("PARKING", "False"),
+        ("MAP_URL", f"https://www.dpd.fr/dpdrelais/id_{point['id']}"),
+        ("AVAILABLE", "full"),
+    ]
+    inner = "".join(f"<{k}>{escape(v)}</{k}>" if v else f"<{k} />" for k, v in fields)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><RESPONSE quality="1"><REQUEST_ID />'
+        f'<PUDO_ITEMS><PUDO_ITEM active="true" overloaded="false">{inner}'
+        f"<OPENING_HOURS_ITEMS>{_opening_items(parcel)}</OPENING_HOURS_ITEMS><HOLIDAY_ITEMS />"
+        "</PUDO_ITEM></PUDO_ITEMS></RESPONSE>"
+    ).encode()
+
+
+def pudo_error(message: str) -> Response:
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        f'<RESPONSE quality="0"><ERROR>{message}</ERROR></RESPONSE>'
+    )
+    return Response(body, media_type=XML)
+
+
 def routes(sim: Simulator) -> list[BaseRoute]:
     async def webtrace(request: Request) -> Response:
         action = request.headers.get("soapaction", "").strip('"')
@@ -182,4 +243,28 @@ def routes(sim: Simulator) -> list[BaseRoute]:
 
         return await sim.respond("dpd", build, STYLE)
 
-    return [Route("/trace-service/Webtrace_Service.asmx", webtrace, methods=["POST"])]
+    async def pudo(request: Request) -> Response:
+        query = request.query_params
+
+        def build() -> Response:
+            if query.get("key") != sim.credentials["dpd"].get("pudo_key"):
+                return pudo_error("Invalid key")
+            wanted = query.get("pudo_id", "")
+            parcel = next(
+                (
+                    p
+                    for (carrier, _), p in sim.parcels.items()
+                    if carrier == "dpd" and p.pickup_point.get("id") == wanted
+                ),
+                None,
+            )
+            if parcel is None:
+                return pudo_error(f"No PUDO found for pudo_id {escape(wanted)}")
+            return Response(pudo_details(parcel), media_type=XML)
+
+        return await sim.respond("dpd", build, STYLE)
+
+    return [
+        Route("/trace-service/Webtrace_Service.asmx", webtrace, methods=["POST"]),
+        Route("/mypudo/mypudo.asmx/GetPudoDetails", pudo, methods=["GET"]),
+    ]
