@@ -46,6 +46,12 @@ class DemoParcel:
 
 
 S = Situation
+DEMO_TOWNS = {
+    "75011": "Paris", "69003": "Lyon", "10115": "Berlin", "13001": "Marseille",
+    "33000": "Bordeaux", "59000": "Lille", "31000": "Toulouse", "06000": "Nice",
+    "64200": "Biarritz", "67000": "Strasbourg", "44000": "Nantes", "35000": "Rennes",
+    "21000": "Dijon",
+}  # fmt: skip
 # One parcel per situation, each placed in its story where that situation holds for hours.
 DEMO_PARCELS = (
     DemoParcel("ML-1001", "colissimo", "6A12345678901", "delivered", 40, S.DELIVERED,
@@ -142,7 +148,7 @@ async def seed_demo(engine: AsyncEngine, now: datetime) -> DemoData:
                         "name": parcel.customer,
                         "line1": "8 rue des Lilas",
                         "postcode": parcel.postcode,
-                        "city": "",
+                        "city": DEMO_TOWNS.get(parcel.postcode, ""),
                         "country": "FR",
                     },
                     "promised_ship_date": (

@@ -206,3 +206,38 @@ def test_a_situation_banner_fits_a_phone_and_refresh_now_answers(
     )
     expect(banner).to_be_visible()
     assert phone.csp_errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+def test_a_long_tracking_number_stays_whole_on_a_phone(
+    phone: Page, site: Site, artifacts: Path, lang: str
+) -> None:
+    created: list[int] = []
+
+    async def ups_parcel(engine: AsyncEngine) -> None:
+        async with engine.connect() as conn:
+            slug = merchants.c.slug == "maison-lumiere"
+            merchant_id = (await conn.execute(sa.select(merchants.c.id).where(slug))).scalar_one()
+        created.append(
+            await create_shipment(
+                engine,
+                merchant_id,
+                order_number=f"CMD-UPS-{lang}",
+                carrier="ups",
+                tracking_number="1Z999AA10123456784",
+            )
+        )
+
+    site.run(ups_parcel)
+    phone.goto(f"{site.url}/t/{PageTokens(SECRETS).sign(created[0])}?lang={lang}")
+    number = phone.locator(".tracking-number")
+    expect(number).to_have_text("1Z999AA10123456784")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    box = number.bounding_box()
+    assert box is not None
+    line = phone.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.tracking-number')).lineHeight)"
+    )
+    assert box["height"] < 1.5 * line  # one line: the number never breaks in the middle
+    assert box["x"] + box["width"] <= 390
+    phone.screenshot(path=str(artifacts / f"page-ups-number-{lang}.png"), full_page=True)
