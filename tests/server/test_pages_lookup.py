@@ -91,20 +91,73 @@ async def test_several_parcels_of_one_order_are_listed(
     assert all(p["url"].startswith("/t/") for p in parcels)
 
 
-async def test_the_tracking_number_alone_shows_the_journey_without_personal_data(
+async def test_order_numbers_match_whatever_their_case_and_spaces(
+    pages: httpx.AsyncClient, services: Services, shipment_id: int
+) -> None:
+    data = {"order_number": "  cmd-1001 ", "proof": " CAMILLE@example.COM"}
+    response = await pages.post("/maison-lumiere/track", data=data)
+    assert response.status_code == 303
+    assert services.tokens.verify(response.headers["location"].removeprefix("/t/")) == shipment_id
+
+
+TRACKED = "/maison-lumiere/track/colissimo/6A12345678901"
+PRIVATE = ("Lampe", "C••••", "Camille", "Oberkampf", "75011", "CMD-1001", "/t/")
+
+
+@pytest.mark.parametrize("typed", ["6A12345678901", " 6a 1234 5678 901 "])
+async def test_the_tracking_number_alone_leads_to_its_own_page(
+    pages: httpx.AsyncClient, shipment_id: int, typed: str
+) -> None:
+    response = await pages.post("/maison-lumiere/track?lang=en", data={"tracking_number": typed})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{TRACKED}?lang=en"
+
+
+async def test_the_tracking_number_page_shows_the_journey_without_personal_data(
     pages: httpx.AsyncClient, shipment_id: int
 ) -> None:
-    response = await pages.post(
-        "/maison-lumiere/track?lang=en", data={"tracking_number": "6A12345678901"}
-    )
+    response = await pages.get(f"{TRACKED}?lang=en")
     assert response.status_code == 200
-    assert response.template.name == "page.html"  # type: ignore[attr-defined]
+    assert response.template.name == "lookup.html"  # type: ignore[attr-defined]
     view = response.context["view"]  # type: ignore[attr-defined]
     assert view.limited is True
     assert (view.items, view.recipient, view.address, view.order_number) == ((), None, None, None)
     assert view.headline == "Your parcel is on its way"
-    for private in ("Lampe", "C••••", "Camille", "Oberkampf", "75011", "CMD-1001", "hx-get"):
+    for private in PRIVATE:
         assert private not in response.text
+    assert f'hx-get="{TRACKED}?lang=en"' in response.text  # it refreshes itself
+    assert f'hx-post="{TRACKED}/refresh?lang=en"' in response.text
+    assert 'name="order_number"' in response.text  # the full page is one proof away
+
+
+async def test_the_tracking_number_page_asks_the_carrier_on_refresh(
+    pages: httpx.AsyncClient, shipment_id: int
+) -> None:
+    same_origin = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    asked = await pages.post(f"{TRACKED}/refresh?lang=en", headers=same_origin)
+    assert asked.status_code == 202
+    assert "We have asked the carrier for news" in asked.text
+    for private in PRIVATE:
+        assert private not in asked.text
+    again = await pages.post(f"{TRACKED}/refresh?lang=en", headers=same_origin)
+    assert again.status_code in {202, 429}
+    forged = await pages.post(f"{TRACKED}/refresh", headers={"Sec-Fetch-Site": "cross-site"})
+    assert forged.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/autre/track/colissimo/6A12345678901",
+        "/maison-lumiere/track/ups/6A12345678901",
+        "/maison-lumiere/track/colissimo/6A00000000000",
+    ],
+)
+async def test_a_tracking_number_page_needs_merchant_carrier_and_number_to_match(
+    pages: httpx.AsyncClient, engine: AsyncEngine, shipment_id: int, path: str
+) -> None:
+    await create_merchant(engine, slug="autre")
+    assert (await pages.get(path)).status_code == 404
 
 
 async def test_a_tracking_number_of_another_merchant_is_not_shown(
@@ -113,6 +166,16 @@ async def test_a_tracking_number_of_another_merchant_is_not_shown(
     await create_merchant(engine, slug="autre")
     response = await pages.post("/autre/track", data={"tracking_number": "6A12345678901"})
     assert response.status_code == 404
+
+
+async def test_tracking_number_pages_count_as_lookup_attempts(
+    pages: httpx.AsyncClient, services: Services, shipment_id: int
+) -> None:
+    for _ in range(services.settings.lookup_attempts_per_minute):
+        await pages.get("/maison-lumiere/track/colissimo/6A00000000000")
+    refused = await pages.get(TRACKED)
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "60"
 
 
 async def test_too_many_lookups_are_refused_until_the_window_slides(

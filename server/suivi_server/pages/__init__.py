@@ -3,7 +3,8 @@
 Routes: `/t/{token}` (page), `/t/{token}/status` (htmx fragment), `POST /t/{token}/refresh`
 ("refresh now", answers the fragment), `/embed/{token}` (iframe),
 `/widget.js`, `/favicon.ico`, `/static/{theme}/{path}`, `/m/{merchant}/theme.css`,
-`/{merchant}/track` (lookup); any other path answers the error page (see `not_found`).
+`/{merchant}/track` (lookup), `/{merchant}/track/{carrier}/{number}` (tracking number only,
+with `POST …/refresh`); any other path answers the error page (see `not_found`).
 Themes, templates and catalogs are loaded once, here, when the app is built; responses leave
 gzip-compressed when the client accepts it and they are worth it.
 """
@@ -25,6 +26,7 @@ from suivi_server.pages.lookup import Lookup
 from suivi_server.pages.not_found import NotFound
 from suivi_server.pages.site import Site, install_gettext
 from suivi_server.pages.themes import load_themes, themes_root
+from suivi_server.pages.tracked import TrackedNumber
 from suivi_server.pages.tracking import TrackingPages
 from suivi_server.services import Services
 
@@ -56,6 +58,7 @@ def routes(site: Site) -> list[BaseRoute]:
         services.clock,
     )
     lookup = Lookup(site, limiter)
+    tracked = TrackedNumber(site, limiter)
     return [
         Route("/t/{token}", pages.page, name="tracking_page"),
         Route("/t/{token}/status", pages.status, name="tracking_status"),
@@ -67,4 +70,11 @@ def routes(site: Site) -> list[BaseRoute]:
         Route("/m/{merchant}/theme.css", assets.merchant_css, name="merchant_css"),
         Route("/{merchant}/track", lookup.form, methods=["GET"], name="lookup"),
         Route("/{merchant}/track", lookup.submit, methods=["POST"], name="lookup_submit"),
+        Route("/{merchant}/track/{carrier}/{number}", tracked.page, name="tracked"),
+        Route(
+            "/{merchant}/track/{carrier}/{number}/refresh",
+            tracked.refresh,
+            methods=["POST"],
+            name="tracked_refresh",
+        ),
     ]

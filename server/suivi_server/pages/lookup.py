@@ -1,5 +1,8 @@
 """The lookup form `/{merchant}/track`: order number + email or postcode, or tracking number.
 
+Order numbers match whatever their case and surrounding spaces, emails whatever their case,
+postcodes whatever their spaces. A tracking number alone leads to its own page (tracked.py).
+
 Wrong email and unknown order get the very same answer, so the form tells nothing about which
 orders exist. Attempts are limited per client address by a sliding window, counted in the
 database so that every web replica enforces the same limit.
@@ -8,6 +11,7 @@ database so that every web replica enforces the same limit.
 from __future__ import annotations
 
 import hmac
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,6 +23,13 @@ from suivi_server.pages.site import Site
 
 NOT_FOUND = N_("We could not find an order with these details. Please check them and try again.")
 TOO_MANY = N_("Too many attempts. Please wait a minute and try again.")
+
+
+def tracked_path(data: queries.PageData) -> str:
+    """The bookmarkable tracking-number-only page of a parcel."""
+    carrier = quote(data.shipment["carrier"], safe="")
+    number = quote(data.shipment["tracking_number"], safe="")
+    return f"/{data.merchant.slug}/track/{carrier}/{number}"
 
 
 def proves(candidate: queries.Candidate, proof: str) -> bool:
@@ -56,7 +67,9 @@ class Lookup:
             where = queries.by_tracking_number(slug, form["tracking_number"])
             data = await queries.page_data(engine, where)
             if data is not None:
-                return self.site.tracking_page(request, data, token=None, limited=True)
+                lang = request.query_params.get("lang")
+                path = tracked_path(data) + (f"?lang={quote(lang)}" if lang else "")
+                return RedirectResponse(path, status_code=303)
         order = form.get("order_number", "")
         merchant, candidates = await queries.order_candidates(engine, slug, order)
         if merchant is None:

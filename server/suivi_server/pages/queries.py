@@ -127,7 +127,17 @@ def by_id(shipment_id: int) -> sa.ColumnElement[bool]:
 
 
 def by_tracking_number(merchant_slug: str, number: str) -> sa.ColumnElement[bool]:
-    return sa.and_(merchants.c.slug == merchant_slug, shipments.c.tracking_number == number)
+    """As typed, or as carriers write it (upper case, no spaces): numbers are stored that way."""
+    typed = {number.strip(), "".join(number.split()).upper()}
+    return sa.and_(merchants.c.slug == merchant_slug, shipments.c.tracking_number.in_(typed))
+
+
+def by_carrier_number(merchant_slug: str, carrier: str, number: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        merchants.c.slug == merchant_slug,
+        shipments.c.carrier == carrier,
+        shipments.c.tracking_number == number,
+    )
 
 
 async def merchant(engine: AsyncEngine, slug: str) -> MerchantRow | None:
@@ -143,7 +153,7 @@ async def merchant(engine: AsyncEngine, slug: str) -> MerchantRow | None:
 async def order_candidates(
     engine: AsyncEngine, slug: str, order_number: str
 ) -> tuple[MerchantRow | None, list[Candidate]]:
-    """The merchant and its shipments for one order, in one query on the unique indexes."""
+    """The merchant and its shipments for one order, in one query on the merchant's index."""
     stmt = (
         sa.select(
             *_MERCHANT,
@@ -157,7 +167,7 @@ async def order_candidates(
             shipments,
             sa.and_(
                 shipments.c.merchant_id == merchants.c.id,
-                shipments.c.order_number == order_number,
+                _same_order_number(order_number),
             ),
         )
         .where(merchants.c.slug == slug)
@@ -173,6 +183,15 @@ async def order_candidates(
         if r["id"] is not None
     ]
     return _merchant(rows[0]), candidates
+
+
+def _same_order_number(typed: str) -> sa.ColumnElement[bool]:
+    """Whatever the case and surrounding spaces the shopper typed (stored numbers are trimmed)."""
+    typed = typed.strip()
+    return sa.or_(
+        shipments.c.order_number == typed,
+        sa.func.lower(shipments.c.order_number) == typed.lower(),
+    )
 
 
 def _merchant(row: sa.RowMapping) -> MerchantRow:
