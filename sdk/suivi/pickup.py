@@ -3,7 +3,8 @@
 Carriers write hours in two shapes: "HHMM" slots in open/close pairs (Mondial Relay, "0000"
 for an unused pair) and "HH:MM-HH:MM" spans in one string (Colissimo, Chronopost, DPD).
 Both become `OpeningDay`s here, once for every adapter. Carriers whose tracking answer only
-names the point describe it in a second call (`PointDirectory`), made by the Tracker.
+names the point describe it in a second call (`PointDirectory`), made by the Tracker: by its
+id, or, when the answer gives none, by its name near its address (`lookup_key`).
 """
 
 from __future__ import annotations
@@ -100,6 +101,16 @@ def merged(point: PickupPoint, found: PickupPoint) -> PickupPoint:
     return point.model_copy(update={name: getattr(found, name) for name in blanks})
 
 
+def lookup_key(point: PickupPoint) -> str | None:
+    """What a directory knows the point by: its id, else its name at its postcode (carriers
+    whose answers give no id are asked for the points near the address); None: nothing to ask."""
+    if point.identifier:
+        return point.identifier
+    if point.name and point.postcode:
+        return f"{point.name}|{point.postcode}"
+    return None
+
+
 async def complete_points(
     adapter: object, trackings: list[Tracking], http: CarrierHTTP
 ) -> list[Tracking]:
@@ -112,19 +123,20 @@ async def complete_points(
     completed = []
     for tracking in trackings:
         point = tracking.pickup_point
-        if point is None or not point.identifier or (point.address and point.week):
+        key = lookup_key(point) if point is not None else None
+        if point is None or key is None or (point.address and point.week):
             completed.append(tracking)
             continue
-        found = cache.get(point.identifier)
+        found = cache.get(key)
         if found is None:
             try:
                 found = adapter.parse_point(await adapter.fetch_point(point, http))
             except Exception as error:  # an optional detail: never fatal, always logged
-                _log.warning("pickup point %s not described: %r", point.identifier, error)
+                _log.warning("pickup point %s not described: %r", key, error)
             if found is not None:
                 if len(cache) >= _FOUND_MAX:
                     cache.clear()
-                cache[point.identifier] = found
+                cache[key] = found
         fuller = merged(point, found) if found is not None else point
         completed.append(tracking.model_copy(update={"pickup_point": fuller}))
     return completed

@@ -16,6 +16,21 @@ Sources: carrier-samples/README.md §2 and chronopost/CODES.md — karrio
 `examples/Track.php`, plhery/universal-parcel-scraper `carriers/chronopost` (infoComp names:
 "Point de retrait", "Type de retrait", "Point de livraison", "Début/Fin créneau RDV",
 "Date de relivraison").
+
+A pickup point's "Point de retrait" gives its name, street, postcode, city and country, not its
+id nor its hours. PointRelaisServiceWS (`POST /recherchebt-ws-cxf/PointRelaisServiceWS`,
+namespace `http://cxf.rechercheBt.soap.chronopost.fr/`, account number and password) lists the
+points near an address: `recherchePointChronopostInter{accountNumber, password, address,
+zipCode, city, countryCode, type P, productCode, service, weight, shippingDate dd/MM/yyyy,
+maxPointChronopost, maxDistanceSearch, holidayTolerant}` answers `return{errorCode (0 = OK),
+errorMessage, listePointRelais[]{identifiant, nom, adresse1..3, codePostal, localite, codePays,
+listeHoraireOuverture[]{jour 1 Monday .. 7 Sunday, horairesAsString "08:00-12:30 14:00-19:00",
+listeHoraireOuverture[]{debut, fin}}, ...}, qualiteReponse}`; the point is the one of the same
+name at the same postcode, and a day it does not list is closed. Sources: Chronopost's WSDL as
+generated into PHP clients (Antilop ChronoApi `pointCHR`, `listeHoraireOuverturePourUnJour`,
+`horaireOuverture`), recherchePointChronopostInter calls and answer parsing in public shop
+integrations (Odoo chronopost 2shop, Omnibus Chronopost PickupAction), and a recorded answer in
+a public test mock (`recherchePointChronopostInterResponse`).
 """
 
 from __future__ import annotations
@@ -49,18 +64,24 @@ from suivi import (
 from suivi._checkdigits import is_valid_s10
 from suivi._time import strptime
 from suivi.errors import CarrierError, CarrierResponseInvalid, CarrierUnavailable
+from suivi.pickup import spans_from_text, street, week
 from suivi.soap import children, envelope, escape, fault_of, find, parse_xml, text
 from suivi_adapters.chronopost import codes
 
 NAMESPACE = "http://cxf.tracking.soap.chronopost.fr/"
 PATH = "/tracking-cxf/TrackingServiceWS"
+POINT_NAMESPACE = "http://cxf.rechercheBt.soap.chronopost.fr/"
+POINT_PATH = "/recherchebt-ws-cxf/PointRelaisServiceWS"
+POINT_OPERATION = "recherchePointChronopostInter"
 Infos = dict[str, str]
 
 
 class ChronopostSettings(AdapterSettings):
-    """No credentials for trackSkybillV2; only the language of the event labels."""
+    """No credentials for trackSkybillV2; the account describes pickup points' hours."""
 
     language: Literal["fr_FR", "en_GB"] = "fr_FR"
+    account_number: str | None = None
+    password: str | None = None
 
 
 class ChronopostAdapter(Adapter):
@@ -100,6 +121,57 @@ class ChronopostAdapter(Adapter):
 
     async def fetch(self, numbers: Sequence[str], http: CarrierHTTP) -> RawResponse:
         return await http.send(self.tracking_request(numbers[0]), requested=(numbers[0],))
+
+    def point_request(self, point: PickupPoint, day: date) -> httpx.Request:
+        """recherchePointChronopostInter around the point's address, for parcels sent `day`."""
+        fields = {
+            "accountNumber": self.require("account_number"),
+            "password": self.require("password"),
+            "address": point.address or "",
+            "zipCode": point.postcode or "",
+            "city": point.city or "",
+            "countryCode": point.country or "FR",
+            "type": "P",
+            "productCode": codes.RELAY_PRODUCT,
+            "service": "L",
+            "weight": "1",
+            "shippingDate": day.strftime("%d/%m/%Y"),
+            "maxPointChronopost": "10",
+            "maxDistanceSearch": "10",
+            "holidayTolerant": "1",
+        }
+        params = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields.items())
+        call = (
+            f'<cxf:{POINT_OPERATION} xmlns:cxf="{POINT_NAMESPACE}">{params}</cxf:{POINT_OPERATION}>'
+        )
+        return httpx.Request(
+            "POST",
+            self.base_url + POINT_PATH,
+            content=envelope(call),
+            headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
+            extensions={"timeout": httpx.Timeout(self.settings.timeout).as_dict()},
+        )
+
+    async def fetch_point(self, point: PickupPoint, http: CarrierHTTP) -> RawResponse:
+        request = self.point_request(point, datetime.now(PARIS).date())
+        return await http.send(request, requested=(point.name or "", point.postcode or ""))
+
+    def parse_point(self, raw: RawResponse) -> PickupPoint | None:
+        """The listed point named as asked (`raw.requested`: name, postcode); None if absent."""
+        root = parse_xml(raw, carrier=self.name)
+        error = self._service_error(root, raw)
+        if error is not None:
+            raise error
+        answer = find(root, f"{POINT_OPERATION}Response", "return")
+        if answer is None:
+            raise self.invalid(f"no {POINT_OPERATION}Response in the body", raw)
+        name, postcode = (*raw.requested, "", "")[:2]
+        wanted = _folded(name)
+        for listed in children(answer, "listePointRelais"):
+            at = text(listed, "codePostal")
+            if _folded(text(listed, "nom")) == wanted and (not postcode or at == postcode):
+                return _relay(listed)
+        return None
 
     def error_for(self, raw: RawResponse) -> CarrierError | None:
         """HTTP errors, plus SOAP faults and errorCode != 0, so outages are retried."""
@@ -241,6 +313,32 @@ def _pickup_point(newest_first: list[Infos]) -> PickupPoint | None:
         return PickupPoint(name=parts[0])
     name, address, postcode, city, country = parts
     return PickupPoint(name=name, address=address, postcode=postcode, city=city, country=country)
+
+
+def _folded(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def _relay(listed: ET.Element) -> PickupPoint:
+    """One `listePointRelais` entry: `debut`/`fin` pairs per day, else `horairesAsString`."""
+    days: dict[int, str] = dict.fromkeys(range(7), "")
+    for entry in children(listed, "listeHoraireOuverture"):
+        day = text(entry, "jour") or ""
+        if day.isdigit() and 1 <= int(day) <= 7:
+            pairs = [
+                f"{text(s, 'debut')}-{text(s, 'fin')}"
+                for s in children(entry, "listeHoraireOuverture")
+            ]
+            days[int(day) - 1] = " ".join(pairs) or text(entry, "horairesAsString") or ""
+    return PickupPoint(
+        name=text(listed, "nom"),
+        identifier=text(listed, "identifiant"),
+        address=street(*(text(listed, f"adresse{i}") for i in (1, 2, 3))),
+        postcode=text(listed, "codePostal"),
+        city=text(listed, "localite"),
+        country=text(listed, "codePays"),
+        week=week((day, spans_from_text(hours)) for day, hours in days.items()),
+    )
 
 
 def _delivery_point(newest_first: list[Infos]) -> tuple[str | None, str | None]:

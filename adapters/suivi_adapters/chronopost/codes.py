@@ -96,3 +96,6 @@ PICKUP_TYPE: Final = "Type de retrait"
 DELIVERY_POINT: Final = "Point de livraison"  # "NAME - STREET - POSTCODE - CITY - CC" [UPS]
 WINDOW: Final = ("Début créneau RDV", "Fin créneau RDV")  # "dd/MM/yyyy HH:mm[:ss]" [UPS]
 REDELIVERY: Final = "Date de relivraison"  # "dd/MM/yyyy" [UPS]
+
+RELAY_PRODUCT: Final = "86"
+"""The Chrono Relais product PointRelaisServiceWS is asked about (as public integrations do)."""

@@ -21,7 +21,7 @@ Builder = Callable[[], Response | Awaitable[Response]]
 # adapters' settings, so `SUIVI_<CARRIER>_<SETTING>` set to these values points an adapter here.
 CREDENTIALS: dict[str, dict[str, str]] = {
     "colissimo": {"api_key": "sim-okapi-key"},
-    "chronopost": {},
+    "chronopost": {"account_number": "19869502", "password": "sim-chrono-password"},
     "dpd": {
         "user_id": "SIMUSER",
         "password": "sim-dpd-password",

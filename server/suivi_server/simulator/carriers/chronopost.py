@@ -11,6 +11,11 @@ delivered_to_neighbour = D with a neighbour label, refused = P with a refusal la
 I2 (incident) with a damage label, returned = D after R (the return leg's delivery), customs =
 EI (entered the destination country). The estimate is sent as an appointment window
 ("Début/Fin créneau RDV") on the newest event, as the service does on DC/TA scans.
+
+`POST /recherchebt-ws-cxf/PointRelaisServiceWS` answers `recherchePointChronopostInter` with the
+pickup points of the simulator's parcels at the asked postcode, in the real answer's shape (see
+suivi_adapters.chronopost); a wrong account is a non-zero errorCode, whose wording Chronopost
+does not document.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from suivi_server.simulator.scenario import Milestone, Parcel, SimEvent
 
 PATH = "/tracking-cxf/TrackingServiceWS"
 NAMESPACE = "http://cxf.tracking.soap.chronopost.fr/"
+POINT_PATH = "/recherchebt-ws-cxf/PointRelaisServiceWS"
+POINT_NAMESPACE = "http://cxf.rechercheBt.soap.chronopost.fr/"
+POINT_OPERATION = "recherchePointChronopostInter"
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 MEDIA_TYPE = "text/xml;charset=UTF-8"
 PARIS = ZoneInfo("Europe/Paris")
@@ -148,7 +156,82 @@ def tracking_body(parcel: Parcel | None, number: str, now: datetime) -> bytes:
     )
 
 
+def _relay(parcel: Parcel) -> str:
+    """One `listePointRelais` entry: every day listed, "00:00-00:00" when closed."""
+    point = parcel.pickup_point
+    days = ""
+    for day, hours in enumerate(parcel.pickup_hours, start=1):
+        spans = hours.split() or ["00:00-00:00"]
+        pairs = "".join(
+            f"<listeHoraireOuverture><debut>{span.split('-')[0]}</debut>"
+            f"<fin>{span.split('-')[1]}</fin></listeHoraireOuverture>"
+            for span in spans
+        )
+        days += (
+            f"<listeHoraireOuverture><horairesAsString>{' '.join(spans)}</horairesAsString>"
+            f"<jour>{day}</jour>{pairs}</listeHoraireOuverture>"
+        )
+    fields = (
+        ("accesPersonneMobiliteReduite", "true"),
+        ("actif", "true"),
+        ("adresse1", point["address"]),
+        ("adresse2", ""),
+        ("adresse3", ""),
+        ("codePays", point["country"]),
+        ("codePostal", point["postcode"]),
+        ("coordGeolocalisationLatitude", "48.8655"),
+        ("coordGeolocalisationLongitude", "2.3725"),
+        ("distanceEnMetre", "0"),
+        ("identifiant", point["id"]),
+        ("indiceDeLocalisation", ""),
+    )
+    head = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields)
+    tail = (
+        f"<localite>{escape(point['city'])}</localite><nom>{escape(point['name'])}</nom>"
+        "<poidsMaxi>20000</poidsMaxi><typeDePoint>P</typeDePoint>"
+    )
+    return f"<listePointRelais>{head}{days}{tail}</listePointRelais>"
+
+
+def relays_body(parcels: list[Parcel], error: tuple[int, str] = (0, "Code retour OK")) -> bytes:
+    """recherchePointChronopostInter's answer listing the parcels' pickup points."""
+    seen: dict[str, str] = {}
+    for parcel in parcels:
+        seen.setdefault(parcel.pickup_point["id"], _relay(parcel))
+    return _envelope(
+        f'<ns1:{POINT_OPERATION}Response xmlns:ns1="{POINT_NAMESPACE}"><return>'
+        f"<errorCode>{error[0]}</errorCode><errorMessage>{escape(error[1])}</errorMessage>"
+        f"{''.join(seen.values())}<qualiteReponse>1</qualiteReponse><wsRequestId />"
+        f"</return></ns1:{POINT_OPERATION}Response>"
+    )
+
+
 def routes(sim: Simulator) -> list[BaseRoute]:
+    async def relays(request: Request) -> Response:
+        payload = await request.body()
+
+        def build() -> Response:
+            try:
+                root = parse_xml(RawResponse(body=payload), carrier="chronopost")
+            except CarrierResponseInvalid as exc:
+                return fault("Client", f"Unmarshalling Error: {exc.message}")
+            call = find(root, POINT_OPERATION)
+            if call is None:
+                return fault("Client", f"Unexpected wrapper element {POINT_OPERATION} expected")
+            account = sim.credentials.get("chronopost", {})
+            given = (text(call, "accountNumber"), text(call, "password"))
+            if given != (account.get("account_number"), account.get("password")):
+                return Response(relays_body([], (1, "Compte invalide")), media_type=MEDIA_TYPE)
+            postcode = text(call, "zipCode")
+            near = [
+                parcel
+                for (carrier, _), parcel in sim.parcels.items()
+                if carrier == "chronopost" and parcel.pickup_point.get("postcode") == postcode
+            ]
+            return Response(relays_body(near), media_type=MEDIA_TYPE)
+
+        return await sim.respond("chronopost", build, STYLE)
+
     async def track(request: Request) -> Response:
         payload = await request.body()
 
@@ -171,4 +254,4 @@ def routes(sim: Simulator) -> list[BaseRoute]:
 
         return await sim.respond("chronopost", build, STYLE)
 
-    return [Route(PATH, track, methods=["POST"])]
+    return [Route(PATH, track, methods=["POST"]), Route(POINT_PATH, relays, methods=["POST"])]
