@@ -258,8 +258,8 @@ CASES: list[tuple[str, dict[str, Any], tuple[str, str], tuple[str, str]]] = [
     (
         "out_for_delivery",
         {"start_time": "10:00:00", "end_time": "12:00:00"},
-        ("Delivery today", "The driver expects to come between 10:00 and 12:00."),
-        ("Livraison aujourd’hui", "Le livreur prévoit de passer entre 10:00 et 12:00."),
+        ("Delivery today", "If no one is in, the carrier will leave a notice"),
+        ("Livraison aujourd’hui", "S’il n’y a personne, le transporteur laissera un avis"),
     ),
     (
         "attempt_failed",
@@ -376,7 +376,9 @@ async def test_a_tracking_number_lookup_shows_the_banner_without_personal_data(
     shipment_id = await parcel_living(engine, "delivered_to_third_party")
     await situation(engine, shipment_id, "delivered_to_third_party", NEIGHBOUR)
     response = await pages.post(
-        "/maison-lumiere/track?lang=en", data={"tracking_number": "6A12345678901"}
+        "/maison-lumiere/track?lang=en",
+        data={"tracking_number": "6A12345678901"},
+        follow_redirects=True,
     )
     banners = response.context["view"].banners  # type: ignore[attr-defined]
     assert [b.title for b in banners] == ["Ask your neighbour"]

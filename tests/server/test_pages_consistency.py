@@ -188,8 +188,10 @@ async def test_out_for_delivery_today_says_today_in_the_box_and_the_banner(
     assert view.window == "Arrive aujourd’hui, entre 10:00 et 12:00"
     (banner,) = view.banners
     assert banner.title == "Livraison aujourd’hui"
-    # The hours come from the estimate in the box, not the stale ones stored with the situation.
-    assert banner.body == "Le livreur prévoit de passer entre 10:00 et 12:00."
+    # The hours are in the box (from the current estimate, not the stale ones stored with the
+    # situation): the banner says what to expect instead of repeating them.
+    assert banner.body.startswith("S’il n’y a personne, le transporteur laissera un avis")
+    assert response.text.count("10:00") == 1
 
 
 async def test_a_stale_promise_gives_way_to_the_current_estimate(

@@ -64,8 +64,6 @@ FACT_FORMATS: Mapping[str, str] = {
     "last_scan_at": "day",
     "deadline": "day",
     "delivered_at": "day",
-    "start_time": "clock",
-    "end_time": "clock",
     "carrier": "carrier",
 }
 
@@ -281,10 +279,8 @@ BANNERS: Mapping[str, Wording] = {
     Situation.OUT_FOR_DELIVERY: Wording(
         Tone.INFO,
         (N_("Delivery today"),),
-        (
-            N_("The driver expects to come between %(start_time)s and %(end_time)s."),
-            N_("If no one is in, the carrier will leave a notice in your letterbox."),
-        ),
+        # The driver's hours are in the date box, right above: the banner says what else to know.
+        (N_("If no one is in, the carrier will leave a notice in your letterbox."),),
     ),
     Situation.ATTEMPT_FAILED: Wording(
         Tone.ACTION,

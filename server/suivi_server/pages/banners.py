@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -146,13 +146,6 @@ def _day(raw: Any, ctx: BannerContext) -> str | None:
     return ctx.lang.day(day)
 
 
-def _clock(raw: Any, ctx: BannerContext) -> str | None:
-    try:
-        return ctx.lang.clock(time.fromisoformat(raw)) if isinstance(raw, str) else None
-    except ValueError:
-        return None
-
-
 def _carrier(raw: Any, ctx: BannerContext) -> str | None:
     return carrier_name(raw) if isinstance(raw, str) and raw else None
 
@@ -163,7 +156,6 @@ def _text(raw: Any, ctx: BannerContext) -> str | None:
 
 _FORMATTERS: Mapping[str, Callable[[Any, BannerContext], str | None]] = {
     "day": _day,
-    "clock": _clock,
     "carrier": _carrier,
     "text": _text,
 }

@@ -85,11 +85,13 @@ SUPERSEDED_BY: Mapping[Situation, frozenset[Situation]] = {
 
 # Situations whose dates are promises: they read the estimate the date box shows, never the one
 # stored when the situation began ("we expect it by <a day already past>").
-PROMISING: frozenset[Situation] = frozenset({S.SHIPPED, S.SHIPPED_LATE, S.OUT_FOR_DELIVERY})
+PROMISING: frozenset[Situation] = frozenset({S.SHIPPED, S.SHIPPED_LATE})
 
 
 # Facts the date box already says in big letters: a banner does not repeat them.
-SAID_BY_DATE_BOX: Mapping[DateBox, frozenset[str]] = {DateBox.COLLECT_BY: frozenset({"deadline"})}
+SAID_BY_DATE_BOX: Mapping[DateBox, frozenset[str]] = {
+    DateBox.COLLECT_BY: frozenset({"deadline"}),
+}
 
 
 # Banners that say a new date will come: while one shows, the date box promises no old one.

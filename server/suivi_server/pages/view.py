@@ -128,7 +128,7 @@ def page_view(
         tracking_number=s["tracking_number"],
         map_url=card.map_url if card else None,
         limited=limited,
-        promises=promised_facts(estimate, today, delivering_today=box is DateBox.TODAY),
+        promises=promised_facts(estimate, today),
         said=SAID_BY_DATE_BOX.get(box, frozenset()) if box_text else frozenset(),
     )
     kinds = shown_situations((row.kind for row in data.situations), rule, box)
@@ -312,17 +312,12 @@ def _hours_on(estimate: DeliveryEstimate | None, day: date) -> tuple[time, time]
     return None
 
 
-def promised_facts(
-    estimate: DeliveryEstimate | None, today: date, *, delivering_today: bool
-) -> dict[str, str | None]:
+def promised_facts(estimate: DeliveryEstimate | None, today: date) -> dict[str, str | None]:
     """The dates banners promise, read from the estimate the date box shows (None: unsaid)."""
     ahead = estimate if estimate and estimate.latest >= today else None
-    hours = _hours_on(estimate, today) if delivering_today else None
     return {
         "expected_earliest": max(ahead.earliest, today).isoformat() if ahead else None,
         "expected_latest": ahead.latest.isoformat() if ahead else None,
-        "start_time": hours[0].isoformat() if hours else None,
-        "end_time": hours[1].isoformat() if hours else None,
     }
 
 
