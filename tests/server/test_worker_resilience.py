@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from importlib.metadata import EntryPoint
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 import respx
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from suivi_adapters.colissimo.adapter import ColissimoSettings
 from suivi_adapters.ups.adapter import UpsSettings
 from suivi_server.storage.schema import shipments, tracking_events
 from suivi_server.worker.cadence import ERROR_BACKOFF
-from suivi_server.worker.runner import Worker
+from suivi_server.worker.runner import Worker, request_refresh
 from tests.conftest import fixture_bytes
 from tests.fakecarrier import FakeAdapter, FakeSettings
 from tests.sdk.helpers import VALID, parcel
@@ -42,6 +43,7 @@ UPS_BASE = "https://onlinetools.ups.com"
 
 class ParseExplodes(FakeAdapter):
     name: ClassVar[str] = "parse_explodes"
+    default_base_url: ClassVar[str] = "https://plugin.example"
 
     def parse(self, raw: RawResponse) -> list[Tracking]:
         raise ValueError("unexpected shape")
@@ -74,12 +76,23 @@ def _tracker() -> Tracker:
     )
 
 
-def _fake_answer(request: Any) -> Any:
-    import httpx
+class HealthyCarrier:
+    """The test carrier, with one more event for every parcel at each call: news keeps coming."""
 
-    numbers = request.url.params["numbers"].split(",")
-    events = [("LBL", "2026-11-24T09:00:00+01:00"), ("HUB", "2026-11-24T18:00:00+01:00")]
-    return httpx.Response(200, json={"parcels": [parcel(n, *events) for n in numbers]})
+    EVENTS = (
+        ("LBL", "2026-11-24T09:00:00+01:00"),
+        ("HUB", "2026-11-24T18:00:00+01:00"),
+        ("OFD", "2026-11-25T08:00:00+01:00"),
+    )
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        events = self.EVENTS[: self.calls]
+        numbers = request.url.params["numbers"].split(",")
+        return httpx.Response(200, json={"parcels": [parcel(n, *events) for n in numbers]})
 
 
 @pytest.fixture
@@ -92,7 +105,8 @@ def carriers() -> Iterable[respx.MockRouter]:
             200, content=fixture_bytes("ups", "oauth_token.json")
         )
         router.get(f"{UPS_BASE}/api/track/v1/details/{UPS[1]}").respond(200, content=POISON)
-        router.get("https://fake.example/v1/parcels").mock(side_effect=_fake_answer)
+        router.get("https://fake.example/v1/parcels").mock(side_effect=HealthyCarrier())
+        router.get("https://plugin.example/v1/parcels").respond(json={"parcels": []})
         yield router
 
 
@@ -150,11 +164,12 @@ async def test_poison_answers_are_backed_off_and_healthy_parcels_keep_being_poll
     ids = await _shipments(engine, COLISSIMO, UPS, HEALTHY, PLUGIN)
     clock = worker.clock
     assert isinstance(clock, Clock)
-    for cycle in range(1, 4):
-        polled = await worker.run_once()
+    for cycle, status in enumerate(("info_received", "in_transit", "out_for_delivery"), 1):
+        assert await worker.run_once() == 4
         rows = await _rows(engine)
-        assert polled == (4 if cycle == 1 else 3), cycle
-        assert await _events(engine, ids["fake"]) == 2
+        assert await _events(engine, ids["fake"]) == cycle
+        assert rows["fake"].status == status
+        assert rows["fake"].poll_errors == 0
         for carrier in ("colissimo", "ups", "parse_explodes"):
             row = rows[carrier]
             assert row.poll_errors == cycle, (carrier, cycle)
@@ -164,9 +179,9 @@ async def test_poison_answers_are_backed_off_and_healthy_parcels_keep_being_poll
         assert "nests deeper" in rows["colissimo"].last_error
         assert "nests deeper" in rows["ups"].last_error
         assert "ValueError" in rows["parse_explodes"].last_error
-        assert rows["fake"].status == "in_transit"
-        assert rows["fake"].poll_errors == 0
-        clock.now += ERROR_BACKOFF[cycle - 1]  # the poison parcels are due again, fake is not
+        clock.now += ERROR_BACKOFF[cycle - 1]  # the failed parcels are due again, and so is
+        # the healthy one (its own schedule is hours away): every cycle polls all four
+        await request_refresh(engine, ids["fake"], now=clock.now, min_interval=timedelta(0))
     assert worker.metrics.errors["carrier_response_invalid"] == 9
 
 
@@ -181,7 +196,7 @@ async def test_the_loop_polls_on_after_poison_and_releases_every_lease(
 
     await _run_until(worker, settled)
     rows = await _rows(engine)
-    assert await _events(engine, ids["fake"]) == 2
+    assert await _events(engine, ids["fake"]) == 1
     assert {c for c, r in rows.items() if r.poll_errors} == {"colissimo", "ups", "parse_explodes"}
     assert all(r.lease_owner is None for r in rows.values())
     assert worker.metrics.last_success == NOW
@@ -213,7 +228,7 @@ async def test_a_failed_cycle_gives_its_leases_back_and_the_loop_goes_on(
         worker = Worker(engine, tracker, clock=Clock(), worker_id="w-test")
 
         async def polled() -> bool:
-            return await _events(engine, ids["fake"]) == 2
+            return await _events(engine, ids["fake"]) == 1
 
         await _run_until(worker, polled)
     assert worker.metrics.failed_cycles == 1
@@ -237,7 +252,7 @@ async def test_a_shipment_whose_update_fails_is_backed_off_alone(
     assert await worker.run_once() == 2
     async with engine.connect() as conn:
         rows = {r.id: r for r in (await conn.execute(sa.select(shipments))).all()}
-    assert rows[good].status == "in_transit"
+    assert rows[good].status == "info_received"
     assert rows[good].poll_errors == 0
     bad = rows[broken]
     assert bad.poll_errors == 1
@@ -245,5 +260,5 @@ async def test_a_shipment_whose_update_fails_is_backed_off_alone(
     assert bad.lease_owner is None
     assert bad.next_poll_at == NOW + ERROR_BACKOFF[0]
     assert await _events(engine, broken) == 0  # its transaction was rolled back whole
-    assert await _events(engine, good) == 2
+    assert await _events(engine, good) == 1
     assert worker.metrics.errors["worker_error"] == 1
