@@ -106,9 +106,7 @@ def test_the_window_is_localized() -> None:
         "end_time": "12:00:00",
         "source": "carrier",
     }
-    said = {
-        code: window(shipment(estimate=est), language(code)) for code in ("de", "es")
-    }
+    said = {code: window(shipment(estimate=est), language(code)) for code in ("de", "es")}
     assert said == {
         "de": "Kommt am Donnerstag, 26. November, zwischen 10:00 und 12:00 Uhr",
         "es": "Llega el jueves 26 de noviembre, entre las 10:00 y las 12:00",
