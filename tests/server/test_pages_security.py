@@ -116,3 +116,15 @@ async def test_merchant_colours_are_served_as_css_variables(
     assert "display: none" not in response.text
     assert "{color" not in response.text
     assert (await pages.get("/m/nobody/theme.css")).status_code == 404
+
+
+async def test_a_colour_or_font_with_a_trailing_newline_is_dropped(
+    pages: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    colours = {"primary": "#123456\n} body { display: none", "accent": "#abcdef\n"}
+    await create_merchant(engine, settings={"colours": colours, "font": "Georgia\n"})
+    response = await pages.get("/m/maison-lumiere/theme.css?v=1")
+    assert "--accent: #f59e0b;" in response.text  # the theme's
+    assert "#abcdef" not in response.text
+    assert "display: none" not in response.text
+    assert "Georgia" not in response.text

@@ -15,8 +15,9 @@ from typing import Any
 from suivi_server.origins import is_origin
 from suivi_server.pages.themes import Theme
 
-_COLOUR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9., %]{5,40}\))$")
-_FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,120}$")
+# Matched whole (fullmatch): "$" would let a trailing newline into the stylesheet.
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9., %]{5,40}\)")
+_FONT = re.compile(r"[A-Za-z0-9 ,'\"-]{1,120}")
 COLOUR_NAMES = ("primary", "accent", "background", "text")
 
 
@@ -61,7 +62,7 @@ def branding(slug: str, name: str, theme: Theme, settings: Mapping[str, Any]) ->
     colours = dict(theme.colours)
     overrides = settings.get("colours") or {}
     colours.update(
-        {k: str(v) for k, v in overrides.items() if k in COLOUR_NAMES and _COLOUR.match(str(v))}
+        {k: str(v) for k, v in overrides.items() if k in COLOUR_NAMES and _COLOUR.fullmatch(str(v))}
     )
     font = str(settings.get("font") or "")
     contact = {**theme.contact, **(settings.get("contact") or {})}
@@ -71,7 +72,7 @@ def branding(slug: str, name: str, theme: Theme, settings: Mapping[str, Any]) ->
         theme=theme,
         logo=_safe_url(settings.get("logo")) or theme.logo,
         colours=colours,
-        font=font if _FONT.match(font) else theme.font,
+        font=font if _FONT.fullmatch(font) else theme.font,
         contact=Contact(
             phone=contact.get("phone") or None,
             email=contact.get("email") or None,
