@@ -7,7 +7,6 @@ import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +18,7 @@ from suivi import AdapterSettings, Tracker
 from suivi_server.app import create_app
 from suivi_server.config import Settings
 from suivi_server.demo import DEMO_PARCELS, MERCHANT_SLUG, DemoData, demo_simulator, seed_demo
-from suivi_server.services import Services
+from suivi_server.services import Services, utc_now
 from suivi_server.simulator import create_app as create_simulator_app
 from suivi_server.simulator import simulator_settings
 from suivi_server.storage.engine import create_engine, upgrade
@@ -86,7 +85,7 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlet
     settings = dataclasses.replace(
         settings, database_url=f"sqlite+aiosqlite:///{demo_db.resolve()}", public_url=public_url
     )
-    now = datetime.now(UTC)
+    now = utc_now()
     engine = create_engine(settings.database_url)
 
     async def prepare() -> DemoData:
@@ -130,7 +129,7 @@ async def run_worker(settings: Settings, *, once: bool, batch_size: int, idle: f
     await upgrade(settings.database_url)
     try:
         async with make_tracker(settings, engine) as tracker:
-            worker = Worker(engine, tracker, clock=lambda: datetime.now(UTC), batch_size=batch_size)
+            worker = Worker(engine, tracker, clock=utc_now, batch_size=batch_size)
             if once:
                 polled = await worker.run_once()
                 log.info("polled %d shipments %s", polled, worker.metrics.as_dict())
