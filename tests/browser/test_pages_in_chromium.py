@@ -138,8 +138,12 @@ def test_the_widget_is_refused_on_another_origin(
     frames = [f for f in page.frames if f != page.main_frame]
     assert frames
     assert all(f.evaluate("document.querySelector('.headline')") is None for f in frames)
-    assert page.evaluate("document.querySelector('iframe.suivi-widget').style.height") == "220px"
     assert refusals
+    # The shopper is not left with a grey box: a plain link to the page stays in its place.
+    expect(page.locator("a.suivi-widget-link")).to_be_visible()
+    assert f"/t/{site.tokens['default']}" in (
+        page.locator("a.suivi-widget-link").get_attribute("href") or ""
+    )
     page.screenshot(path=str(artifacts / "widget-refused.png"), full_page=True)
     context.close()
 
