@@ -128,6 +128,7 @@ async def test_the_tracking_number_page_shows_the_journey_without_personal_data(
     assert f'hx-get="{TRACKED}?lang=en"' in response.text  # it refreshes itself
     assert f'hx-post="{TRACKED}/refresh?lang=en"' in response.text
     assert 'name="order_number"' in response.text  # the full page is one proof away
+    assert response.text.count("<h1") == 1  # the parcel's headline; the form's title is an h2
 
 
 async def test_the_tracking_number_page_asks_the_carrier_on_refresh(
