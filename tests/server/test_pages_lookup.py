@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
-from suivi_server.pages.attempts import AttemptLimiter
+from suivi_server.pages.attempts import AttemptLimiter, client_key
 from suivi_server.services import Services
 from suivi_server.storage.engine import create_engine
 from suivi_server.storage.schema import lookup_attempts
@@ -141,7 +141,8 @@ async def test_the_tracking_number_page_asks_the_carrier_on_refresh(
     for private in PRIVATE:
         assert private not in asked.text
     again = await pages.post(f"{TRACKED}/refresh?lang=en", headers=same_origin)
-    assert again.status_code in {202, 429}
+    # Still waiting for the worker: the poll already asked for is not asked twice.
+    assert again.status_code == 202
     forged = await pages.post(f"{TRACKED}/refresh", headers={"Sec-Fetch-Site": "cross-site"})
     assert forged.status_code == 403
 
@@ -169,7 +170,7 @@ async def test_a_tracking_number_of_another_merchant_is_not_shown(
     assert response.status_code == 404
 
 
-async def test_tracking_number_pages_count_as_lookup_attempts(
+async def test_tracking_numbers_that_find_nothing_count_as_failed_lookups(
     pages: httpx.AsyncClient, services: Services, shipment_id: int
 ) -> None:
     for _ in range(services.settings.lookup_attempts_per_minute):
@@ -177,6 +178,52 @@ async def test_tracking_number_pages_count_as_lookup_attempts(
     refused = await pages.get(TRACKED)
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == "60"
+
+
+async def test_a_parcel_found_can_be_refreshed_all_day(
+    pages: httpx.AsyncClient, services: Services, shipment_id: int
+) -> None:
+    for _ in range(3 * services.settings.lookup_attempts_per_minute):
+        assert (await pages.get(TRACKED, headers={"HX-Request": "true"})).status_code == 200
+    good = {"order_number": "CMD-1001", "proof": "75011"}
+    for _ in range(3 * services.settings.lookup_attempts_per_minute):
+        assert (await pages.post("/maison-lumiere/track", data=good)).status_code == 303
+
+
+async def test_a_blocked_poll_keeps_the_page_as_it_is(
+    pages: httpx.AsyncClient, services: Services, shipment_id: int
+) -> None:
+    for _ in range(services.settings.lookup_attempts_per_minute):
+        await pages.get("/maison-lumiere/track/colissimo/6A00000000000")
+    poll = await pages.get(TRACKED, headers={"HX-Request": "true"})
+    assert poll.status_code == 204  # htmx swaps nothing: the status block stays
+    assert (await pages.get(TRACKED)).status_code == 429
+
+
+def test_an_ipv6_subscriber_is_one_client_whatever_its_address() -> None:
+    assert (
+        client_key("2001:db8:1:2::1") == client_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    )
+    assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
+    assert client_key("::ffff:203.0.113.7") == client_key("203.0.113.7") == "203.0.113.7"
+    assert client_key(None) == "unknown"
+
+
+async def test_proofs_of_one_order_are_limited_whatever_the_address(
+    app: Starlette, services: Services, shipment_id: int
+) -> None:
+    wrong = {"order_number": "cmd-1001 ", "proof": "00000"}
+    limit = services.settings.lookup_attempts_per_minute
+    for n in range(limit):  # every try from another address
+        transport = httpx.ASGITransport(app=app, client=(f"198.51.100.{n + 1}", 1234))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            assert (await c.post("/maison-lumiere/track", data=wrong)).status_code == 404
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.99", 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        right = {"order_number": "CMD-1001", "proof": "75011"}
+        assert (await c.post("/maison-lumiere/track", data=right)).status_code == 429
+        other_order = {"order_number": "CMD-2002", "proof": "75011"}
+        assert (await c.post("/maison-lumiere/track", data=other_order)).status_code == 404
 
 
 async def test_too_many_lookups_are_refused_until_the_window_slides(

@@ -1,13 +1,19 @@
-"""How many lookups a client address made lately, counted in the database.
+"""How many failed lookups a client (or an order) had lately, counted in the database.
 
-Every web replica sees the same counts, so running several does not multiply the allowance.
-Each attempt adds one to the (client, current second) row (`INSERT … ON CONFLICT DO UPDATE`,
-atomic on both databases), then the client's rows within the window are summed. A refused
-attempt counts too: hammering the form keeps it closed. Time comes from the injected clock.
+Only misses count: a shopper refreshing the page of a parcel they found is no attack, while
+whoever tries numbers or proofs misses almost every time. Every web replica sees the same
+counts, so running several does not multiply the allowance. Each miss adds one to the
+(key, current second) row (`INSERT … ON CONFLICT DO UPDATE`, atomic on both databases), then the
+key's rows within the window are summed. Time comes from the injected clock.
+
+Keys: a client's address (IPv6 by its /64, which one subscriber holds whole), and the order
+being proved, so that proofs spread over many addresses are limited too.
 """
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -21,8 +27,27 @@ _a = lookup_attempts.c
 MAX_CLIENT = 64  # the column's size
 
 
+def client_key(host: str | None) -> str:
+    """The client's address; IPv6 by its /64, since one subscriber holds the whole network."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return (host or "unknown")[:MAX_CLIENT]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def order_key(merchant_slug: str, order_number: str) -> str:
+    """One order's proofs, whoever sends them (hashed: the column is short, the text is not)."""
+    digest = hashlib.sha256(f"{merchant_slug}\n{order_number.casefold()}".encode()).hexdigest()
+    return f"order:{digest[:40]}"
+
+
 class AttemptLimiter:
-    """At most `limit` attempts per client within a sliding `window`."""
+    """At most `limit` misses per key within a sliding `window`."""
 
     def __init__(
         self,
@@ -34,7 +59,19 @@ class AttemptLimiter:
         self.engine, self.limit, self.clock = engine, limit, clock
         self.window_seconds = int(window.total_seconds())
 
+    async def blocked(self, *keys: str) -> bool:
+        """True when any key already used up its allowance (reads only: no attempt counted)."""
+        since = int(self.clock().timestamp()) - self.window_seconds
+        recent = sa.select(sa.func.coalesce(sa.func.sum(_a.attempts), 0)).where(_a.second > since)
+        async with self.engine.connect() as conn:
+            for key in keys:
+                used = (await conn.execute(recent.where(_a.client == key[:MAX_CLIENT]))).scalar()
+                if int(used or 0) >= self.limit:
+                    return True
+        return False
+
     async def allow(self, client: str) -> bool:
+        """Count one miss for `client`; False once it has had more than its allowance."""
         client = client[:MAX_CLIENT]
         second = int(self.clock().timestamp())
         since = second - self.window_seconds

@@ -4,8 +4,8 @@ Order numbers match whatever their case and surrounding spaces, emails whatever 
 postcodes whatever their spaces. A tracking number alone leads to its own page (tracked.py).
 
 Wrong email and unknown order get the very same answer, so the form tells nothing about which
-orders exist. Attempts are limited per client address by a sliding window, counted in the
-database so that every web replica enforces the same limit.
+orders exist. Misses are limited per client address and per order by a sliding window, counted
+in the database so that every web replica enforces the same limit (attempts.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from suivi_server.pages import queries
-from suivi_server.pages.attempts import AttemptLimiter
+from suivi_server.pages.attempts import AttemptLimiter, client_key, order_key
 from suivi_server.pages.i18n import N_
 from suivi_server.pages.site import Site
 
@@ -55,22 +55,23 @@ class Lookup:
 
     async def submit(self, request: Request) -> Response:
         slug = request.path_params["merchant"]
-        client = request.client.host if request.client else "unknown"
+        client = client_key(request.client.host if request.client else None)
         form = {k: str(v).strip()[:100] for k, v in (await request.form()).items()}
         engine = self.site.services.engine
-        if not await self.limiter.allow(client):
+        order = form.get("order_number", "")
+        keys = (client, order_key(slug, order)) if order else (client,)
+        if await self.limiter.blocked(*keys):
             merchant = await queries.merchant(engine, slug)
             if merchant is None:
                 return self.site.not_found(request)
             return self.site.lookup_page(request, merchant, form, error=TOO_MANY, status=429)
-        if form.get("tracking_number") and not form.get("order_number"):
+        if form.get("tracking_number") and not order:
             where = queries.by_tracking_number(slug, form["tracking_number"])
             data = await queries.page_data(engine, where)
             if data is not None:
                 lang = request.query_params.get("lang")
                 path = tracked_path(data) + (f"?lang={quote(lang)}" if lang else "")
                 return RedirectResponse(path, status_code=303)
-        order = form.get("order_number", "")
         merchant, candidates = await queries.order_candidates(engine, slug, order)
         if merchant is None:
             return self.site.not_found(request)
@@ -80,4 +81,6 @@ class Lookup:
             return RedirectResponse(self.site.page_path(found[0].id, request), status_code=303)
         if found:
             return self.site.lookup_page(request, merchant, {}, parcels=found)
+        for key in keys:
+            await self.limiter.allow(key)
         return self.site.lookup_page(request, merchant, {}, error=NOT_FOUND, status=404)

@@ -2,8 +2,9 @@
 
 Knowing a tracking number proves nothing about the order, so this page shows the journey and
 nothing personal (no items, name, address or order number). It lives on the lookup form, which
-offers the full page to whoever also knows the order's email or postcode. Every view counts as a
-lookup attempt, so the URL cannot be used to try numbers faster than the form.
+offers the full page to whoever also knows the order's email or postcode. A number that finds
+nothing counts as a failed lookup, so the URL cannot be used to try numbers faster than the form;
+a parcel found can be refreshed as often as its page polls.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from suivi_server.pages import queries
-from suivi_server.pages.attempts import AttemptLimiter
+from suivi_server.pages.attempts import AttemptLimiter, client_key
 from suivi_server.pages.lookup import TOO_MANY, tracked_path
 from suivi_server.pages.refresh import ask_for_poll, same_origin
 from suivi_server.pages.site import REFRESH_SECONDS, Site
@@ -30,15 +31,20 @@ class TrackedNumber:
         params = request.path_params
         slug = params["merchant"]
         engine = self.site.services.engine
-        client = request.client.host if request.client else "unknown"
-        if not await self.limiter.allow(client):
+        client = client_key(request.client.host if request.client else None)
+        if await self.limiter.blocked(client):
+            if request.headers.get("hx-request"):
+                return Response(status_code=204)  # a poll keeps the page as it is
             merchant = await queries.merchant(engine, slug)
             if merchant is None:
                 return self.site.not_found(request)
             return self.site.lookup_page(request, merchant, {}, error=TOO_MANY, status=429)
         where = queries.by_carrier_number(slug, params["carrier"], params["number"])
         data = await queries.page_data(engine, where)
-        return self.site.not_found(request) if data is None else data
+        if data is None:
+            await self.limiter.allow(client)
+            return self.site.not_found(request)
+        return data
 
     async def page(self, request: Request) -> Response:
         data = await self._load(request)
