@@ -81,9 +81,13 @@ def street(*lines: str | None) -> str | None:
 @runtime_checkable
 class PointDirectory(Protocol):
     """An adapter that looks a pickup point up by its id, for what its tracking answer leaves
-    out (street, hours). Pure parsing, as for tracking: `parse_point` reads bytes only."""
+    out (street, hours). Pure parsing, as for tracking: `parse_point` reads bytes only.
+    `tracking` is the parcel waiting there: what a directory asks that the point does not say
+    (the day of a search) comes from it, never from the wall clock."""
 
-    async def fetch_point(self, point: PickupPoint, http: CarrierHTTP) -> RawResponse: ...
+    async def fetch_point(
+        self, point: PickupPoint, http: CarrierHTTP, *, tracking: Tracking
+    ) -> RawResponse: ...
 
     def parse_point(self, raw: RawResponse) -> PickupPoint | None: ...
 
@@ -130,7 +134,9 @@ async def complete_points(
         found = cache.get(key)
         if found is None:
             try:
-                found = adapter.parse_point(await adapter.fetch_point(point, http))
+                found = adapter.parse_point(
+                    await adapter.fetch_point(point, http, tracking=tracking)
+                )
             except Exception as error:  # an optional detail: never fatal, always logged
                 _log.warning("pickup point %s not described: %r", key, error)
             if found is not None:

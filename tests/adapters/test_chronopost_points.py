@@ -26,13 +26,13 @@ MORNING, AFTERNOON = (
 )
 
 
-def waiting_at_the_point() -> bytes:
+def waiting_at_the_point(scanned: str = "2026-06-27T10:00:00+02:00") -> bytes:
     """An AB scan ("available at the pickup point") naming the point as Chronopost does."""
     return (
         '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
         '<ns2:trackSkybillV2Response xmlns:ns2="http://cxf.tracking.soap.chronopost.fr/">'
         "<return><errorCode>0</errorCode><listEventInfoComp><events><code>AB </code>"
-        "<eventDate>2026-06-27T10:00:00+02:00</eventDate>"
+        f"<eventDate>{scanned}</eventDate>"
         "<eventLabel>Colis mis à disposition au point de retrait</eventLabel>"
         "<NPC>69</NPC><officeLabel>LYON</officeLabel><zipCode>69002</zipCode>"
         "<infoCompList><name>Type de retrait</name><value>Relais CHRONOPOST</value></infoCompList>"
@@ -42,8 +42,9 @@ def waiting_at_the_point() -> bytes:
     ).encode()
 
 
-def answers(points: httpx.Response) -> respx.Route:
-    respx.post(TRACK_URL).mock(return_value=httpx.Response(200, content=waiting_at_the_point()))
+def answers(points: httpx.Response, tracked: bytes | None = None) -> respx.Route:
+    tracked = tracked or waiting_at_the_point()
+    respx.post(TRACK_URL).mock(return_value=httpx.Response(200, content=tracked))
     return respx.post(POINTS_URL).mock(return_value=points)
 
 
@@ -89,6 +90,23 @@ async def test_the_point_is_the_one_of_its_name_near_its_address() -> None:
         "zipCode": "69002",
     }
     assert (fields["city"], fields["countryCode"], fields["type"]) == ("LYON", "FR", "P")
+
+
+@pytest.mark.anyio
+@respx.mock
+@pytest.mark.parametrize(
+    ("scanned", "day"),
+    [("2026-06-27T10:00:00+02:00", "27/06/2026"), ("2026-06-27T23:30:00+00:00", "28/06/2026")],
+)
+async def test_the_search_is_for_the_day_of_the_latest_scan_in_paris(
+    scanned: str, day: str
+) -> None:
+    route = answers(listed(), tracked=waiting_at_the_point(scanned))
+    async with tracker() as client:
+        await client.track(CARRIER, NUMBER)
+    call = ET.fromstring(route.calls.last.request.content).find(".//{*}shippingDate")
+    assert call is not None
+    assert call.text == day
 
 
 @pytest.mark.anyio

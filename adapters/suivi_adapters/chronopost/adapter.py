@@ -152,8 +152,15 @@ class ChronopostAdapter(Adapter):
             extensions={"timeout": httpx.Timeout(self.settings.timeout).as_dict()},
         )
 
-    async def fetch_point(self, point: PickupPoint, http: CarrierHTTP) -> RawResponse:
-        request = self.point_request(point, datetime.now(PARIS).date())
+    async def fetch_point(
+        self, point: PickupPoint, http: CarrierHTTP, *, tracking: Tracking
+    ) -> RawResponse:
+        """The search for the day the parcel was last scanned, in Paris: a day the tracking
+        gives, so the same answer gives the same call whatever the date it is read on."""
+        scan = tracking.latest_event
+        if scan is None:  # a point is only ever named by a scan's infoComp
+            raise ValueError(f"no scan dates {tracking.tracking_number}'s pickup point")
+        request = self.point_request(point, scan.timestamp.astimezone(PARIS).date())
         return await http.send(request, requested=(point.name or "", point.postcode or ""))
 
     def parse_point(self, raw: RawResponse) -> PickupPoint | None:

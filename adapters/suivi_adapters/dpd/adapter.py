@@ -183,7 +183,9 @@ class DpdAdapter(Adapter):
             extensions={"timeout": httpx.Timeout(settings.timeout).as_dict()},
         )
 
-    async def fetch_point(self, point: PickupPoint, http: CarrierHTTP) -> RawResponse:
+    async def fetch_point(
+        self, point: PickupPoint, http: CarrierHTTP, *, tracking: Tracking
+    ) -> RawResponse:
         return await http.send(self.point_request(point), requested=(point.identifier or "",))
 
     def parse_point(self, raw: RawResponse) -> PickupPoint | None:

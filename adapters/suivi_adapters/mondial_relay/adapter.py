@@ -158,7 +158,9 @@ class MondialRelayAdapter(Adapter):
         [number] = numbers
         return await http.send(self.request(number), requested=(number,))
 
-    async def fetch_point(self, point: PickupPoint, http: CarrierHTTP) -> RawResponse:
+    async def fetch_point(
+        self, point: PickupPoint, http: CarrierHTTP, *, tracking: Tracking
+    ) -> RawResponse:
         return await http.send(self.point_request(point), requested=(point.identifier or "",))
 
     def parse_point(self, raw: RawResponse) -> PickupPoint | None:
