@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from suivi_server.storage.schema import merchants, shipments, tracking_events
+from suivi_server.storage.schema import merchants, order_lookup_key, shipments, tracking_events
 from suivi_server.storage.situations import active_situations
 
 
@@ -186,12 +186,8 @@ async def order_candidates(
 
 
 def _same_order_number(typed: str) -> sa.ColumnElement[bool]:
-    """Whatever the case and surrounding spaces the shopper typed (stored numbers are trimmed)."""
-    typed = typed.strip()
-    return sa.or_(
-        shipments.c.order_number == typed,
-        sa.func.lower(shipments.c.order_number) == typed.lower(),
-    )
+    """Whatever the case and surrounding spaces the shopper typed, on the (merchant, key) index."""
+    return shipments.c.order_key == order_lookup_key(typed)
 
 
 def _merchant(row: sa.RowMapping) -> MerchantRow:

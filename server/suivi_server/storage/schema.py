@@ -71,12 +71,24 @@ api_keys = sa.Table(
     sa.Column("revoked_at", Timestamp),
 )
 
+
+def order_lookup_key(order_number: str) -> str:
+    """How a shopper's typed order number is matched: whatever its case and surrounding spaces."""
+    return order_number.strip().casefold()
+
+
+def _order_key_default(context: Any) -> str:
+    return order_lookup_key(context.get_current_parameters()["order_number"])
+
+
 shipments = sa.Table(
     "shipments",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
     sa.Column("order_number", sa.String(64), nullable=False),
+    # order_lookup_key(order_number), set on insert: the lookup form's indexed match
+    sa.Column("order_key", sa.String(64), default=_order_key_default),
     sa.Column("carrier", sa.String(64), nullable=False),
     sa.Column("tracking_number", sa.String(64), nullable=False),
     sa.Column("service", sa.String(100)),
@@ -115,6 +127,7 @@ shipments = sa.Table(
     sa.Index("ix_shipments_merchant_status", "merchant_id", "status"),
     sa.Index("ix_shipments_carrier_number", "carrier", "tracking_number"),
     sa.Index("ix_shipments_merchant_number", "merchant_id", "tracking_number"),
+    sa.Index("ix_shipments_merchant_order_key", "merchant_id", "order_key"),
     sa.Index("ix_shipments_next_poll_at", "next_poll_at"),
     # the merchant's list, newest first, paged by id cursor
     sa.Index("ix_shipments_merchant_id_id", "merchant_id", "id"),
