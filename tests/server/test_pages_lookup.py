@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -278,3 +279,25 @@ async def test_attempts_older_than_the_window_are_forgotten(engine: AsyncEngine)
     async with engine.connect() as conn:
         rows = (await conn.execute(sa.select(lookup_attempts.c.client))).scalars().all()
     assert rows == ["b"]
+
+
+async def test_an_order_lookup_reads_its_index(
+    pages: httpx.AsyncClient, engine: AsyncEngine, database_url: str, shipment_id: int
+) -> None:
+    statements: list[tuple[str, Any]] = []
+
+    def record(*args: Any) -> None:
+        statements.append((args[2], args[3]))
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        data = {"order_number": " cmd-1001", "proof": "75011"}
+        assert (await pages.post("/maison-lumiere/track", data=data)).status_code == 303
+    finally:
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
+    (lookup, parameters), *_ = [s for s in statements if "order_key" in s[0]]
+    assert "lower(" not in lookup.lower()
+    if database_url.startswith("sqlite"):
+        async with engine.connect() as conn:
+            plan = (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {lookup}", parameters)).all()
+        assert any("ix_shipments_merchant_order_key" in str(row) for row in plan), plan
