@@ -77,6 +77,16 @@ async def test_an_unknown_carrier_says_which_are_installed(
     assert "colissimo" in response.json()["message"]
 
 
+@pytest.mark.parametrize("written", ["UPS", " ups ", "Ups"])
+async def test_a_carrier_is_named_whatever_its_case_and_spaces(
+    client: httpx.AsyncClient, key: str, written: str
+) -> None:
+    payload = shipment_payload(carrier=written, tracking_number="1Z999AA10123456784")
+    response = await client.post("/api/shipments", json=payload, headers=bearer(key))
+    assert response.status_code == 201, response.json()
+    assert response.json()["carrier"] == "ups"
+
+
 async def test_the_tracking_number_is_checked_by_the_carrier_of_the_shipment(
     client: httpx.AsyncClient, key: str
 ) -> None:

@@ -227,8 +227,19 @@ class ShipmentIn(ShipmentPatch):
     """A shipment as the merchant's order system knows it; idempotent on order + tracking number."""
 
     order_number: Text64
-    carrier: str = Field(json_schema_extra=_installed_carriers)
+    carrier: str = Field(
+        json_schema_extra=_installed_carriers,
+        description="an installed carrier's name; case, spaces and hyphens are ignored",
+    )
     tracking_number: Text64
+
+    @field_validator("carrier", mode="before")
+    @classmethod
+    def _folded(cls, value: object) -> object:
+        """"UPS", " Mondial Relay" and "mondial-relay" name the carriers merchants mean."""
+        if isinstance(value, str):
+            return value.strip().lower().replace(" ", "_").replace("-", "_")
+        return value
 
     @field_validator("carrier")
     @classmethod
