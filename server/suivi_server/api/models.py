@@ -236,7 +236,7 @@ class ShipmentIn(ShipmentPatch):
     @field_validator("carrier", mode="before")
     @classmethod
     def _folded(cls, value: object) -> object:
-        """"UPS", " Mondial Relay" and "mondial-relay" name the carriers merchants mean."""
+        """Merchants write "UPS", " Mondial Relay" or "mondial-relay": all name one carrier."""
         if isinstance(value, str):
             return value.strip().lower().replace(" ", "_").replace("-", "_")
         return value
