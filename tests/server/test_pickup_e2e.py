@@ -38,7 +38,7 @@ STREET = ("12 RUE OBERKAMPF", "75011", "PARIS")
 # What each carrier's answers say about the point beyond its name.
 DESCRIBED = {"chronopost": STREET, "dpd": STREET, "mondial_relay": STREET, "ups": STREET}
 WEEK_FR = ["lundi – vendredi 09:00–12:30, 14:00–19:00", "samedi 09:00–13:00", "dimanche fermé"]
-WITH_HOURS = {"chronopost": WEEK_FR, "dpd": WEEK_FR, "mondial_relay": WEEK_FR}
+WITH_HOURS = {"chronopost": WEEK_FR, "dpd": WEEK_FR, "mondial_relay": WEEK_FR, "ups": WEEK_FR}
 DEADLINES = {"mondial_relay": "mardi 8 décembre", "ups": "mardi 1er décembre"}
 
 

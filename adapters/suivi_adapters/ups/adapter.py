@@ -16,6 +16,9 @@ Locale defaults to `fr_FR` (French shoppers read the labels); normalization neve
 the wording except for the label-dependent code 011 (see `codes.py`).
 Sources: UPS-API/api-documentation `Tracking.yaml` and `OAuthClientCredentials.yaml`;
 UPS "API codes" pages; carrier-samples README §5.
+
+An Access Point's id and opening hours come from the Locator API, with the same token: the
+tracked point is looked for among the Access Points near its address (see `locator.py`).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from suivi._checkdigits import is_valid_ups
 from suivi._models import shared_location
 from suivi._time import strptime
 from suivi.errors import CarrierAuthError, CarrierError, SuiviError, TrackingNumberInvalid
-from suivi_adapters.ups import codes
+from suivi_adapters.ups import codes, locator
 
 TOKEN_PATH = "/security/v1/oauth/token"
 TRACK_PATH = "/api/track/v1/details/"
@@ -95,19 +98,69 @@ class UpsAdapter(Adapter):
     # -- transport -------------------------------------------------------------------------
 
     async def fetch(self, numbers: Sequence[str], http: CarrierHTTP) -> RawResponse:
-        """One GET per number; a 401 renews the token and retries once."""
+        """One GET per number."""
         if len(numbers) != 1:
             raise ValueError("UPS tracks one number per request")
         number = numbers[0]
+        return await self._authorized(http, lambda t: self._track_request(number, t), (number,))
+
+    async def fetch_point(
+        self, point: PickupPoint, http: CarrierHTTP, *, tracking: Tracking
+    ) -> RawResponse:
+        """The Locator's Access Points near the tracked one (the search needs no day from
+        `tracking`); `requested`: its name and postcode."""
+        wanted = (point.name or "", point.postcode or "")
+        return await self._authorized(http, lambda t: self._locator_request(point, t), wanted)
+
+    def parse_point(self, raw: RawResponse) -> PickupPoint | None:
+        """The listed Access Point named as asked (`raw.requested`); None if not listed."""
+        data = self.load_json(raw)
+        errors = _errors(data)
+        if errors:
+            message = "; ".join(f"{code} {text}" for code, text in errors)
+            raise self.invalid(f"UPS Locator error: {message}", raw)
+        name, postcode = (*raw.requested, "", "")[:2]
+        try:
+            return locator.matching(locator.drop_locations(data), name, postcode)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            reason = f"unexpected Locator body ({type(exc).__name__}: {exc})"
+            raise self.invalid(reason, raw) from None
+
+    async def _authorized(
+        self,
+        http: CarrierHTTP,
+        build: Callable[[str], httpx.Request],
+        requested: tuple[str, ...],
+    ) -> RawResponse:
+        """`build(token)` sent with the cached token; a 401 renews it and retries once."""
         token = await self._access_token(http)
         try:
-            return await http.send(self._track_request(number, token), requested=(number,))
+            return await http.send(build(token), requested=requested)
         except CarrierAuthError as error:
             if error.http_status != 401:
                 raise
             self._drop_token(token)
         token = await self._access_token(http)
-        return await http.send(self._track_request(number, token), requested=(number,))
+        return await http.send(build(token), requested=requested)
+
+    def _headers(self, token: str) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {token}",
+            "transId": uuid.uuid4().hex,
+            "transactionSrc": TRANSACTION_SRC,
+            "Accept": "application/json",
+        }
+
+    def _locator_request(self, point: PickupPoint, token: str) -> httpx.Request:
+        locale = getattr(self.settings, "locale", "fr_FR")
+        return httpx.Request(
+            "POST",
+            f"{self.base_url}{locator.PATH}",
+            params={"Locale": locale},
+            json=locator.search_body(point, locale),
+            headers=self._headers(token),
+            extensions={"timeout": httpx.Timeout(self.settings.timeout).as_dict()},
+        )
 
     def _track_request(self, number: str, token: str) -> httpx.Request:
         locale = getattr(self.settings, "locale", "fr_FR")
@@ -120,12 +173,7 @@ class UpsAdapter(Adapter):
                 "returnMilestones": "false",
                 "returnPOD": "false",
             },
-            headers={
-                "Authorization": f"Bearer {token}",
-                "transId": uuid.uuid4().hex,
-                "transactionSrc": TRANSACTION_SRC,
-                "Accept": "application/json",
-            },
+            headers=self._headers(token),
             extensions={"timeout": httpx.Timeout(self.settings.timeout).as_dict()},
         )
 

@@ -5,12 +5,18 @@ and issues tokens that expire after `expires_in` seconds of simulated time. `GET
 /api/track/v1/details/{inquiryNumber}` answers 401 for a missing, unknown or expired token,
 400 TV1002 for a malformed number, 404 TW0001 for an unknown one. Failure modes queued for
 "ups" hit the Track API; those queued for "ups.oauth" hit the token endpoint.
+
+`POST /api/locations/{version}/search/availabilities/64` is the Locator's Access Point search
+(same tokens): it lists the Access Points of the simulator's parcels at the asked postcode, in
+the real answer's shape (see suivi_adapters.ups.locator), with an empty `SearchResults` when
+none is there; UPS does not document that case's answer. Failure modes: "ups.locator".
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -78,6 +84,8 @@ DELIVERY_PLACE: dict[Milestone, str] = {
     M.COLLECTED: "UPS Access Point",
 }
 PICKUP_MILESTONES = frozenset({M.TO_PICKUP_POINT, M.AVAILABLE_FOR_PICKUP, M.COLLECTED})
+ACCESS_POINT_SEARCH = "64"  # the Locator's reqOption for UPS Access Point locations
+WEEK_DAYS = (2, 3, 4, 5, 6, 7, 1)  # DayOfWeek.Day of Monday .. Sunday (1 is Sunday)
 
 
 def _errors(status: int, code: str, message: str, **headers: str) -> JSONResponse:
@@ -195,8 +203,79 @@ def track_body(parcel: Parcel, events: list[SimEvent]) -> dict[str, Any]:
     return {"trackResponse": {"shipment": [{"inquiryNumber": parcel.number, "package": [package]}]}}
 
 
+def _day_of_week(day: int, hours: str) -> dict[str, Any]:
+    """One DayOfWeek: "HHMM" without a leading zero, a list when the day has a break."""
+    spans = [span.split("-") for span in hours.split()]
+    if not spans:
+        return {"Day": str(day), "ClosedIndicator": ""}
+    opens = [str(int(o.replace(":", ""))) for o, _ in spans]
+    closes = [str(int(c.replace(":", ""))) for _, c in spans]
+    if len(spans) == 1:
+        return {"Day": str(day), "OpenHours": opens[0], "CloseHours": closes[0]}
+    return {"Day": str(day), "OpenHours": opens, "CloseHours": closes}
+
+
+def drop_location(parcel: Parcel) -> dict[str, Any]:
+    """The parcel's Access Point as a Locator DropLocation, Sunday first as UPS lists days."""
+    point = parcel.pickup_point
+    week = sorted(zip(WEEK_DAYS, parcel.pickup_hours, strict=True))
+    return {
+        "LocationID": point["id"],
+        "OriginOrDestination": "01",
+        "IVR": {"PhraseID": "0"},
+        "Geocode": {"Latitude": "48.8655", "Longitude": "2.3725"},
+        "AddressKeyFormat": {
+            "ConsigneeName": point["name"],
+            "AddressLine": point["address"],
+            "PoliticalDivision2": point["city"],
+            "PoliticalDivision1": "",
+            "PostcodePrimaryLow": point["postcode"],
+            "CountryCode": point["country"],
+        },
+        "PhoneNumber": "",
+        "LocationAttribute": [
+            {"OptionType": {"Code": "01"}, "OptionCode": {"Code": "018"}},
+        ],
+        "Distance": {"Value": "0.0", "UnitOfMeasurement": {"Code": "KM"}},
+        "Timezone": "Europe/Paris",
+        "OperatingHours": {
+            "StandardHours": [
+                {"HoursType": "10", "DayOfWeek": [_day_of_week(d, h) for d, h in week]}
+            ]
+        },
+        "AccessPointInformation": {
+            "PublicAccessPointID": f"U{point['id']}",
+            "AccessPointStatus": {"Code": "01", "Description": "Active-available"},
+        },
+    }
+
+
+def locator_body(parcels: list[Parcel]) -> dict[str, Any]:
+    """The Locator's answer listing the parcels' Access Points, each once."""
+    seen: dict[str, dict[str, Any]] = {}
+    for parcel in parcels:
+        seen.setdefault(parcel.pickup_point["id"], drop_location(parcel))
+    results = {"DropLocation": list(seen.values())} if seen else {}
+    return {
+        "LocatorResponse": {
+            "Response": {"ResponseStatusCode": "1", "ResponseStatusDescription": "Success"},
+            "SearchResults": results,
+        }
+    }
+
+
 def routes(sim: Simulator) -> list[BaseRoute]:
     tokens: dict[str, datetime] = {}
+
+    def authorized(request: Request) -> Response | None:
+        """401 for a missing, unknown or expired token; 400 without UPS's headers."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        expiry = tokens.get(token) if scheme.lower() == "bearer" else None
+        if expiry is None or expiry <= sim.clock.now():
+            return STYLE.unauthorized()
+        if not request.headers.get("transId") or not request.headers.get("transactionSrc"):
+            return _errors(400, "400", "Missing required header transId or transactionSrc")
+        return None
 
     def issue(request: Request, form: dict[str, list[str]]) -> Response:
         expected = sim.credentials["ups"]
@@ -228,12 +307,9 @@ def routes(sim: Simulator) -> list[BaseRoute]:
         )
 
     def answer(request: Request) -> Response:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        expiry = tokens.get(token) if scheme.lower() == "bearer" else None
-        if expiry is None or expiry <= sim.clock.now():
-            return STYLE.unauthorized()
-        if not request.headers.get("transId") or not request.headers.get("transactionSrc"):
-            return _errors(400, "400", "Missing required header transId or transactionSrc")
+        refused = authorized(request)
+        if refused is not None:
+            return refused
         number = request.path_params["number"]
         if not (7 <= len(number) <= 34 and number.isalnum()):
             return _errors(400, "TV1002", "Invalid inquiry number")
@@ -242,6 +318,28 @@ def routes(sim: Simulator) -> list[BaseRoute]:
         if parcel is None or not events:
             return _errors(404, "TW0001", "Tracking Information Not Found")
         return JSONResponse(track_body(parcel, events))
+
+    def locate(request: Request, payload: bytes) -> Response:
+        refused = authorized(request)
+        if refused is not None:
+            return refused
+        if request.path_params["option"] != ACCESS_POINT_SEARCH:
+            return _errors(400, "400", "Only Access Point searches are simulated")
+        try:
+            origin = json.loads(payload)["LocatorRequest"]["OriginAddress"]["AddressKeyFormat"]
+            postcode = origin["PostcodePrimaryLow"]
+        except (ValueError, KeyError, TypeError):
+            return _errors(400, "400", "Invalid LocatorRequest")
+        near = [
+            parcel
+            for (carrier, _), parcel in sim.parcels.items()
+            if carrier == "ups" and parcel.pickup_point.get("postcode") == postcode
+        ]
+        return JSONResponse(locator_body(near))
+
+    async def locator_endpoint(request: Request) -> Response:
+        payload = await request.body()
+        return await sim.respond("ups.locator", lambda: locate(request, payload), STYLE)
 
     async def token_endpoint(request: Request) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
@@ -253,4 +351,9 @@ def routes(sim: Simulator) -> list[BaseRoute]:
     return [
         Route("/security/v1/oauth/token", token_endpoint, methods=["POST"]),
         Route("/api/track/v1/details/{number}", track_endpoint, methods=["GET"]),
+        Route(
+            "/api/locations/{version}/search/availabilities/{option}",
+            locator_endpoint,
+            methods=["POST"],
+        ),
     ]
