@@ -111,6 +111,8 @@ class Adapter(ABC):
     max_batch: ClassVar[int] = 1
     rate_limit: ClassVar[RateLimit] = RateLimit()
     timezone: ClassVar[ZoneInfo] = PARIS
+    point_settings: ClassVar[tuple[str, ...]] = ()
+    """Settings its pickup-point directory needs beyond tracking's, when it has one."""
 
     def __init__(self, settings: AdapterSettings | None = None) -> None:
         self.settings = settings if settings is not None else self.settings_from_env()
@@ -132,6 +134,12 @@ class Adapter(ABC):
     @property
     def base_url(self) -> str:
         return (self.settings.base_url or self.default_base_url).rstrip("/")
+
+    @property
+    def describes_points(self) -> bool:
+        """Whether its point directory may be asked: not while a setting it needs is missing,
+        so a default install neither calls it nor warns on every poll of every parcel."""
+        return all(getattr(self.settings, name, None) for name in self.point_settings)
 
     def require(self, setting: str) -> str:
         """A credential the real API needs; a clear error names the variable to set."""

@@ -17,12 +17,12 @@ from typing import Any
 import httpx
 
 from suivi._adapter import Adapter, AdapterSettings, RawResponse
+from suivi._directory import PointDescriptions
 from suivi._http import CarrierHTTP, Clock, Limiter, RetryPolicy, Sleep, TokenBucket, monotonic
 from suivi._models import Tracking
 from suivi._registry import Registry
 from suivi._taxonomy import Status
 from suivi.errors import AdapterFailed, CarrierResponseInvalid, ShipmentNotFound, SuiviError
-from suivi.pickup import complete_points
 
 log = logging.getLogger("suivi")
 
@@ -46,7 +46,8 @@ class Tracker:
 
     `base_url` points every adapter at one host (the carrier simulator); `settings` gives
     per-carrier settings explicitly instead of reading `SUIVI_<CARRIER>_*` variables;
-    `limiter` replaces the in-process rate limit (e.g. one shared by several workers).
+    `limiter` replaces the in-process rate limit (e.g. one shared by several workers);
+    `clock` (seconds, monotonic) paces rate limits and ages the pickup points it has described.
     """
 
     def __init__(
@@ -77,6 +78,7 @@ class Tracker:
         self._limiter = limiter
         self._adapters: dict[str, Adapter] = {}
         self._channels: dict[str, CarrierHTTP] = {}
+        self._points = PointDescriptions(clock=clock)
 
     async def __aenter__(self) -> Tracker:
         return self
@@ -186,7 +188,9 @@ class Tracker:
         except Exception as exc:
             invalid = _unreadable(adapter.name, numbers, raw, exc)
             return {i: TrackResult(adapter.name, n, error=invalid) for i, n in entries}
-        described = await complete_points(adapter, list(trackings.values()), self._channel(adapter))
+        described = await self._points.complete(
+            adapter, list(trackings.values()), self._channel(adapter)
+        )
         trackings = {t.tracking_number: t for t in described}
         results: dict[int, TrackResult] = {}
         single = (

@@ -9,20 +9,16 @@ id, or, when the answer gives none, by its name near its address (`lookup_key`).
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Sequence
 from datetime import time
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
-from weakref import WeakKeyDictionary
 
 from suivi._adapter import RawResponse
 from suivi._models import OpeningDay, OpeningSpan, PickupPoint, Tracking
 
 if TYPE_CHECKING:
     from suivi._http import CarrierHTTP
-
-_log = logging.getLogger("suivi.pickup")
 
 # "09:00-12:30", "9h00 - 12h30", "0900-1230"; an en dash or "à" between the two also.
 _SPAN = re.compile(
@@ -83,19 +79,14 @@ class PointDirectory(Protocol):
     """An adapter that looks a pickup point up by its id, for what its tracking answer leaves
     out (street, hours). Pure parsing, as for tracking: `parse_point` reads bytes only.
     `tracking` is the parcel waiting there: what a directory asks that the point does not say
-    (the day of a search) comes from it, never from the wall clock."""
+    (the day of a search) comes from it, never from the wall clock. An adapter whose
+    `point_settings` are not all set is not asked (`Adapter.describes_points`)."""
 
     async def fetch_point(
         self, point: PickupPoint, http: CarrierHTTP, *, tracking: Tracking
     ) -> RawResponse: ...
 
     def parse_point(self, raw: RawResponse) -> PickupPoint | None: ...
-
-
-# Points found, by adapter instance and point id: a point's address and hours outlive many
-# polls of the parcels waiting there. Bounded: emptied when full.
-_FOUND: WeakKeyDictionary[object, dict[str, PickupPoint]] = WeakKeyDictionary()
-_FOUND_MAX = 1024
 
 
 def merged(point: PickupPoint, found: PickupPoint) -> PickupPoint:
@@ -105,44 +96,12 @@ def merged(point: PickupPoint, found: PickupPoint) -> PickupPoint:
     return point.model_copy(update={name: getattr(found, name) for name in blanks})
 
 
-def lookup_key(point: PickupPoint) -> str | None:
-    """What a directory knows the point by: its id, else its name at its postcode (carriers
-    whose answers give no id are asked for the points near the address); None: nothing to ask."""
+def lookup_key(point: PickupPoint) -> tuple[str | None, ...] | None:
+    """What a directory knows the point by: its country and id (Mondial Relay numbers its
+    points per country), else its name at its postcode there (carriers whose answers give no
+    id are asked for the points near the address); None: nothing to ask."""
     if point.identifier:
-        return point.identifier
+        return (point.country, point.identifier)
     if point.name and point.postcode:
-        return f"{point.name}|{point.postcode}"
+        return (point.country, point.name, point.postcode)
     return None
-
-
-async def complete_points(
-    adapter: object, trackings: list[Tracking], http: CarrierHTTP
-) -> list[Tracking]:
-    """Trackings whose pickup point lacks a street or hours, completed from the carrier's
-    directory when the adapter has one. A failed lookup keeps the tracking as it was: the
-    parcel's news never waits on a point's description."""
-    if not isinstance(adapter, PointDirectory):
-        return trackings
-    cache = _FOUND.setdefault(adapter, {})
-    completed = []
-    for tracking in trackings:
-        point = tracking.pickup_point
-        key = lookup_key(point) if point is not None else None
-        if point is None or key is None or (point.address and point.week):
-            completed.append(tracking)
-            continue
-        found = cache.get(key)
-        if found is None:
-            try:
-                found = adapter.parse_point(
-                    await adapter.fetch_point(point, http, tracking=tracking)
-                )
-            except Exception as error:  # an optional detail: never fatal, always logged
-                _log.warning("pickup point %s not described: %r", key, error)
-            if found is not None:
-                if len(cache) >= _FOUND_MAX:
-                    cache.clear()
-                cache[key] = found
-        fuller = merged(point, found) if found is not None else point
-        completed.append(tracking.model_copy(update={"pickup_point": fuller}))
-    return completed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import xml.etree.ElementTree as ET
 from datetime import time
 
@@ -12,7 +14,7 @@ import respx
 from suivi import OpeningDay, OpeningSpan, RawResponse, RetryPolicy, Tracker, errors
 from suivi_adapters.chronopost import ChronopostAdapter, ChronopostSettings
 from tests.conftest import fixture_bytes
-from tests.sdk.helpers import RecordingSleep
+from tests.sdk.helpers import ManualClock, RecordingSleep
 
 CARRIER = "chronopost"
 NUMBER = "XP696982485FR"
@@ -48,10 +50,25 @@ def answers(points: httpx.Response, tracked: bytes | None = None) -> respx.Route
     return respx.post(POINTS_URL).mock(return_value=points)
 
 
-def tracker() -> Tracker:
+def tracker(clock: ManualClock | None = None) -> Tracker:
     return Tracker(
-        settings={CARRIER: SETTINGS}, retry=RetryPolicy(max_attempts=1), sleep=RecordingSleep()
+        settings={CARRIER: SETTINGS},
+        retry=RetryPolicy(max_attempts=1),
+        sleep=RecordingSleep(),
+        clock=clock or ManualClock(),
     )
+
+
+async def asked_after(route: respx.Route, *moments: float) -> list[int]:
+    """The directory's call count after a poll of the parcel at each moment (seconds)."""
+    clock = ManualClock()
+    counts = []
+    async with tracker(clock) as client:
+        for moment in moments:
+            clock.now = moment
+            await client.track(CARRIER, NUMBER)
+            counts.append(route.call_count)
+    return counts
 
 
 def listed() -> httpx.Response:
@@ -123,6 +140,43 @@ async def test_a_point_described_once_is_not_asked_again() -> None:
 
 @pytest.mark.anyio
 @respx.mock
+async def test_a_described_point_is_asked_again_the_next_day_for_changed_hours() -> None:
+    route = answers(listed())
+    assert await asked_after(route, 0, 3600, 24 * 3600 - 1, 24 * 3600) == [1, 1, 1, 2]
+
+
+@pytest.mark.anyio
+@respx.mock
+async def test_a_failed_description_is_asked_again_an_hour_later_not_at_every_poll() -> None:
+    route = answers(httpx.Response(500, text="Internal Server Error"))
+    assert await asked_after(route, 0, 60, 3599, 3600) == [1, 1, 1, 2]
+
+
+@pytest.mark.anyio
+@respx.mock
+async def test_a_point_the_search_does_not_list_is_asked_again_six_hours_later() -> None:
+    route = answers(listed(), tracked=waiting_at_the_point().replace(b"PETIT", b"GRAND"))
+    assert await asked_after(route, 0, 3600, 6 * 3600 - 1, 6 * 3600) == [1, 1, 1, 2]
+
+
+@pytest.mark.anyio
+@respx.mock
+async def test_parcels_waiting_at_one_point_share_one_search() -> None:
+    async def answered_later(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)  # the other parcel's poll reaches the point meanwhile
+        return listed()
+
+    route = answers(listed())
+    route.side_effect = answered_later
+    async with tracker() as client:
+        results = await client.track_many([(CARRIER, NUMBER), (CARRIER, "12345678901234")])
+    points = [r.tracking.pickup_point for r in results if r.tracking]
+    assert [p.identifier for p in points if p] == ["7802P", "7802P"]
+    assert route.call_count == 1
+
+
+@pytest.mark.anyio
+@respx.mock
 async def test_a_failed_description_keeps_the_parcel_news() -> None:
     answers(httpx.Response(500, text="Internal Server Error"))
     async with tracker() as client:
@@ -139,18 +193,31 @@ async def test_a_failed_description_keeps_the_parcel_news() -> None:
 
 @pytest.mark.anyio
 @respx.mock
-async def test_without_an_account_the_tracking_is_kept_and_nothing_is_asked() -> None:
+async def test_without_an_account_the_tracking_is_kept_and_nothing_is_asked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     route = answers(listed())
     client = Tracker(
         settings={CARRIER: ChronopostSettings()},
         retry=RetryPolicy(max_attempts=1),
         sleep=RecordingSleep(),
     )
-    async with client:
-        tracking = await client.track(CARRIER, NUMBER)
+    assert not client.adapter(CARRIER).describes_points
+    with caplog.at_level(logging.INFO, logger="suivi"):
+        async with client:
+            await client.track(CARRIER, NUMBER)
+            tracking = await client.track(CARRIER, NUMBER)
     assert tracking.pickup_point is not None
     assert tracking.pickup_point.week == ()
     assert route.call_count == 0
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name.startswith("suivi")]
+    assert said == [
+        (
+            logging.INFO,
+            "chronopost pickup points are not described: "
+            "SUIVI_CHRONOPOST_ACCOUNT_NUMBER, SUIVI_CHRONOPOST_PASSWORD not set",
+        )
+    ]
 
 
 def test_a_point_not_listed_near_its_address_describes_nothing() -> None:

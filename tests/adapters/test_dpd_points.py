@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import time
 
 import httpx
@@ -11,7 +12,7 @@ import respx
 from suivi import OpeningDay, OpeningSpan, RawResponse, RetryPolicy, Tracker, errors
 from suivi_adapters.dpd import DpdAdapter, DpdSettings
 from tests.conftest import fixture_bytes
-from tests.sdk.helpers import RecordingSleep
+from tests.sdk.helpers import ManualClock, RecordingSleep
 
 CARRIER = "dpd"
 NUMBER = "250069112345678901"
@@ -110,6 +111,50 @@ async def test_a_failed_description_keeps_the_parcel_news() -> None:
         None,
         (),
     )
+
+
+@pytest.mark.anyio
+@respx.mock
+async def test_a_relay_the_directory_does_not_know_is_asked_again_six_hours_later() -> None:
+    empty = b'<RESPONSE quality="1"><REQUEST_ID /><PUDO_ITEMS /></RESPONSE>'
+    route = answers(httpx.Response(200, content=empty))
+    clock = ManualClock()
+    counts = []
+    client = Tracker(
+        settings={CARRIER: SETTINGS},
+        retry=RetryPolicy(max_attempts=1),
+        sleep=RecordingSleep(),
+        clock=clock,
+    )
+    async with client:
+        for moment in (0, 60, 6 * 3600 - 1, 6 * 3600):
+            clock.now = moment
+            await client.track(CARRIER, NUMBER)
+            counts.append(route.call_count)
+    assert counts == [1, 1, 1, 2]
+
+
+@pytest.mark.anyio
+@respx.mock
+async def test_without_a_pudo_key_relays_are_not_asked_about_nor_warned_of(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    route = answers(httpx.Response(200, content=fixture_bytes(CARRIER, "point_details.xml")))
+    keyless = SETTINGS.model_copy(update={"pudo_key": None})
+    client = Tracker(
+        settings={CARRIER: keyless}, retry=RetryPolicy(max_attempts=1), sleep=RecordingSleep()
+    )
+    with caplog.at_level(logging.INFO, logger="suivi"):
+        async with client:
+            await client.track(CARRIER, NUMBER)
+            tracking = await client.track(CARRIER, NUMBER)
+    assert tracking.pickup_point is not None
+    assert tracking.pickup_point.identifier == "P22895"
+    assert route.call_count == 0
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name.startswith("suivi")]
+    assert said == [
+        (logging.INFO, "dpd pickup points are not described: SUIVI_DPD_PUDO_KEY not set")
+    ]
 
 
 def test_a_refusal_is_an_invalid_response() -> None:

@@ -100,6 +100,27 @@ async def test_a_failed_description_keeps_the_parcel_news() -> None:
     assert (tracking.pickup_point.name, tracking.pickup_point.address) == ("LE PETIT BAZAR", None)
 
 
+@pytest.mark.anyio
+@respx.mock
+async def test_points_of_one_number_in_two_countries_are_two_points() -> None:
+    """Mondial Relay numbers its Point Relais per country: 075321 in France is not Belgium's."""
+    in_france = fixture_bytes(CARRIER, "delivered.xml")
+    in_belgium = in_france.replace(b"<Relais_Pays>FR<", b"<Relais_Pays>BE<")
+    details = fixture_bytes(CARRIER, "point_details.xml")
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        number = ET.fromstring(request.content).find(".//{*}Expedition")
+        if number is None:
+            return httpx.Response(200, content=details)
+        return httpx.Response(200, content=in_belgium if number.text == "27182818" else in_france)
+
+    route = respx.post(URL).mock(side_effect=reply)
+    async with tracker() as client:
+        await client.track_many([(CARRIER, "31415926"), (CARRIER, "27182818")])
+    asked = [ET.fromstring(call.request.content).find(".//{*}Pays") for call in route.calls]
+    assert sorted(pays.text or "" for pays in asked if pays is not None) == ["BE", "FR"]
+
+
 def test_an_unknown_point_is_a_request_error() -> None:
     body = fixture_bytes(CARRIER, "point_details.xml")
     start, end = body.index(b"<STAT>0"), body.index(b"</WSI4_PointRelais_RechercheResult>")

@@ -26,6 +26,16 @@ class RecordingSleep:
         self.waits.append(seconds)
 
 
+class ManualClock:
+    """Stands in for the Tracker's monotonic clock: time moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def make_tracker(sleep: RecordingSleep, **options: Any) -> Tracker:
     return Tracker(
         registry=Registry([fake_point()]),

@@ -98,6 +98,7 @@ class ChronopostAdapter(Adapter):
     settings_model: ClassVar[type[AdapterSettings]] = ChronopostSettings
     status_map: ClassVar[StatusMap] = codes.STATUS_MAP
     rate_limit: ClassVar[RateLimit] = RateLimit(per_second=5.0, burst=5, max_concurrency=4)
+    point_settings: ClassVar[tuple[str, ...]] = ("account_number", "password")
 
     # -- request ---------------------------------------------------------------------------
 

@@ -134,6 +134,7 @@ class DpdAdapter(Adapter):
     settings_model: ClassVar[type[AdapterSettings]] = DpdSettings
     status_map: ClassVar[StatusMap] = STATUS_MAP
     rate_limit: ClassVar[RateLimit] = RateLimit(per_second=5, burst=5, max_concurrency=4)
+    point_settings: ClassVar[tuple[str, ...]] = ("pudo_key",)
 
     # -- request ---------------------------------------------------------------------------
 
