@@ -4,10 +4,12 @@ call about. Used by the status × situation matrix and by the walk through every
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from suivi_server.pages.i18n import Language
-from suivi_server.pages.presentation import DATE_BOX_OVERRIDES, PROMISING, DateBox, page_rule
+from suivi_server.pages.presentation import PROMISING, DateBox, date_box_override, page_rule
 from suivi_server.pages.view import PageView
 from suivi_server.pages.wording import BRANCHES, STEP_REACHED, lookup
 
@@ -23,17 +25,16 @@ def contradictions(
     today: date,
     shipped_on: date | None,
     lang: Language,
+    situations: Sequence[tuple[str, Mapping[str, Any]]],
 ) -> list[str]:
     """Every way this view disagrees with itself or with the calendar; [] for a sound page."""
     found: list[str] = []
     rule = page_rule(status, substatus)
-    expected_box = {rule.date_box}
-    if rule.date_box is DateBox.TODAY:
-        expected_box.add(DateBox.ESTIMATE)  # out for delivery since an earlier day
+    # Out for delivery since an earlier day falls back to the estimate; then the banners shown
+    # may suspend the date (DATE_BOX_OVERRIDES).
+    bases = {rule.date_box, DateBox.ESTIMATE} if rule.date_box is DateBox.TODAY else {rule.date_box}
+    expected_box = {date_box_override(base, situations, rule) for base in bases}
     kinds = {b.kind for b in view.banners}
-    overriding = {key.split("/")[0] for key in DATE_BOX_OVERRIDES}
-    if kinds & overriding:
-        expected_box.add(DateBox.TO_BE_CONFIRMED)  # a banner promises a new date
     if "preparation_delay" in kinds and view.date_box is not DateBox.TO_BE_CONFIRMED:
         found.append("an arrival date above 'we will give you a new date'")
     if view.date_box not in expected_box:

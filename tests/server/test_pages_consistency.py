@@ -108,8 +108,19 @@ def test_every_status_has_a_rule_and_every_rule_names_known_situations() -> None
     assert all(rule.banners <= set(Situation) for rule in PAGE_RULES.values())
 
 
+Lived = list[tuple[str, dict[str, Any]]]  # active situations: (kind, facts)
+# Every situation with its usual facts, and the delay whose reason changes the date box.
+EVERY: Lived = [(s.value, FACTS[s.value]) for s in Situation] + [
+    ("delivery_delayed", {"reason": "carrier_reported", "carrier_label": "Retard réseau"})
+]
+
+
+def lived(*kinds: str) -> Lived:
+    return [(kind, FACTS[kind]) for kind in kinds]
+
+
 async def _parcel(
-    engine: AsyncEngine, merchant_id: int, number: int, row: tuple[Any, ...], kinds: list[str]
+    engine: AsyncEngine, merchant_id: int, number: int, row: tuple[Any, ...], situations: Lived
 ) -> int:
     status, substatus, estimate, hours = row
     delivered_at = NOW - timedelta(hours=hours) if status == "delivered" else None
@@ -130,13 +141,13 @@ async def _parcel(
     at = NOW - timedelta(hours=hours)
     await add_event(engine, shipment_id, at, status, "Y", "y", substatus=substatus)
     async with engine.begin() as conn:
-        for minutes, kind in enumerate(kinds):
+        for minutes, (kind, facts) in enumerate(situations):
             await conn.execute(
                 sa.insert(shipment_situations).values(
                     shipment_id=shipment_id,
                     kind=kind,
-                    fingerprint=kind,
-                    facts=FACTS[kind],
+                    fingerprint=f"{kind}-{minutes}",
+                    facts=facts,
                     detected_at=NOW - timedelta(minutes=60 - minutes),
                 )
             )
@@ -152,10 +163,10 @@ async def test_each_status_shows_exactly_what_its_rule_allows(
     rule = page_rule(status, substatus)
     merchant_id, _ = await create_merchant(engine)
     reached = [*moves_before(status), (status, substatus)]
-    every_kind = [s.value for s in Situation]
-    cases = [[kind] for kind in every_kind] + [every_kind]  # each alone, then all at once
-    for number, kinds in enumerate(cases):
-        shipment_id = await _parcel(engine, merchant_id, number, row, kinds)
+    cases = [[one] for one in EVERY] + [EVERY[:-1]]  # each alone, then all at once
+    for number, situations in enumerate(cases):
+        kinds = [kind for kind, _ in situations]
+        shipment_id = await _parcel(engine, merchant_id, number, row, situations)
         response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang={lang}")
         assert response.status_code == 200
         view = response.context["view"]  # type: ignore[attr-defined]
@@ -167,13 +178,15 @@ async def test_each_status_shows_exactly_what_its_rule_allows(
             today=NOW.date(),
             shipped_on=SHIPPED_AT.date(),
             lang=language(lang),
+            situations=situations,
         )
-        assert found == [], (kinds, found)
+        assert found == [], (situations, found)
         shown = {b.kind for b in view.banners}
         if len(kinds) == 1:
             today_only = kinds[0] == "out_for_delivery" and view.date_box is not DateBox.TODAY
             assert shown == ({*kinds} & rule.banners if not today_only else set()), kinds
-        if status == "out_for_delivery":
+        suspended = any(f.get("reason") == "carrier_reported" for _, f in situations)
+        if status == "out_for_delivery" and not suspended:
             assert view.date_box is (DateBox.TODAY if hours < 24 else DateBox.ESTIMATE)
 
 
@@ -182,7 +195,7 @@ async def test_out_for_delivery_today_says_today_in_the_box_and_the_banner(
 ) -> None:
     merchant_id, _ = await create_merchant(engine)
     row = ("out_for_delivery", None, TODAY_10_12, 2)
-    shipment_id = await _parcel(engine, merchant_id, 1, row, ["out_for_delivery", "shipped"])
+    shipment_id = await _parcel(engine, merchant_id, 1, row, lived("out_for_delivery", "shipped"))
     response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang=fr")
     view = response.context["view"]  # type: ignore[attr-defined]
     assert view.window == "Arrive aujourd’hui, entre 10:00 et 12:00"
@@ -205,7 +218,7 @@ async def test_a_stale_promise_gives_way_to_the_current_estimate(
         ]
     ):
         row = ("in_transit", None, estimate, 2)
-        shipment_id = await _parcel(engine, merchant_id, number, row, ["shipped"])
+        shipment_id = await _parcel(engine, merchant_id, number, row, lived("shipped"))
         response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang=en")
         (banner,) = response.context["view"].banners  # type: ignore[attr-defined]
         assert banner.body.startswith("Colissimo took it on Monday 23 November.")
@@ -220,11 +233,29 @@ async def test_a_late_preparation_promises_a_new_date_instead_of_the_old_one(
 ) -> None:
     merchant_id, _ = await create_merchant(engine)
     row = ("info_received", "label_created", AHEAD, 2)
-    shipment_id = await _parcel(engine, merchant_id, 1, row, ["preparation_delay"])
+    shipment_id = await _parcel(engine, merchant_id, 1, row, lived("preparation_delay"))
     response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang=en")
     view = response.context["view"]  # type: ignore[attr-defined]
     assert view.window == "New delivery date to be confirmed"
     assert "with a new delivery date" in view.banners[0].body
+
+
+async def test_a_delay_the_carrier_reports_suspends_the_date_but_silence_does_not(
+    pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
+) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    row = ("in_transit", None, AHEAD, 2)
+    reported = [("delivery_delayed", {"reason": "carrier_reported"})]
+    silent = lived("delivery_delayed")  # no scan for a while: careful words, same date
+    boxes = []
+    for number, situations in enumerate([reported, silent]):
+        shipment_id = await _parcel(engine, merchant_id, number, row, situations)
+        response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang=en")
+        boxes.append(response.context["view"].window)  # type: ignore[attr-defined]
+    assert boxes == [
+        "New delivery date to be confirmed",
+        "Arrives between Thursday 26 November and Friday 27 November",
+    ]
 
 
 async def test_a_refused_parcel_keeps_its_furthest_step_and_promises_nothing(
@@ -232,7 +263,7 @@ async def test_a_refused_parcel_keeps_its_furthest_step_and_promises_nothing(
 ) -> None:
     merchant_id, _ = await create_merchant(engine)
     row = ("exception", "refused", TODAY_10_12, 2)
-    shipment_id = await _parcel(engine, merchant_id, 1, row, ["refused", "shipped"])
+    shipment_id = await _parcel(engine, merchant_id, 1, row, lived("refused", "shipped"))
     response = await pages.get(f"/t/{services.tokens.sign(shipment_id)}?lang=fr")
     view = response.context["view"]  # type: ignore[attr-defined]
     assert view.headline == "Le colis a été refusé"

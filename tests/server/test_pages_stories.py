@@ -17,6 +17,7 @@ from suivi_server.pages.i18n import language
 from suivi_server.pages.view import sentence
 from suivi_server.simulator import STORIES, Parcel, simulator_settings
 from suivi_server.storage.schema import shipments, tracking_events
+from suivi_server.storage.situations import active_situations
 from suivi_server.worker.runner import Worker
 from tests.conftest import SIM_START, RunningSimulator
 from tests.server.factories import create_merchant, create_shipment
@@ -107,6 +108,7 @@ async def test_the_page_is_sound_at_every_step_of_every_story(
                         )
                     )
                 ).all()
+                active = await active_situations(conn, shipment_id)
             for lang in ("fr", "en"):
                 response = await pages.get(f"/t/{token}?lang={lang}")
                 assert response.status_code == 200
@@ -119,6 +121,7 @@ async def test_the_page_is_sound_at_every_step_of_every_story(
                     today=clock().astimezone(PARIS).date(),
                     shipped_on=SIM_START.date(),
                     lang=language(lang),
+                    situations=[(a.kind, a.facts or {}) for a in active],
                 )
                 assert found == [], (story, hours, row, lang, found)
                 assert view.headline == sentence(language(lang), row.status, row.substatus)
