@@ -259,7 +259,7 @@ async def test_a_pickup_point_gets_its_card_and_branch(
     assert view.journey.branch == "pickup"
     assert view.journey.steps[view.journey.position - 1].label == "At the pickup point"
     assert view.window == "Waiting for you until Saturday 5 December"
-    assert view.pickup.address == "3 place de la Gare, 75010 Paris"
+    assert (view.pickup.street, view.pickup.town) == ("3 place de la Gare", "75010 Paris")
     assert view.pickup.map_url.startswith("https://www.openstreetmap.org/search?query=3%20place")
     assert "Lun-Sam 8:00-19:00" in response.text
     assert "Tabac de la Gare" in response.text

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from suivi import DeliveryEstimate, OpeningDay, PickupPoint, Status, Substatus, is_problem
+from suivi.pickup import street
 from suivi_server.pages.banners import Banner, BannerContext, banners
 from suivi_server.pages.branding import Branding
 from suivi_server.pages.i18n import N_, Language
@@ -74,7 +75,6 @@ class PickupCard:
     name: str | None
     street: str | None
     town: str | None
-    address: str
     opening_hours: tuple[str, ...]
     map_url: str | None
 
@@ -326,8 +326,8 @@ def full_address(address: Mapping[str, Any] | None) -> str | None:
     if not address:
         return None
     town = " ".join(str(address[k]) for k in ("postcode", "city") if address.get(k))
-    parts = [str(address[k]) for k in ("line1", "line2") if address.get(k)]
-    return ", ".join([*parts, town] if town else parts) or None
+    lines = street(*(str(address[k]) for k in ("line1", "line2") if address.get(k)))
+    return ", ".join(part for part in (lines, town) if part) or None
 
 
 def zone(name: str) -> ZoneInfo:
@@ -359,7 +359,6 @@ def _pickup_card(point: PickupPoint, lang: Language) -> PickupCard:
         name=point.name,
         street=point.address,
         town=town,
-        address=address,
         opening_hours=opening_week(point.week, lang) or point.opening_hours,
         map_url=_OSM_SEARCH + quote(query) if address else None,
     )
