@@ -40,7 +40,7 @@ def create_app(
     services = Services(
         settings=settings,
         engine=engine or create_engine(settings.database_url),
-        tokens=PageTokens(settings.secret_keys),
+        tokens=PageTokens(settings.secret_keys, clock=clock),
         clock=clock,
     )
 

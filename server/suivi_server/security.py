@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 KEY_PREFIX = "sk"
 _TOKEN_SALT = "suivi.tracking-page"
@@ -53,14 +54,32 @@ class InvalidToken(Exception):
     """A page token that is forged, tampered with or expired."""
 
 
+def _signer_on(clock: Callable[[], datetime]) -> type[TimestampSigner]:
+    """A signer that dates links, and measures their age, by the server's clock."""
+
+    class ClockedSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock().timestamp())
+
+    return ClockedSigner
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class PageTokens:
-    def __init__(self, secret_keys: tuple[str, ...]) -> None:
+    def __init__(
+        self, secret_keys: tuple[str, ...], *, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
         if not secret_keys:
             raise ValueError("at least one secret key is required")
         if any(len(key.encode()) < MIN_SECRET_BYTES for key in secret_keys):
             raise ValueError(f"every secret key must be at least {MIN_SECRET_BYTES} bytes")
         # itsdangerous signs with the LAST key and verifies with all of them.
-        self._serializer = URLSafeTimedSerializer(list(reversed(secret_keys)), salt=_TOKEN_SALT)
+        self._serializer = URLSafeTimedSerializer(
+            list(reversed(secret_keys)), salt=_TOKEN_SALT, signer=_signer_on(clock)
+        )
 
     def sign(self, shipment_id: int, *, expires_at: datetime | None = None) -> str:
         """A link to one shipment's page; with `expires_at` the link stops working then."""

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +15,7 @@ from starlette.applications import Starlette
 
 from suivi_server.services import Services
 from suivi_server.storage.schema import shipments
+from tests.server.conftest import NOW
 from tests.server.factories import add_event, create_merchant, create_shipment
 from tests.server.pages_support import page_client
 
@@ -206,22 +206,21 @@ async def test_a_valid_token_for_a_deleted_shipment_is_not_found(
 
 
 async def test_an_expired_link_offers_the_lookup_form_instead(
-    pages: httpx.AsyncClient,
-    engine: AsyncEngine,
-    services: Services,
-    monkeypatch: pytest.MonkeyPatch,
+    pages: httpx.AsyncClient, engine: AsyncEngine, services: Services, clock: list[datetime]
 ) -> None:
+    """A link's age is measured by the server's clock, from the day the server signed it."""
     shipment_id = await shipment(engine, {"settings": {"link_max_age_days": 30}})
+    old = services.tokens.sign(shipment_id)
+    clock[0] = NOW + timedelta(days=31)
     fresh = services.tokens.sign(shipment_id)
-    with monkeypatch.context() as patch:
-        patch.setattr(time, "time", lambda: 1_000_000_000.0)  # the link was signed in 2001
-        old = services.tokens.sign(shipment_id)
     response = await pages.get(f"/t/{old}")
     assert response.status_code == 410
     assert response.template.name == "error.html"  # type: ignore[attr-defined]
     assert "/maison-lumiere/track" in response.text
     assert "Lampe" not in response.text
     assert (await pages.get(f"/t/{fresh}")).status_code == 200
+    clock[0] = NOW + timedelta(days=29)  # the old link, read a day before its 30 days end
+    assert (await pages.get(f"/t/{old}")).status_code == 200
 
 
 async def test_the_status_fragment_follows_new_events(
