@@ -4,19 +4,21 @@ Read from the database, so it is the same answer whichever replica serves it and
 workers run: parcels per status, polls due and how late they are, polls in the last hour,
 parcels whose last poll failed, and active situations. Served only with SUIVI_METRICS_TOKEN.
 When this process runs the embedded worker, its own counters follow: poll errors by kind,
-cycles that failed as a whole, restarts, and when it last completed a cycle.
+cycles that failed as a whole, restarts, when it last completed a cycle, and its state
+(ok, stale, starting, restarting) as /readyz reports it.
 """
 
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from suivi_server.health import WORKER_STATES, worker_state
 from suivi_server.services import Services
 from suivi_server.storage.schema import shipment_situations, shipments
 from suivi_server.worker.runner import WorkerMetrics
@@ -30,9 +32,10 @@ def _line(name: str, value: float, **labels: str) -> str:
     return f"{name}{{{rendered}}} {value:.15g}" if labels else f"{name} {value:.15g}"
 
 
-def worker_lines(metrics: WorkerMetrics) -> list[str]:
-    """The embedded worker's counters since the process started (0: no cycle completed yet)."""
-    last = metrics.last_success
+def worker_lines(metrics: WorkerMetrics, now: datetime) -> list[str]:
+    """The embedded worker's counters since the process started (0: no cycle completed yet),
+    and its state as /readyz reports it, one series per state (1 for the current one)."""
+    last, state = metrics.last_success, worker_state(metrics, now)
     return [
         "# TYPE suivi_worker_poll_errors_total counter",
         *(
@@ -45,6 +48,8 @@ def worker_lines(metrics: WorkerMetrics) -> list[str]:
         _line("suivi_worker_restarts_total", metrics.restarts),
         "# TYPE suivi_worker_last_success_timestamp_seconds gauge",
         _line("suivi_worker_last_success_timestamp_seconds", last.timestamp() if last else 0),
+        "# TYPE suivi_worker_state gauge",
+        *(_line("suivi_worker_state", int(s == state), state=s) for s in WORKER_STATES),
     ]
 
 
@@ -87,7 +92,7 @@ async def collect(services: Services, worker: WorkerMetrics | None = None) -> li
             "# TYPE suivi_active_situations gauge",
             *(_line("suivi_active_situations", n, kind=k) for k, n in situations),
         ]
-    return lines + worker_lines(worker) if worker is not None else lines
+    return lines + worker_lines(worker, now) if worker is not None else lines
 
 
 def routes(services: Services, worker: WorkerMetrics | None = None) -> list[Route]:

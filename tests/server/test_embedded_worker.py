@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -58,6 +58,22 @@ async def test_a_crashing_loop_is_restarted_with_a_growing_pause(
     assert all(r.exc_info is not None for r in caplog.records)
 
 
+async def test_the_metrics_say_restarting_only_while_waiting_to_restart() -> None:
+    metrics, runs, seen = WorkerMetrics(), [], []
+
+    async def sleep(seconds: float) -> None:
+        seen.append(("pause", metrics.restarting))
+
+    async def run() -> None:
+        runs.append(1)
+        seen.append(("run", metrics.restarting))
+        if len(runs) == 1:
+            raise RuntimeError("crash")
+
+    await supervise(run, metrics, backoff=(1.0,), sleep=sleep)
+    assert seen == [("run", False), ("pause", True), ("run", False)]
+
+
 async def test_a_loop_that_made_progress_before_crashing_starts_the_backoff_over() -> None:
     metrics, sleep, runs = WorkerMetrics(), RecordingSleep(), []
 
@@ -105,7 +121,7 @@ async def test_the_embedded_worker_restarts_after_crashing_and_readyz_follows(
     assert worker.metrics.restarts == 1
     assert len(attempts) == 2
     assert response.status_code == 200
-    assert response.json()["checks"]["worker"]["restarts"] == 1
+    assert response.json()["worker"]["state"] == "ok"
 
 
 async def test_metrics_count_the_embedded_workers_failures(
@@ -128,4 +144,27 @@ async def test_metrics_count_the_embedded_workers_failures(
     assert 'suivi_worker_poll_errors_total{error="worker_error"} 1' in lines
     assert "suivi_worker_failed_cycles_total 2" in lines
     assert "suivi_worker_restarts_total 1" in lines
+    assert 'suivi_worker_state{state="ok"} 1' in lines
+    assert 'suivi_worker_state{state="stale"} 0' in lines
+
+
+async def test_metrics_show_a_stale_worker(settings: Settings, engine: AsyncEngine) -> None:
+    worker = WorkerMetrics(last_success=NOW)
+    app = create_app(
+        dataclasses.replace(settings, metrics_token="m-token"),
+        engine=engine,
+        clock=lambda: NOW + timedelta(minutes=6),
+        migrate=False,
+        worker_metrics=worker,
+    )
+    async with _client(app) as client:
+        response = await client.get("/metrics", headers={"Authorization": "Bearer m-token"})
+    lines = response.text.splitlines()
+    assert "# TYPE suivi_worker_state gauge" in lines
+    assert [line for line in lines if line.startswith("suivi_worker_state")] == [
+        'suivi_worker_state{state="ok"} 0',
+        'suivi_worker_state{state="stale"} 1',
+        'suivi_worker_state{state="starting"} 0',
+        'suivi_worker_state{state="restarting"} 0',
+    ]
     assert f"suivi_worker_last_success_timestamp_seconds {NOW.timestamp():.0f}" in lines

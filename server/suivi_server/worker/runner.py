@@ -50,7 +50,8 @@ class WorkerMetrics:
     """Counters a supervisor can scrape or log: polls, errors by kind, lag behind schedule.
 
     `last_success` (worker clock) is when a cycle last completed; `failed_cycles` counts cycles
-    that failed as a whole and `restarts` the times a supervisor started the loop again.
+    that failed as a whole and `restarts` the times a supervisor started the loop again;
+    `restarting` is true while a supervisor waits to start a crashed loop again.
     """
 
     polls: int = 0
@@ -63,6 +64,7 @@ class WorkerMetrics:
     failed_cycles: int = 0
     restarts: int = 0
     last_success: datetime | None = None
+    restarting: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {

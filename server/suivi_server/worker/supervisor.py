@@ -44,4 +44,8 @@ async def supervise(
             pause = backoff[min(crashes_in_a_row, len(backoff)) - 1]
             metrics.restarts += 1
             log.exception("%s crashed; restarting in %.0fs", name, pause)
-        await sleep(pause)
+        metrics.restarting = True
+        try:
+            await sleep(pause)
+        finally:
+            metrics.restarting = False
