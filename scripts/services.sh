@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Installs and starts what the test suite needs besides Python: PostgreSQL, Debian's Chromium,
-# and faketime (the suite's second run, with the system clock years ahead).
+# Installs and starts what the test suite needs besides Python: PostgreSQL and Debian's Chromium.
 # Prints `export SUIVI_TEST_POSTGRES_URL=...` for the caller to eval.
 set -euo pipefail
 
@@ -10,7 +9,6 @@ missing=()
 command -v pg_lsclusters >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
-command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]}" >&2
   as_root apt-get update -qq >&2

@@ -1,13 +1,19 @@
-"""Shared fixtures: sample payloads, and the carrier simulator served over real HTTP."""
+"""Shared fixtures: sample payloads, and the carrier simulator served over real HTTP.
+
+With SUIVI_TEST_SHIFT_DAYS=N the whole session runs with the wall clock N days ahead (time-machine
+moves `time.time`, `datetime.now` and `date.today` for every thread; the clock keeps ticking):
+every test fixes its own clock, so a test that secretly reads today's date fails in that run.
+"""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +24,24 @@ from suivi_server.simulator import SimClock, Simulator, create_app
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SIM_START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+SHIFT_DAYS = int(os.environ.get("SUIVI_TEST_SHIFT_DAYS") or 0)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not SHIFT_DAYS:
+        return
+    import time_machine
+
+    real_today = date.today()
+    travel = time_machine.travel(datetime.now(UTC) + timedelta(days=SHIFT_DAYS), tick=True)
+    travel.start()
+    if date.today() - real_today < timedelta(days=SHIFT_DAYS - 1):
+        raise pytest.UsageError("SUIVI_TEST_SHIFT_DAYS is set but the clock did not move")
+    config.add_cleanup(travel.stop)
+
+
+def pytest_report_header() -> str | None:
+    return f"wall clock shifted {SHIFT_DAYS} days ahead: {date.today()}" if SHIFT_DAYS else None
 
 
 def fixture_bytes(carrier: str, name: str) -> bytes:
