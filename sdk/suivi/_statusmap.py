@@ -5,10 +5,17 @@ where `codes` is one code or a tuple of codes. The table is inverted at import; 
 is a table bug and raises at import. Unknown codes map to `exception/unknown` and keep the
 carrier's label, never crash. Some carriers reuse a code with different labels: list those codes
 as `label_dependent`, and keyword rules on the label decide first for them (and for unknown codes).
+
+Keywords are words and phrases, matched on folded labels at word boundaries, never as substrings:
+"driver" does not contain "deliver", "livraison" is not "livré". A phrase ending in `*` matches
+any word starting with its last word ("endommag*": endommagé, endommagée). A match is ignored
+when a negation stands before it in the same clause ("non livré", "n'a pas pu être livré", "not
+delivered"), unless the phrase itself says the negation ("non distribuable").
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +50,51 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+# Words that negate what follows them in a clause, in the languages carriers answer in
+# (fr, en, de, es, it, nl, pt). Folded, as labels are.
+NEGATIONS: Final = frozenset(
+    {"ne", "n", "pas", "non", "jamais", "aucun", "aucune", "sans"}  # fr
+    | {"not", "no", "never", "unable", "cannot", "couldn", "without"}  # en
+    | {"nicht", "kein", "keine", "keinen", "ohne"}  # de
+    | {"sin", "nunca"}  # es ("no" as in en)
+    | {"mancata", "mancato", "senza"}  # it ("non" as in fr)
+    | {"niet", "geen", "zonder"}  # nl
+    | {"nao", "sem"}  # pt
+)
+# Where a negation's reach ends: punctuation, and the words that start a new clause (only those
+# that mean nothing else in another language: Dutch "en" is French "en").
+_CLAUSE_BREAK = re.compile(
+    r"[,.;:!?()\[\]/|]|\s(?:"
+    r"et|mais|puis|car|parce que|and|but|then|because|und|aber|weil|denn|"
+    r"pero|porque|ma|perche|maar|omdat|mas"
+    r")\s"
+)
+_WORD = re.compile(r"\w+")
+
+
+class Phrase:
+    """A keyword as folded words; the last may be a prefix (`endommag*`)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = fold(text).strip()
+        prefix = self.text.endswith("*")
+        words = _WORD.findall(self.text.rstrip("*"))
+        if not words:
+            raise ValueError(f"keyword {text!r} has no word")
+        pattern = r"\b" + r"\W+".join(re.escape(w) for w in words) + (r"\w*" if prefix else r"\b")
+        self._pattern = re.compile(pattern)
+        self._negated_itself = any(w in NEGATIONS for w in words)
+
+    def found_in(self, folded: str) -> bool:
+        """True when the phrase stands in the label, not negated by what comes before it."""
+        for clause in _CLAUSE_BREAK.split(folded):
+            for match in self._pattern.finditer(clause):
+                before = _WORD.findall(clause[: match.start()])
+                if self._negated_itself or not NEGATIONS.intersection(before):
+                    return True
+        return False
+
+
 class StatusMap:
     def __init__(
         self,
@@ -63,7 +115,7 @@ class StatusMap:
                 if key in self._table:
                     raise ValueError(f"{carrier}: event code {code!r} is mapped twice")
                 self._table[key] = mapping
-        self._keywords = tuple((fold(word), Mapping(s, sub)) for word, s, sub in keywords)
+        self._keywords = tuple((Phrase(word), Mapping(s, sub)) for word, s, sub in keywords)
         for _, mapping in self._keywords:
             check_substatus(mapping.status, mapping.substatus)
         self._label_dependent = frozenset(self.normalize_code(c) for c in label_dependent)
@@ -90,5 +142,6 @@ class StatusMap:
         return entry if entry is not None else UNKNOWN
 
     def match_label(self, label: str) -> Mapping | None:
+        """The first keyword rule whose phrase stands, un-negated, in the label."""
         folded = fold(label)
-        return next((m for word, m in self._keywords if word in folded), None)
+        return next((m for phrase, m in self._keywords if phrase.found_in(folded)), None)

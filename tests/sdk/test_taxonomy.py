@@ -148,10 +148,58 @@ def test_keywords_decide_for_unknown_and_label_dependent_codes() -> None:
         [("SD", Status.IN_TRANSIT, None)],
         keywords=[
             ("reportée", Status.IN_TRANSIT, Substatus.DELAYED),
-            ("refus", Status.EXCEPTION, Substatus.REFUSED),
+            ("refus*", Status.EXCEPTION, Substatus.REFUSED),
         ],
         label_dependent=["SD"],
     )
     assert table.lookup("SD", "Tri effectué").substatus is None
     assert table.lookup("SD", "Livraison REPORTEE de 24h").substatus is Substatus.DELAYED
     assert table.lookup("QQ", "Colis refusé par le destinataire").substatus is Substatus.REFUSED
+
+
+WORDS = StatusMap(
+    "x",
+    [],
+    keywords=[
+        ("non distribuable", Status.EXCEPTION, Substatus.ADDRESS_PROBLEM),
+        ("absent", Status.ATTEMPT_FAILED, Substatus.RECIPIENT_ABSENT),
+        ("livre", Status.DELIVERED, Substatus.TO_RECIPIENT),
+        ("deliver*", Status.DELIVERED, Substatus.TO_RECIPIENT),
+        ("endommag*", Status.EXCEPTION, Substatus.DAMAGED),
+        ("pris en charge", Status.IN_TRANSIT, Substatus.PICKED_UP),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Livré", Substatus.TO_RECIPIENT),
+        ("Delivered to the front desk", Substatus.TO_RECIPIENT),
+        ("Colis endommagé lors du transport", Substatus.DAMAGED),
+        ("Colis pris en charge par Mondial Relay", Substatus.PICKED_UP),
+        ("Non distribuable", Substatus.ADDRESS_PROBLEM),  # the phrase says its own negation
+        ("Votre colis n'a pas pu être livré car vous étiez absent.", Substatus.RECIPIENT_ABSENT),
+        ("Colis non livré, destinataire absent", Substatus.RECIPIENT_ABSENT),
+    ],
+)
+def test_keywords_are_words_and_phrases(label: str, expected: Substatus) -> None:
+    found = WORDS.match_label(label)
+    assert found is not None
+    assert found.substatus is expected
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "The driver called",  # "driver" is not "deliver"
+        "Livraison prévue demain",  # "livraison" is not "livré"
+        "Colis non livré",
+        "Le colis n'a pas pu être livré",
+        "Not delivered",
+        "Nicht zugestellt, not delivered yet",
+    ],
+)
+def test_a_word_inside_another_or_negated_never_matches(label: str) -> None:
+    found = WORDS.match_label(label)
+    assert found is None or found.substatus is not Substatus.TO_RECIPIENT

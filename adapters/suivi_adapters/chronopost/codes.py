@@ -49,19 +49,19 @@ ROWS: Final[tuple[Row, ...]] = (
 
 # Checked first for label-dependent codes, and for codes not in the table. First match wins.
 KEYWORDS: Final[tuple[KeywordRule, ...]] = (
-    ("refus", S.EXCEPTION, Sub.REFUSED),
-    ("endommag", S.EXCEPTION, Sub.DAMAGED),
-    ("avari", S.EXCEPTION, Sub.DAMAGED),
+    ("refus*", S.EXCEPTION, Sub.REFUSED),
+    ("endommag*", S.EXCEPTION, Sub.DAMAGED),
+    ("avari*", S.EXCEPTION, Sub.DAMAGED),
     ("damaged", S.EXCEPTION, Sub.DAMAGED),
     ("voisin", S.DELIVERED, Sub.TO_NEIGHBOUR),
     ("gardien", S.DELIVERED, Sub.TO_NEIGHBOUR),
     ("neighbour", S.DELIVERED, Sub.TO_NEIGHBOUR),
-    ("retour", S.RETURNING, None),
-    ("dedouane", S.IN_TRANSIT, Sub.CUSTOMS_CLEARED),  # before "douane": "dédouané" is good news
-    ("douane", S.EXCEPTION, Sub.CUSTOMS_HOLD),
+    ("retour*", S.RETURNING, None),
+    ("dedouan*", S.IN_TRANSIT, Sub.CUSTOMS_CLEARED),  # before "douane": "dédouané" is good news
+    ("douane*", S.EXCEPTION, Sub.CUSTOMS_HOLD),
     ("absence", S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
     ("avis de passage", S.ATTEMPT_FAILED, None),
-    ("reportee", S.IN_TRANSIT, Sub.DELAYED),  # SD "Livraison reportée de 24h" [UPS]
+    ("report*", S.IN_TRANSIT, Sub.DELAYED),  # SD "Livraison reportée de 24h" [UPS]
 )
 
 # Codes seen with several wordings: SD [UPS], the failure codes whose label gives the reason,

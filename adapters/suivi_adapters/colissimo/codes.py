@@ -65,9 +65,9 @@ ROWS: Final[tuple[Row, ...]] = (
 LABEL_DEPENDENT: Final = ("ND1", "AG1", "RE1", "DI1", "PB1")
 
 KEYWORDS: Final[tuple[KeywordRule, ...]] = (
-    ("endommag", S.EXCEPTION, Sub.DAMAGED),
-    ("deteriore", S.EXCEPTION, Sub.DAMAGED),
-    ("refus", S.RETURNING, Sub.REFUSED),
+    ("endommag*", S.EXCEPTION, Sub.DAMAGED),
+    ("deterior*", S.EXCEPTION, Sub.DAMAGED),
+    ("refus*", S.RETURNING, Sub.REFUSED),
     ("pas ete retire", S.RETURNING, Sub.NOT_COLLECTED),
     # "Il est retourné à l'expéditeur" (but not AG1's "sera retourné … s'il n'est pas retiré")
     ("est retourne a", S.RETURNING, None),
@@ -80,7 +80,7 @@ KEYWORDS: Final[tuple[KeywordRule, ...]] = (
     ("voisin", S.DELIVERED, Sub.TO_NEIGHBOUR),
     ("gardien", S.DELIVERED, Sub.TO_RECEPTION),
     ("a ete retire", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
-    ("retard", S.IN_TRANSIT, Sub.DELAYED),
+    ("retard*", S.IN_TRANSIT, Sub.DELAYED),
     ("consigne", S.AVAILABLE_FOR_PICKUP, Sub.LOCKER),
     ("point de retrait", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
     ("point retrait", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
