@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from suivi import Registry, RetryPolicy, Tracker, Tracking
+from suivi import Registry, RetryPolicy, Status, Substatus, Tracker, Tracking
 from suivi_server.simulator import STORIES, Milestone, Parcel, simulator_settings
 from tests.conftest import SIM_START, RunningSimulator
 
@@ -79,3 +79,11 @@ async def walk_story(
     for index, (hours, milestone, *_) in enumerate(STORIES[story]):
         simulator.sim.clock.set(SIM_START + timedelta(hours=hours) + after)
         yield Step(index, hours, milestone, await client.track(carrier, number))
+
+
+# A return carries the reason that started it (suivi._sequence.COMMON_SEQUENCE), so the same
+# "returning" milestone reads differently in the stories that lead to it.
+RETURN_IN_STORY: dict[tuple[str, Milestone], tuple[Status, Substatus | None]] = {
+    ("refused", Milestone.RETURNING): (Status.RETURNING, Substatus.REFUSED),
+    ("not_collected", Milestone.RETURNING): (Status.RETURNING, Substatus.NOT_COLLECTED),
+}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -17,6 +17,9 @@ from suivi._taxonomy import (
     is_problem,
     sort_events,
 )
+
+if TYPE_CHECKING:
+    from suivi._sequence import SequenceRule
 
 _setattr = object.__setattr__
 
@@ -209,10 +212,15 @@ class Tracking(_Frozen):
         events: Iterable[TrackingEvent],
         *,
         status_without_events: Status = Status.NOT_FOUND,
+        sequence: Sequence[SequenceRule] | None = None,
         **fields: Any,
     ) -> Tracking:
-        """Build a Tracking whose status follows the taxonomy rules applied to its events."""
-        ordered = sort_events(events)
+        """Build a Tracking whose status follows the taxonomy rules applied to its events,
+        each event read after the ones before it (`sequence`, COMMON_SEQUENCE by default)."""
+        from suivi._sequence import COMMON_SEQUENCE, apply_sequence
+
+        rules = COMMON_SEQUENCE if sequence is None else sequence
+        ordered = tuple(apply_sequence(sort_events(events), rules))
         decisive = next((e for e in ordered if e.affects_status), None)  # as current_event()
         status = decisive.status if decisive else status_without_events
         substatus = decisive.substatus if decisive else None

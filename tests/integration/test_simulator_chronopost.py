@@ -16,7 +16,13 @@ from suivi.errors import (
     ShipmentNotFound,
 )
 from suivi_server.simulator.scenario import STORIES, Failure, FailureKind, Milestone, Parcel
-from tests.carrier_helpers import FakeTime, add_story_parcel, simulator_tracker, walk_story
+from tests.carrier_helpers import (
+    RETURN_IN_STORY,
+    FakeTime,
+    add_story_parcel,
+    simulator_tracker,
+    walk_story,
+)
 from tests.conftest import SIM_START, RunningSimulator
 
 pytestmark = pytest.mark.anyio
@@ -43,8 +49,6 @@ EXPECTED: dict[Milestone, tuple[Status, Substatus | None]] = {
     M.RETURNING: (S.RETURNING, None),
     M.RETURNED: (S.RETURNED, None),
 }
-# A return that follows a wait at the pickup point is a parcel nobody collected.
-IN_STORY = {("not_collected", M.RETURNING): (S.RETURNING, Sub.NOT_COLLECTED)}
 
 
 def skybill(serial: int) -> str:
@@ -65,7 +69,7 @@ async def test_every_story_step_has_the_status_it_means(
         async for index, _, milestone, tracking in walk_story(
             simulator, client, "chronopost", parcel.number, story, after=timedelta()
         ):
-            expected = IN_STORY.get((story, milestone), EXPECTED[milestone])
+            expected = RETURN_IN_STORY.get((story, milestone), EXPECTED[milestone])
             assert (tracking.status, tracking.substatus) == expected, (story, milestone)
             assert len(tracking.events) == index + 1
 

@@ -48,6 +48,7 @@ from suivi import (
     parse_local,
 )
 from suivi._models import shared_location
+from suivi._sequence import COMMON_SEQUENCE, apply_sequence
 from suivi._statusmap import StatusMap, fold
 from suivi._taxonomy import sort_events
 from suivi.pickup import spans_from_slots, street, week
@@ -221,7 +222,7 @@ class MondialRelayAdapter(Adapter):
         if STAT_CODES[stat][1] is StatKind.NOT_FOUND:
             return [Tracking(carrier=self.name, tracking_number=number, status=Status.NOT_FOUND)]
         pairs = self._events(result)
-        events = sort_events(event for event, _ in pairs)
+        events = tuple(apply_sequence(sort_events(e for e, _ in pairs), COMMON_SEQUENCE))
         status, substatus, decisive = self._decide(events, stat, text(result, "Libelle01"))
         pickup = self._pickup_point(result, pairs, status)
         return [
