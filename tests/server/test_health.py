@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.applications import Starlette
 
 from suivi_server.app import create_app
@@ -26,13 +26,17 @@ def _client(app: Starlette) -> httpx.AsyncClient:
 
 
 @pytest.fixture
-async def unreachable(database_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+async def unreachable(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine for the same backend whose database cannot be reached."""
     if database_url.startswith("sqlite"):
-        url = f"sqlite+aiosqlite:///{tmp_path}"  # a directory: SQLite cannot open it
+        # Refused before aiosqlite starts its connection thread: a failed open in that thread
+        # can outlive the test's event loop and fail a later test.
+        async def refuse() -> Any:
+            raise OSError("database file cannot be opened")
+
+        engine = create_async_engine("sqlite+aiosqlite://", async_creator=refuse)
     else:
-        url = "postgresql+asyncpg://postgres:postgres@127.0.0.1:1/suivi"  # nothing listens
-    engine = create_engine(url)
+        engine = create_engine("postgresql+asyncpg://postgres:postgres@127.0.0.1:1/suivi")
     yield engine
     await engine.dispose()
 
