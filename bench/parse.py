@@ -5,6 +5,8 @@
 Each side turns the same response bytes into its normalized tracking objects (or its typed
 errors), deserialization included. Rounds interleave both sides payload by payload, so any slow
 spell of the machine hits both; figures are per-payload medians and the ratio karrio/suivi.
+Then, per payload both sides tracked, where their statuses disagree, with the native code of
+the event that decided Suivi's status, so a reader can see who is right.
 Without karrio importable, only Suivi's figures are printed. See bench/README.md.
 """
 
@@ -46,6 +48,8 @@ class Payload:
     suivi_ok: bool = False
     karrio_ok: bool = False
     both_tracked: bool = False
+    suivi_statuses: list[tuple[str, str, str]] = field(default_factory=list)  # status, sub, code
+    karrio_statuses: list[str] = field(default_factory=list)
 
 
 def is_response(path: Path) -> bool:
@@ -135,6 +139,18 @@ def describe_suivi(result: Any) -> tuple[str, bool]:
     return f"{len(result)} tracking, {events} ev ({result[0].status.value})", True
 
 
+def suivi_statuses(result: Any) -> list[tuple[str, str, str]]:
+    """Each tracking's status, substatus and the native code of the event that decided it."""
+    if isinstance(result, Exception):
+        return []
+    decided = []
+    for tracking in result:
+        decisive = next((e for e in tracking.events if e.affects_status), None)
+        sub = tracking.substatus.value if tracking.substatus else "-"
+        decided.append((tracking.status.value, sub, decisive.code if decisive else "-"))
+    return decided
+
+
 def describe_karrio(result: Any) -> tuple[str, bool]:
     details, messages = result
     if details:
@@ -145,17 +161,42 @@ def describe_karrio(result: Any) -> tuple[str, bool]:
     return "nothing (not its format)", False
 
 
+# karrio's TrackerStatus names → Suivi's statuses, to tell a disagreement from a naming choice.
+KARRIO_STATUS = {
+    "pending": "pending",
+    "on_hold": "exception",
+    "in_transit": "in_transit",
+    "delivery_delayed": "in_transit",
+    "out_for_delivery": "out_for_delivery",
+    "delivery_failed": "attempt_failed",
+    "ready_for_pickup": "available_for_pickup",
+    "delivered": "delivered",
+    "return_to_sender": "returning",
+    "cancelled": "exception",
+    "unknown": "unknown",
+}
+
+
+def karrio_statuses(result: Any) -> list[str]:
+    details, _ = result
+    return [str(getattr(d.status, "value", d.status)) for d in details or ()]
+
+
 def check(items: list[Payload], suivi: dict[str, Parser], karrio: dict[str, Parser]) -> None:
     """One call each: record what it gave, and warm up both sides."""
     for p in items:
         try:
-            p.suivi_result, tracked = describe_suivi(suivi[p.carrier](p.body))
+            parsed = suivi[p.carrier](p.body)
+            p.suivi_result, tracked = describe_suivi(parsed)
+            p.suivi_statuses = suivi_statuses(parsed)
             p.suivi_ok = True
         except Exception as exc:
             p.suivi_result, tracked = f"FAILED {type(exc).__name__}: {exc}", False
         if karrio:
             try:
-                p.karrio_result, k_tracked = describe_karrio(karrio[p.carrier](p.body))
+                answer = karrio[p.carrier](p.body)
+                p.karrio_result, k_tracked = describe_karrio(answer)
+                p.karrio_statuses = karrio_statuses(answer)
                 p.karrio_ok = not p.karrio_result.startswith("nothing")
                 p.both_tracked = tracked and k_tracked
             except Exception as exc:
@@ -217,6 +258,24 @@ def report(items: list[Payload], with_karrio: bool) -> None:
     for name, key in (("all answers", every), ("tracking answers", tracked)):
         met = geomean(key["overall"]) >= 3
         print(f"design target ≥ 3× overall, {name}: {'met' if met else 'NOT met'}")
+    disagreements(items)
+
+
+def disagreements(items: list[Payload]) -> None:
+    """Where both sides tracked a payload and read a different status, parcel by parcel."""
+    rows = []
+    for p in items:
+        if not p.both_tracked:
+            continue
+        for (status, sub, code), theirs in zip(p.suivi_statuses, p.karrio_statuses, strict=False):
+            if KARRIO_STATUS.get(theirs, theirs) != status:
+                rows.append((f"{p.carrier} {p.label}", code, f"{status}/{sub}", theirs))
+    compared = sum(len(p.suivi_statuses) for p in items if p.both_tracked)
+    print(f"\nstatus disagreements: {len(rows)} of {compared} trackings both sides read")
+    if rows:
+        print(f"  {'payload':<46}{'code':<8}{'suivi':<40}karrio")
+    for label, code, ours, theirs in rows:
+        print(f"  {label:<46}{code:<8}{ours:<40}{theirs}")
 
 
 def main() -> int:

@@ -129,6 +129,19 @@ class StatusMap:
     def codes(self) -> frozenset[str]:
         return frozenset(self._table)
 
+    def items(self) -> list[tuple[str, Mapping]]:
+        """Every native code with what it means, sorted by code (for the code pages)."""
+        return sorted(self._table.items())
+
+    @property
+    def keyword_rules(self) -> list[tuple[str, Mapping]]:
+        """The label keywords in the order they are tried, as written (folded)."""
+        return [(phrase.text, mapping) for phrase, mapping in self._keywords]
+
+    @property
+    def label_dependent(self) -> frozenset[str]:
+        return self._label_dependent
+
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str | int) and self.normalize_code(code) in self._table
 
