@@ -75,8 +75,9 @@ def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--check", action="store_true", help="fail when a page is out of date")
     args = options.parse_args()
+    written = pages()
     stale = [
-        path for path, text in pages().items() if not path.exists() or path.read_text() != text
+        path for path, text in written.items() if not path.exists() or path.read_text() != text
     ]
     if args.check:
         for path in stale:
