@@ -273,9 +273,9 @@ def disagreements(items: list[Payload]) -> None:
     compared = sum(len(p.suivi_statuses) for p in items if p.both_tracked)
     print(f"\nstatus disagreements: {len(rows)} of {compared} trackings both sides read")
     if rows:
-        print(f"  {'payload':<46}{'code':<8}{'suivi':<40}karrio")
+        print(f"  {'payload':<52} {'code':<22} {'suivi':<34} karrio")
     for label, code, ours, theirs in rows:
-        print(f"  {label:<46}{code:<8}{ours:<40}{theirs}")
+        print(f"  {label:<52} {code:<22} {ours:<34} {theirs}")
 
 
 def main() -> int:
