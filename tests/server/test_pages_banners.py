@@ -617,3 +617,18 @@ async def test_the_page_button_posts_to_the_refresh_endpoint(
     response = await pages.get(f"/t/{token}?lang=en")
     assert f'hx-post="/t/{token}/refresh?lang=en"' in response.text
     assert '{"code": "429", "swap": true}' in response.text  # htmx shows the polite refusal
+
+
+async def test_the_phone_number_is_said_twice_at_most_and_good_news_asks_nothing(
+    pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
+) -> None:
+    """Header and help section carry the number; banners carry a short "Call us" button."""
+    refused = await parcel_living(engine, "refused")
+    await situation(engine, refused, "refused", {})
+    page = (await pages.get(f"/t/{services.tokens.sign(refused)}?lang=fr")).text
+    assert page.count("+33 1 23 45 67 89") <= 2
+    assert 'href="tel:+33123456789"' in page.split('class="banners"', 1)[1]
+    delivered = await parcel_living(engine, "delivered", merchant={"slug": "other"})
+    await situation(engine, delivered, "delivered", {})
+    (banner,) = await banners_of(pages, f"/t/{services.tokens.sign(delivered)}?lang=fr")
+    assert (banner.action, banner.links) == (None, ())
