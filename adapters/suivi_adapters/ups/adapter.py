@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import re
 import time
 import uuid
@@ -52,6 +53,7 @@ from suivi import (
 )
 from suivi._checkdigits import is_valid_ups
 from suivi._models import shared_location
+from suivi._statusmap import Mapping as CodeMapping
 from suivi._time import strptime
 from suivi.errors import CarrierAuthError, CarrierError, SuiviError, TrackingNumberInvalid
 from suivi_adapters.ups import codes, locator
@@ -63,6 +65,7 @@ TOKEN_MARGIN = 60.0  # seconds before expiry at which a cached token is renewed
 LBS_TO_KG = 0.45359237
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
 _PICKUP_ADDRESS_TYPES = ("ACCESS_POINT", "DELIVERY", "DESTINATION")
+LOG = logging.getLogger(__name__)
 
 
 class UpsSettings(AdapterSettings):
@@ -272,15 +275,17 @@ class UpsAdapter(Adapter):
         return [self._package(package, inquiry) for package in packages]
 
     def _package(self, package: dict[str, Any], inquiry: str) -> Tracking:
-        events = [self._event(activity) for activity in package.get("activity") or []]
+        number = str(package.get("trackingNumber") or inquiry)
+        events = self._events(package.get("activity") or [], number)
         destination = _address(package, ("DESTINATION",)) or {}
         origin = _address(package, ("ORIGIN",)) or {}
         current = _status_key(package.get("currentStatus") or {}, self.status_map)
         delivery = package.get("deliveryInformation") or {}
         return Tracking.from_events(
             self.name,
-            str(package.get("trackingNumber") or inquiry),
+            number,
             events,
+            sequence=codes.SEQUENCE,
             status_without_events=self.status_map.lookup(current).status
             if current in self.status_map
             else Status.PENDING,
@@ -304,7 +309,36 @@ class UpsAdapter(Adapter):
             code=code,
             label=label or code,
             location=_location(address),
+            mapping=self.reason_mapping(code, status.get("code"), label or ""),
         )
+
+    def reason_mapping(self, key: str, reason: Any, label: str) -> CodeMapping | None:
+        """What the two-letter reason (`status.code`) says, when it may overrule `key`: the
+        status code is generic or absent (`key` is then the activity type), or both agree on
+        the status and the reason is more precise. None: the status code decides."""
+        reason_key = StatusMap.normalize_code(str(reason or ""))
+        if reason_key not in codes.REASON_CODES:
+            return None
+        by_reason = codes.REASON_CODES.lookup(reason_key)
+        if not key.isdigit() or key in codes.GENERIC_STATUS_CODES:
+            return by_reason
+        return by_reason if self.map_code(key, label).status is by_reason.status else None
+
+    def _events(self, activities: list[Any], number: str) -> list[TrackingEvent]:
+        """Every readable activity; an unreadable one is skipped, counted and logged, so one
+        bad date never loses the others. None readable out of some: the body is broken."""
+        events: list[TrackingEvent] = []
+        for activity in activities:
+            try:
+                events.append(self._event(activity))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                LOG.warning("UPS %s: activity skipped (%s: %s)", number, type(exc).__name__, exc)
+        skipped = len(activities) - len(events)
+        if skipped and not events:
+            raise ValueError(f"none of the {skipped} activities of {number} is readable")
+        if skipped:
+            LOG.warning("UPS %s: %d of %d activities skipped", number, skipped, len(activities))
+        return events
 
     def _timestamp(self, activity: dict[str, Any]) -> datetime:
         """GMT date/time moved to the activity's offset; else local time + offset; else Paris."""

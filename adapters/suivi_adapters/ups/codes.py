@@ -8,13 +8,20 @@ Sources: UPS developer portal "API codes" pages for the Track API (copied in kar
 Each activity carries `status.statusCode` (3 digits, zero-padded: "011") and `status.type`
 (one or two letters: "D"). The status code is more precise, so it decides; the type is the
 fallback when the code is missing or not in the table. Both live in ONE StatusMap: the keys
-cannot collide (digits vs letters). The two-letter `status.code` scan codes (KB, OT, …) are
-not used: UPS documents them as free-form exception reasons reused across tables.
+cannot collide (digits vs letters).
 
-Not mapped on purpose: the "package exception / delivery codes", TForce freight (TCFRATY) and
-Mail Innovations (TSEVSDS) tables of the reference. They describe reasons, not the
-`statusCode` field, and reuse the same numbers with other meanings (freight "050" is
-"delivered to consignee", small-package "050" is "address information required").
+The two-letter `status.code` is the activity's reason ("package exception / delivery codes"
+page, `Tracking-delivery-codes.html`): KR says *why* a "013 Exception" happened, 2W that an
+"011 Delivered" was a collection at an Access Point. `REASON_CODES` maps the access-point,
+collection, return, refusal, address, damage and loss reasons; a reason decides when the
+status code is one of the generic `GENERIC_STATUS_CODES` (or missing), or refines it when both
+agree on the status (see `adapter.status_mapping`). Only reasons whose code means one thing in
+the whole page are listed: the page reuses some codes across its tables (UA "returned to the
+sender" / "updated arrival", DL, YI, EP, AG, 50, 53), and those stay unmapped.
+
+Not mapped on purpose: TForce freight (TCFRATY) and Mail Innovations (TSEVSDS) tables of the
+reference, which reuse the same numbers with other meanings (freight "050" is "delivered to
+consignee", small-package "050" is "address information required").
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 from typing import Final
 
 from suivi import NOTICE, Status, StatusMap, Substatus
+from suivi._sequence import COMMON_SEQUENCE, SequenceRule
 from suivi._statusmap import KeywordRule, Row
 
 S = Status
@@ -117,13 +125,71 @@ STATUS_CODES: Final[tuple[Row, ...]] = (
     ("155", S.DELIVERED, None, NOTICE),  # Delivery Photo
 )
 
+# status.code — "Package exception / delivery codes" (UPS API codes page, copied as karrio
+# `modules/connectors/ups/vendors/Tracking-delivery-codes.html`; in REFERENCE_codes.md).
+REASONS: Final[tuple[Row, ...]] = (
+    # at an Access Point, a locker or a UPS counter, waiting for the receiver
+    (("2Q", "ZP", "I5", "ZI", "8I"), S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
+    ("1N", S.AVAILABLE_FOR_PICKUP, Sub.LOCKER),  # delivered to a locker, awaiting pickup
+    ("ZQ", S.AVAILABLE_FOR_PICKUP, Sub.DEPOT),  # Your Pkg Is Being Held For Collection
+    # reminders while it waits: the parcel does not move
+    (("5G", "6B"), S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT, NOTICE),
+    (("2W", "FT"), S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),  # picked up by the receiver
+    ("3H", S.DELIVERED, Sub.TO_NEIGHBOUR),  # Neighbor - By Request
+    ("9E", S.DELIVERED, Sub.TO_RECEPTION),  # Commercial Inside Release
+    ("KM", S.DELIVERED, Sub.TO_RECIPIENT),  # delivered at the receiver's location
+    # on the way to an Access Point (chosen, or an alternate one)
+    (
+        ("6H", "6J", "6K", "7A", "ZD", "ZL", "ZS", "5S", "5V", "5W"),
+        S.IN_TRANSIT,
+        Sub.TO_PICKUP_POINT,
+    ),
+    ("5Z", S.IN_TRANSIT, Sub.REDIRECTED),  # Access Point refused it: back to the address
+    ("7B", S.IN_TRANSIT, Sub.DELAYED),  # Non-Del To UPS Ap; Status Update Pending
+    ("5U", S.EXCEPTION, Sub.HELD_BY_CARRIER),  # Access Point unavailable, receiver contacted
+    # failed attempts: "unable to deliver, on the way to an Access Point" (5R, 6R) included
+    (("5R", "6R"), S.ATTEMPT_FAILED, None),
+    (("C4", "OH", "KX", "7L"), S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
+    (("G7", "FM", "G8", "IR"), S.ATTEMPT_FAILED, None),  # adult signature / PIN missing
+    # refusals
+    (("KR", "KS", "KT", "KQ", "KI", "AM", "AN", "AP", "AQ", "AS"), S.EXCEPTION, Sub.REFUSED),
+    ("8H", S.RETURNING, Sub.REFUSED),  # refused (release code), will be returned
+    # not collected at the Access Point: the return starts
+    (("3N", "6C", "5F"), S.RETURNING, Sub.NOT_COLLECTED),
+    # returns
+    (("KP", "O4", "I1", "UF"), S.RETURNING, None),
+    (("B0", "PP", "YJ", "YK", "TU"), S.RETURNED, None),  # back at the sender
+    # address, damage, loss
+    (("A7", "AL", "CY", "FA", "BO"), S.EXCEPTION, Sub.ADDRESS_PROBLEM),
+    (("HE", "HR"), S.EXCEPTION, Sub.DAMAGED),
+    (("S9", "TJ"), S.EXCEPTION, Sub.LOST),  # sent to UPS Lost and Found
+)
+
+# Status codes too broad to overrule a reason: "On the Way", "Exception", "Unable to Deliver",
+# "Out for Delivery", "Delivery Attempted", "Status Not Available".
+GENERIC_STATUS_CODES: Final = frozenset(
+    {"000", "005", "010", "025", "039", "047", "087", "158", "159", "164", "165"}
+    | {"013", "029", "069", "076"}
+    | {"006", "021", "037", "072", "089", "091", "146", "162"}
+    | {"060", "145"}
+    | {"011"}  # "Delivered": the reason tells a collection, a neighbour, a return (B0)
+)
+
 # UPS has no status code for these deliveries; its wording says it (011 is label-dependent).
+# Labels come in the `locale` asked for: words per language (en, fr, de, es, nl).
 DELIVERY_WORDING: Final[tuple[KeywordRule, ...]] = (
     ("neighbour", S.DELIVERED, Sub.TO_NEIGHBOUR),
     ("neighbor", S.DELIVERED, Sub.TO_NEIGHBOUR),
     ("voisin", S.DELIVERED, Sub.TO_NEIGHBOUR),
+    ("nachbar*", S.DELIVERED, Sub.TO_NEIGHBOUR),
+    ("vecino", S.DELIVERED, Sub.TO_NEIGHBOUR),
+    ("buren", S.DELIVERED, Sub.TO_NEIGHBOUR),
     ("receiver picked up", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
+    ("picked up at ups access point*", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
     ("retire par le destinataire", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
+    ("vom empfanger abgeholt", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
+    # after the collections: "Delivered to UPS Access Point" is not the receiver's hands
+    ("access point*", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
 )
 
 STATUS_MAP: Final = StatusMap(
@@ -132,6 +198,14 @@ STATUS_MAP: Final = StatusMap(
     keywords=DELIVERY_WORDING,
     label_dependent=("011",),
 )
+REASON_CODES: Final = StatusMap("ups", REASONS)
+
+# Sequence rules for UPS answers. The common rules cover what UPS tells with several
+# activities: collection after "161 Delivered to UPS Access Point", a type D activity on the way
+# back (UPS records the return to the shipper as "011 DELIVERED") is returned, a refusal (064,
+# KR…) or a non-collection carried into the return. UPS reasons (2W, 3N, 5R…) say the rest in
+# one activity, so no UPS-only rule is needed yet; carrier rules go in front of the common ones.
+SEQUENCE: Final[tuple[SequenceRule, ...]] = COMMON_SEQUENCE
 
 # Error codes of `{"response": {"errors": [{"code", "message"}]}}` and shipment warnings.
 NOT_FOUND_CODES: Final = frozenset({"TW0001"})  # Tracking Information Not Found

@@ -15,9 +15,9 @@ Source: UPS-API/api-documentation `UPSTrackAlert.yaml` (OpenAPI 3.1, "UPS Track 
   `deliveryTimeDescription`. "Not every field will have a value": blanks are `""`.
 
 `activityStatus.descriptionCode` is the Track API's 3-digit `statusCode` ("011", "021" in the
-spec's examples) and `type` the same activity type; `code` is the two-letter scan code the
-adapter ignores. Both go through the adapter's table and helpers, so a pushed event gets the
-same code and instant as the polled one and the server stores it once.
+spec's examples), `type` the same activity type and `code` the same two-letter reason (2W, KR…).
+All go through the adapter's tables and helpers, so a pushed event gets the same code, status
+and instant as the polled one and the server stores it once.
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ def parse_track_alert(body: bytes) -> Tracking:
         estimate = _estimate(alert)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _invalid(f"unexpected Track Alert body ({exc})", body, number) from None
-    return Tracking.from_events(_ADAPTER.name, number, [event], estimate=estimate)
+    return Tracking.from_events(
+        _ADAPTER.name, number, [event], estimate=estimate, sequence=codes.SEQUENCE
+    )
 
 
 def subscription_body(
@@ -107,11 +109,13 @@ def _event(alert: dict[str, Any]) -> TrackingEvent:
     if not key:
         raise ValueError("activityStatus has neither descriptionCode nor type")
     location = alert.get("activityLocation")
+    label = _text(status.get("description")) or key
     return _ADAPTER.event(
         timestamp=_timestamp(alert),
         code=key,
-        label=_text(status.get("description")) or key,
+        label=label,
         location=_location(location) if isinstance(location, dict) else None,
+        mapping=_ADAPTER.reason_mapping(key, status.get("code"), label),
     )
 
 
