@@ -22,6 +22,7 @@ Sources: La Poste Suivi v2 OpenAPI (developer.laposte.fr, catalog "suivi@2"); ka
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Final, Literal
@@ -41,10 +42,12 @@ from suivi import (
     Status,
     StatusMap,
     Tracking,
+    TrackingEvent,
     parse_local,
 )
 from suivi._adapter import error_for_status, retry_after_seconds
 from suivi._checkdigits import is_valid_s10
+from suivi._sequence import COMMON_SEQUENCE
 from suivi.errors import (
     CarrierAuthError,
     CarrierError,
@@ -52,7 +55,9 @@ from suivi.errors import (
     CarrierUnavailable,
     TrackingNumberInvalid,
 )
-from suivi_adapters.colissimo.codes import STATUS_MAP
+from suivi_adapters.colissimo.codes import SEQUENCE, STATUS_MAP
+
+_log = logging.getLogger(__name__)
 
 Outcome = Literal["ok", "invalid", "unknown", "unavailable"]
 
@@ -171,10 +176,7 @@ class ColissimoAdapter(Adapter):
 
     def _tracking(self, shipment: dict[str, Any]) -> Tracking:
         context = shipment.get("contextData") or {}
-        events = [
-            self.event(timestamp=self._when(e["date"]), code=e["code"], label=e["label"])
-            for e in shipment.get("event") or ()
-        ]
+        events = self._events(shipment)
         fields: dict[str, Any] = {
             "service": shipment.get("product") or HOLDERS.get(shipment.get("holder", 0)),
             "estimate": self._estimate(shipment),
@@ -189,8 +191,40 @@ class ColissimoAdapter(Adapter):
             self.normalize(shipment["idShip"]),
             events,
             status_without_events=Status.INFO_RECEIVED,
+            sequence=(*SEQUENCE, *COMMON_SEQUENCE),
             **fields,
         )
+
+    def _events(self, shipment: dict[str, Any]) -> list[TrackingEvent]:
+        """The readable events; one unreadable event is skipped with a warning and counted, so
+        it never costs the others. When none can be read, the answer as a whole is invalid:
+        a status guessed from no events would be wrong."""
+        given = shipment.get("event") or []
+        if not isinstance(given, list):
+            raise TypeError(f"event is {type(given).__name__}, not a list")
+        events, skipped = [], []
+        for raw_event in given:
+            try:
+                events.append(self._event(raw_event))
+            except (CarrierError, KeyError, TypeError, AttributeError) as exc:
+                skipped.append(f"{type(exc).__name__}: {exc}")
+        if skipped and not events:
+            raise ValueError(f"no readable event ({skipped[0]})")
+        if skipped:
+            _log.warning(
+                "colissimo %s: skipped %d of %d events (%s)",
+                shipment.get("idShip"),
+                len(skipped),
+                len(given),
+                "; ".join(skipped),
+            )
+        return events
+
+    def _event(self, raw_event: dict[str, Any]) -> TrackingEvent:
+        code, label, date = raw_event["code"], raw_event["label"], raw_event["date"]
+        if not all(isinstance(v, str) for v in (code, label, date)) or not code.strip():
+            raise TypeError(f"code, label and date must be text: {raw_event!r}")
+        return self.event(timestamp=self._when(date), code=code, label=label)
 
     def _when(self, text: str) -> datetime:
         return parse_local(text, (), PARIS, carrier=self.name)

@@ -1,17 +1,25 @@
 """La Poste "Suivi v2" event codes → Suivi taxonomy, as data.
 
-Sources: the La Poste code list (DR1 … DI2) as published with the Suivi v2 API
-(developer.laposte.fr, catalog "suivi@2") and reproduced by third-party clients; karrio's
-`laposte` connector (`units.py`, `tests/laposte/test_tracking.py`) for AN1 and observed labels;
-legacy Colissimo 6-letter codes from the pre-Okapi web service (AnyBlok-Delivery
-`colissimo/eventcodes.py`), kept because old parcels and some partners still send them.
+Sources, grouped (facts only, code → meaning):
+- [LP] La Poste Suivi v2 code list (developer.laposte.fr, catalog "suivi@2"), as reproduced by
+  the client `tracking/couriers*.py` of a public tracking GUI (codes DR1 … DI2 with their French
+  meanings and which ones are problems) and by the carrier samples README (research 2026-11-24).
+- [KA] karrio `modules/connectors/laposte` (`units.py`, `tests/laposte/test_tracking.py`): AN1.
+- [DG] DigitalGenius "Colissimo / La Poste Track & Trace" (docs.digitalgenius.com): en_GB labels
+  of DI1, MD2, ET1 and DR1 as the API sends them, and its code → status grouping.
+- [AB] petrus-v/AnyBlok-Delivery `anyblok_delivery/bloks/colissimo/eventcodes.py`: the legacy
+  6-letter Colissimo codes of the pre-Okapi web service, still sent for old parcels and partners.
+- [OA] La Poste Suivi v2 OpenAPI (api-evangelist/la-poste-groupe
+  `openapi/_original/la-poste-groupe-suivi-openapi.json`): labels follow `lang`, one of fr_FR,
+  en_GB, de_DE, es_ES, it_IT, nl_NL; events "in anti chronological order".
 
 La Poste reuses a few codes for different situations and only the label tells them apart:
-ND1 "non distribuable" (absent recipient vs. bad address vs. refusal), AG1 (post office vs.
-pickup point vs. locker), RE1 (refused vs. not collected), DI1 (recipient vs. neighbour vs.
-collected) and PB1 (delay vs. damage). Those are `LABEL_DEPENDENT`: the KEYWORDS below decide
-first, and the table row is the fallback when no keyword matches. Keywords are matched on the
-label lower-cased without accents, first match wins, so the more specific ones come first.
+ND1 "non distribuable" (absent recipient vs. bad address vs. no access), AG1 (post office vs.
+pickup point vs. locker, or announced for tomorrow), RE1 (refused vs. not collected), DI1
+(recipient vs. neighbour vs. caretaker vs. collected) and PB1 (delay vs. damage). Those are
+`LABEL_DEPENDENT`: the KEYWORDS decide first, the table row is the fallback when none matches.
+Keywords are French (fr_FR) and English (en_GB) words and phrases matched on folded labels at
+word boundaries, first match wins, so the more specific ones come first.
 """
 
 from __future__ import annotations
@@ -19,13 +27,14 @@ from __future__ import annotations
 from typing import Final
 
 from suivi import Status, StatusMap, Substatus
+from suivi._sequence import KEEP, SequenceRule, codes
 from suivi._statusmap import KeywordRule, Row
 
 S = Status
 Sub = Substatus
 
 ROWS: Final[tuple[Row, ...]] = (
-    # -- Suivi v2 codes (developer.laposte.fr code list) ---------------------------------
+    # -- Suivi v2 codes [LP] ----------------------------------------------------------------
     ("DR1", S.INFO_RECEIVED, Sub.LABEL_CREATED),  # Déclaratif réceptionné
     ("PC1", S.IN_TRANSIT, Sub.PICKED_UP),  # Pris en charge
     ("PC2", S.IN_TRANSIT, Sub.PICKED_UP),  # Pris en charge dans le pays d'expédition
@@ -45,8 +54,9 @@ ROWS: Final[tuple[Row, ...]] = (
     ("RE1", S.RETURNING, None),  # Retourné à l'expéditeur: on its way back
     ("DI1", S.DELIVERED, Sub.TO_RECIPIENT),  # Distribué
     ("DI2", S.RETURNED, None),  # Distribué à l'expéditeur: back at the sender
-    ("AN1", S.EXCEPTION, Sub.ADDRESS_PROBLEM),  # karrio: address not found (unofficial)
-    # -- legacy Colissimo codes (pre-Okapi web service) -----------------------------------
+    # -- [KA] -------------------------------------------------------------------------------
+    ("AN1", S.EXCEPTION, Sub.ADDRESS_PROBLEM),  # address not found (not in [LP])
+    # -- legacy Colissimo codes [AB] --------------------------------------------------------
     (("COMCFM", "PCHMQT"), S.INFO_RECEIVED, Sub.LABEL_CREATED),  # label / data ready
     ("PCHCFM", S.IN_TRANSIT, Sub.PICKED_UP),  # picked up
     ("AARCFM", S.IN_TRANSIT, Sub.ARRIVED_AT_DELIVERY_SITE),  # arrived at delivery site
@@ -64,27 +74,97 @@ ROWS: Final[tuple[Row, ...]] = (
 
 LABEL_DEPENDENT: Final = ("ND1", "AG1", "RE1", "DI1", "PB1")
 
+# fr_FR phrases are La Poste's wording (carrier samples, [AB] comments); en_GB ones follow [DG].
 KEYWORDS: Final[tuple[KeywordRule, ...]] = (
-    ("endommag*", S.EXCEPTION, Sub.DAMAGED),
-    ("deterior*", S.EXCEPTION, Sub.DAMAGED),
-    ("refus*", S.RETURNING, Sub.REFUSED),
+    # damage and delay (PB1)
+    ("endommage", S.EXCEPTION, Sub.DAMAGED),
+    ("endommagee", S.EXCEPTION, Sub.DAMAGED),
+    ("deteriore", S.EXCEPTION, Sub.DAMAGED),
+    ("damaged", S.EXCEPTION, Sub.DAMAGED),
+    # refusal and non-collection start a return (RE1, RENAVA)
+    ("refuse", S.RETURNING, Sub.REFUSED),
+    ("refusee", S.RETURNING, Sub.REFUSED),
+    ("refus", S.RETURNING, Sub.REFUSED),
+    ("refused", S.RETURNING, Sub.REFUSED),
     ("pas ete retire", S.RETURNING, Sub.NOT_COLLECTED),
-    # "Il est retourné à l'expéditeur" (but not AG1's "sera retourné … s'il n'est pas retiré")
+    # not "not collected" alone: AG1 warns "it will be returned … if not collected by …"
+    ("not been collected in time", S.RETURNING, Sub.NOT_COLLECTED),
+    ("not collected in time", S.RETURNING, Sub.NOT_COLLECTED),
+    # "Il est retourné à l'expéditeur", never AG1's "sera retourné … s'il n'est pas retiré"
     ("est retourne a", S.RETURNING, None),
-    ("absent", S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
-    ("acces", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
+    ("is being returned", S.RETURNING, None),
+    ("has been returned to", S.RETURNING, None),
+    # why a delivery failed (ND1); the reason stands in its own clause after "livré :"/"car"
     ("adresse est incomplete", S.EXCEPTION, Sub.ADDRESS_PROBLEM),
     ("adresse incomplete", S.EXCEPTION, Sub.ADDRESS_PROBLEM),
     ("erronee", S.EXCEPTION, Sub.ADDRESS_PROBLEM),
     ("inexacte", S.EXCEPTION, Sub.ADDRESS_PROBLEM),
+    ("address is incomplete", S.EXCEPTION, Sub.ADDRESS_PROBLEM),
+    ("incorrect address", S.EXCEPTION, Sub.ADDRESS_PROBLEM),
+    ("address is incorrect", S.EXCEPTION, Sub.ADDRESS_PROBLEM),
+    ("absent", S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
+    ("absence", S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
+    ("pas pu etre livre en votre absence", S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
+    ("avis de passage", S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
+    ("you were not at home", S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
+    ("you were absent", S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
+    ("delivery notice", S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
+    ("acces", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
+    ("pas pu acceder", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
+    ("access", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
+    ("unable to access", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
+    ("pas pu etre livre", S.ATTEMPT_FAILED, None),
+    ("could not be delivered", S.ATTEMPT_FAILED, None),
+    # who received it (DI1)
     ("voisin", S.DELIVERED, Sub.TO_NEIGHBOUR),
+    ("neighbour", S.DELIVERED, Sub.TO_NEIGHBOUR),
+    ("neighbor", S.DELIVERED, Sub.TO_NEIGHBOUR),
     ("gardien", S.DELIVERED, Sub.TO_RECEPTION),
+    ("caretaker", S.DELIVERED, Sub.TO_RECEPTION),
     ("a ete retire", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
-    ("retard*", S.IN_TRANSIT, Sub.DELAYED),
+    ("has been collected", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
+    # delivered back to the sender (DI2's wording, also under RE1/DI1), then delivered (DI1)
+    ("livre a votre expediteur", S.RETURNED, None),
+    ("livre a l expediteur", S.RETURNED, None),
+    ("delivered to the sender", S.RETURNED, None),
+    ("delivered to your sender", S.RETURNED, None),
+    ("est livre", S.DELIVERED, Sub.TO_RECIPIENT),
+    ("a ete livre", S.DELIVERED, Sub.TO_RECIPIENT),
+    ("has been delivered", S.DELIVERED, Sub.TO_RECIPIENT),
+    ("was delivered", S.DELIVERED, Sub.TO_RECIPIENT),
+    ("retard", S.IN_TRANSIT, Sub.DELAYED),
+    ("retarde", S.IN_TRANSIT, Sub.DELAYED),
+    ("delay", S.IN_TRANSIT, Sub.DELAYED),
+    ("delayed", S.IN_TRANSIT, Sub.DELAYED),
+    # announced for tomorrow at a point: on its way there, not waiting yet (AG1, ND1)
+    ("sera disponible des", S.IN_TRANSIT, Sub.TO_PICKUP_POINT),
+    ("sera disponible demain", S.IN_TRANSIT, Sub.TO_PICKUP_POINT),
+    ("sera disponible a partir", S.IN_TRANSIT, Sub.TO_PICKUP_POINT),
+    ("will be available from", S.IN_TRANSIT, Sub.TO_PICKUP_POINT),
+    ("will be available tomorrow", S.IN_TRANSIT, Sub.TO_PICKUP_POINT),
+    # where it waits (AG1); a locker first, as "Pickup Station" lockers stand in post offices
     ("consigne", S.AVAILABLE_FOR_PICKUP, Sub.LOCKER),
+    ("pickup station", S.AVAILABLE_FOR_PICKUP, Sub.LOCKER),
+    ("locker", S.AVAILABLE_FOR_PICKUP, Sub.LOCKER),
     ("point de retrait", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
     ("point retrait", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
     ("relais", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
+    ("pickup point", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
+    ("relay point", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
+    ("bureau de poste", S.AVAILABLE_FOR_PICKUP, Sub.POST_OFFICE),
+    ("post office", S.AVAILABLE_FOR_PICKUP, Sub.POST_OFFICE),
 )
 
 STATUS_MAP: Final = StatusMap("colissimo", ROWS, keywords=KEYWORDS, label_dependent=LABEL_DEPENDENT)
+
+# La Poste scans a returning parcel with the same transit codes as an outbound one (RE1, then
+# PC1/ET1/MD2 … on the way back to the sender, then DI1 or DI2 there): those scans keep the
+# return and its reason. Put in front of COMMON_SEQUENCE, which turns the final DI1 into
+# "returned" and carries refusal, non-collection and address problems into the return.
+SEQUENCE: Final[tuple[SequenceRule, ...]] = (
+    SequenceRule(
+        after=("returning",),
+        codes=codes("PC1", "PC2", "ET1", "ET2", "ET3", "ET4", "EP1", "DO1", "DO2", "MD2", "PB2"),
+        then=KEEP,
+    ),
+)
