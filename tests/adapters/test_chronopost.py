@@ -270,6 +270,7 @@ DOCUMENTED = {  # carrier-samples/chronopost/CODES.md: code → (status, substat
     "RO": (S.IN_TRANSIT, None),
     "EI": (S.IN_TRANSIT, None),
     "SJ": (S.IN_TRANSIT, Sub.CUSTOMS_CLEARED),
+    "ST": (S.IN_TRANSIT, Sub.CUSTOMS_CLEARED),
     "SD": (S.IN_TRANSIT, Sub.ARRIVED_AT_DELIVERY_SITE),
     "IA": (S.IN_TRANSIT, Sub.DELAYED),
     "ZA": (S.IN_TRANSIT, Sub.DELAYED),
@@ -294,7 +295,7 @@ DOCUMENTED = {  # carrier-samples/chronopost/CODES.md: code → (status, substat
 
 
 def test_every_documented_code_is_mapped_to_its_status() -> None:
-    assert codes.STATUS_MAP.codes == set(DOCUMENTED) | {"CL", "SM"}
+    assert codes.STATUS_MAP.codes == set(DOCUMENTED) | set(NOTICES)
     for code, expected in DOCUMENTED.items():
         mapping = codes.STATUS_MAP.lookup(code.ljust(3), "x")
         assert (mapping.status, mapping.substatus, mapping.affects_status) == (*expected, True), (
@@ -302,7 +303,10 @@ def test_every_documented_code_is_mapped_to_its_status() -> None:
         )
 
 
-@pytest.mark.parametrize("code", ["CL", "SM"])
+NOTICES = ("CL", "SM", "CT", "H")
+
+
+@pytest.mark.parametrize("code", NOTICES)
 def test_notices_never_change_the_current_status(code: str) -> None:
     tracking = one(scan("TA", 8), scan(code, 9, "Destinataire informé par SMS ou mail"))
     assert tracking.status is S.OUT_FOR_DELIVERY

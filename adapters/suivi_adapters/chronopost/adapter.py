@@ -35,6 +35,7 @@ a public test mock (`recherchePointChronopostInterResponse`).
 
 from __future__ import annotations
 
+import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import replace
@@ -73,7 +74,12 @@ PATH = "/tracking-cxf/TrackingServiceWS"
 POINT_NAMESPACE = "http://cxf.rechercheBt.soap.chronopost.fr/"
 POINT_PATH = "/recherchebt-ws-cxf/PointRelaisServiceWS"
 POINT_OPERATION = "recherchePointChronopostInter"
+# eventDate is an xs:dateTime, offset included ([KAR], [UPS], our samples); ISO without an
+# offset or with fractions is read too. The infoComp wording dd/MM/yyyy HH:mm[:ss] ([UPS]) is
+# accepted in case a gateway passes a date through as text.
+DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
 Infos = dict[str, str]
+log = logging.getLogger("suivi.chronopost")
 
 
 class ChronopostSettings(AdapterSettings):
@@ -223,7 +229,7 @@ class ChronopostAdapter(Adapter):
         if number is None:
             raise self.invalid("no skybillNumber in the answer", raw)
         scans = [(node, _infos(node)) for node in children(listing, "events")]
-        events = self._events(scans, raw)
+        events, scans = self._events(scans, raw)
         newest_first = [infos for _, infos in reversed(scans)]
         point = _delivery_point(newest_first)
         estimate = _estimate(newest_first)
@@ -236,6 +242,7 @@ class ChronopostAdapter(Adapter):
             estimate=estimate,
             destination_postcode=point[0],
             destination_country=point[1],
+            sequence=codes.SEQUENCE,
         )
         if estimate is not None and tracking.is_terminal:  # a finished parcel expects nothing
             tracking = tracking.model_copy(update={"estimate": None})
@@ -243,32 +250,49 @@ class ChronopostAdapter(Adapter):
 
     def _events(
         self, scans: list[tuple[ET.Element, Infos]], raw: RawResponse
-    ) -> list[TrackingEvent]:
-        """Map each scan, oldest first, applying the 'code after earlier code' rules."""
+    ) -> tuple[list[TrackingEvent], list[tuple[ET.Element, Infos]]]:
+        """Each readable scan, oldest first, with the scans kept. Empty filler rows are dropped;
+        a scan without a code or with an unreadable date is skipped with a warning, so it never
+        costs the answer its other events, but an answer of nothing but such scans is invalid."""
         events: list[TrackingEvent] = []
-        trigger: str | None = None
+        kept: list[tuple[ET.Element, Infos]] = []
+        problems: list[str] = []
         for node, infos in scans:
-            code = text(node, "code")
-            stamp = text(node, "eventDate")
-            if code is None or stamp is None:
-                raise self.invalid("an event has no code or eventDate", raw)
+            code, stamp = text(node, "code"), text(node, "eventDate")
             label = text(node, "eventLabel") or ""
+            if code is None and stamp is None and not label and not infos:
+                continue  # an empty <events/> row
+            try:
+                if code is None or stamp is None:
+                    raise self.invalid("an event has no code or eventDate", raw)
+                timestamp = parse_local(stamp, DATE_FORMATS, PARIS, carrier=self.name)
+            except CarrierResponseInvalid as exc:
+                problems.append(str(exc))
+                continue
             key = StatusMap.normalize_code(code)
             mapping = self.map_code(key, label)
-            if rule := codes.AFTER.get(key, {}).get(trigger or ""):
-                mapping = replace(mapping, status=rule[0], substatus=rule[1])
-            elif key == "AB":
+            if key == "AB":
                 mapping = replace(mapping, substatus=_pickup_kind(infos, mapping.substatus))
-            trigger = key if key in codes.TRIGGERS else trigger
             event = self.event(
-                timestamp=parse_local(stamp, (), PARIS, carrier=self.name),
+                timestamp=timestamp,
                 code=key,
                 label=label,
                 location=_location(node),
                 mapping=mapping,
             )
             events.append(event)
-        return events
+            kept.append((node, infos))
+        if problems and not events:
+            raise self.invalid(f"no readable event: {problems[0]}", raw)
+        if problems:
+            log.warning(
+                "chronopost %s: skipped %d of %d events: %s",
+                ",".join(raw.requested) or "?",
+                len(problems),
+                len(problems) + len(events),
+                "; ".join(problems),
+            )
+        return events, kept
 
 
 def _is_int(value: str | None) -> bool:
