@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from suivi import RawResponse, Status, Substatus, Tracking, errors
 from suivi_adapters.colissimo import ColissimoAdapter, ColissimoSettings
@@ -146,6 +147,12 @@ def test_en_gb_answer_reads_as_the_fr_fr_one() -> None:
         S.AVAILABLE_FOR_PICKUP,
         Sub.PICKUP_POINT,
     )
+
+
+@pytest.mark.parametrize("lang", ["de_DE", "en_US", "fr"])
+def test_label_languages_without_keywords_are_refused(lang: str) -> None:
+    with pytest.raises(ValidationError, match="lang"):
+        ColissimoSettings(api_key="k", lang=lang)
 
 
 @pytest.mark.parametrize(

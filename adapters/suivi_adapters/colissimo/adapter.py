@@ -95,10 +95,14 @@ HOLDERS: Final[Mapping[int, str]] = {1: "courrier", 3: "chronopost", 4: "colissi
 
 
 class ColissimoSettings(AdapterSettings):
-    """`SUIVI_COLISSIMO_API_KEY` (X-Okapi-Key) and the language of event labels."""
+    """`SUIVI_COLISSIMO_API_KEY` (X-Okapi-Key) and the language of event labels.
+
+    The API also speaks de_DE, es_ES, it_IT and nl_NL, but the label keywords that tell
+    La Poste's reused codes apart (codes.KEYWORDS) exist in French and English only: another
+    language would silently lose substatuses, so it is refused when the settings are read."""
 
     api_key: str | None = None
-    lang: str = "fr_FR"
+    lang: Literal["fr_FR", "en_GB"] = "fr_FR"
 
 
 class ColissimoAdapter(Adapter):
@@ -131,7 +135,7 @@ class ColissimoAdapter(Adapter):
         request = httpx.Request(
             "GET",
             f"{self.base_url}/suivi/v2/idships/{','.join(numbers)}",
-            params={"lang": str(getattr(self.settings, "lang", "fr_FR"))},
+            params={"lang": getattr(self.settings, "lang", "fr_FR")},
             headers={"X-Okapi-Key": self.require("api_key"), "Accept": "application/json"},
         )
         return await http.send(request, requested=tuple(numbers))
