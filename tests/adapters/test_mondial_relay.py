@@ -268,9 +268,10 @@ def test_a_date_without_time_is_midnight_paris() -> None:
     assert event.timestamp.isoformat() == "2026-03-04T00:00:00+01:00"
 
 
-def test_unreadable_date_is_invalid() -> None:
-    with pytest.raises(errors.CarrierResponseInvalid, match="date"):
-        parse(answer(81, row("PRISE EN CHARGE EN AGENCE", day="31/02/2026")))
+def test_an_answer_whose_only_date_is_unreadable_falls_back_to_the_stat() -> None:
+    tracking = parse(answer(81, row("PRISE EN CHARGE EN AGENCE", day="31/02/2026")))
+    assert tracking.events == ()
+    assert (tracking.status, tracking.substatus) == (Status.IN_TRANSIT, None)
 
 
 @pytest.mark.parametrize("encoding", ["utf-6", "utf-16"])

@@ -9,9 +9,11 @@ classes, several PHP/JS clients):
   `http://www.mondialrelay.fr/webservice/`. No HTTP auth: `Security` signs the call,
   UPPER(MD5(Enseigne + Expedition + Langue + private key)). One number per call.
 - Answer `WSI2_TracingColisDetailleResult{STAT, Libelle01, Relais_Libelle, Relais_Num,
-  Libelle02, Tracing{ret_WSI2_sub_TracingColisDetaille[]{Libelle, Date dd/MM/yyyy, Heure HH:mm,
-  Emplacement, Relais_Num, Relais_Pays}}}`, always HTTP 200: errors are STAT values
-  (codes.STAT_CODES). Events are oldest first, in French local time, with blank filler rows.
+  Libelle02, Tracing{ret_WSI2_sub_TracingColisDetaille[]{Libelle, Date dd/MM/yyyy or dd/MM/yy,
+  Heure HH:mm, Emplacement, Relais_Num, Relais_Pays}}}`, always HTTP 200: errors are STAT values
+  (codes.STAT_CODES). Events are in French local time, with blank filler rows; the body may be
+  declared ISO-8859-1 and fields space-padded. A row whose date cannot be read is skipped and
+  counted in a warning: the other rows still tell the parcel's story.
   No delivery estimate, weight, service or signature is given by this operation.
 - Events carry labels only: the stored code is the label's slug, mapped by codes.STATUS_MAP.
 - The answer names the Point Relais (Relais_Libelle, Relais_Num, Relais_Pays) but not where it
@@ -24,6 +26,7 @@ classes, several PHP/JS clients):
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -56,15 +59,28 @@ from suivi.soap import envelope, escape, fault_of, find, parse_xml, text
 from suivi_adapters.mondial_relay.codes import (
     HOURS_FIELDS,
     PICKUP_DAYS,
+    SEQUENCE,
     STAT_CODES,
     STATUS_MAP,
     StatKind,
 )
 
+_log = logging.getLogger(__name__)
+
 NAMESPACE: Final = "http://www.mondialrelay.fr/webservice/"
 OPERATION: Final = "WSI2_TracingColisDetaille"
 POINT_OPERATION: Final = "WSI4_PointRelais_Recherche"
-DATE_FORMATS: Final = ("%d/%m/%Y %H:%M", "%d/%m/%Y")
+# Four-digit years in our samples, two-digit ones in answers public clients store and read
+# (codes.py [D], [T]); seconds are accepted should a row carry them.
+DATE_FORMATS: Final = (
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y",
+    "%d/%m/%y %H:%M",
+    "%d/%m/%y %H:%M:%S",
+    "%d/%m/%y",
+)
+RULES: Final = (*SEQUENCE, *COMMON_SEQUENCE)
 
 # What each STAT meaning raises (STAT_CODES gives the meaning of every documented value).
 STAT_ERRORS: Final[dict[StatKind, type[errors.SuiviError]]] = {
@@ -221,8 +237,11 @@ class MondialRelayAdapter(Adapter):
         number = raw.requested[0] if raw.requested else ""
         if STAT_CODES[stat][1] is StatKind.NOT_FOUND:
             return [Tracking(carrier=self.name, tracking_number=number, status=Status.NOT_FOUND)]
-        pairs = self._events(result)
-        events = tuple(apply_sequence(sort_events(e for e, _ in pairs), COMMON_SEQUENCE))
+        read = self._events(result)
+        events = tuple(apply_sequence(sort_events(e for e, _ in read), RULES))
+        # the Point Relais numbers again, now beside the events as the sequence reads them
+        relays = {(e.timestamp, e.code): num for e, num in read}
+        pairs = [(e, relays[e.timestamp, e.code]) for e in events]
         status, substatus, decisive = self._decide(events, stat, text(result, "Libelle01"))
         pickup = self._pickup_point(result, pairs, status)
         return [
@@ -291,23 +310,37 @@ class MondialRelayAdapter(Adapter):
         return cls(message, carrier=self.name, number=number)
 
     def _events(self, result: ET.Element) -> list[tuple[TrackingEvent, str | None]]:
-        """Each dated, labelled row with its Point Relais number; blank filler rows skipped."""
+        """Each dated, labelled row with its Point Relais number; blank filler rows skipped,
+        rows with an unreadable date skipped and counted in a warning."""
         tracing = result.find("Tracing")
         rows = [] if tracing is None else tracing.findall("ret_WSI2_sub_TracingColisDetaille")
-        pairs = []
+        pairs, unreadable = [], []
         for row in rows:
             label, day = text(row, "Libelle"), text(row, "Date")
             if label is None or day is None:
                 continue
             moment = f"{day} {text(row, 'Heure') or ''}".strip()
+            try:
+                timestamp = parse_local(moment, DATE_FORMATS, self.timezone, carrier=self.name)
+            except errors.CarrierResponseInvalid:
+                unreadable.append(moment)
+                continue
             place, country = text(row, "Emplacement"), text(row, "Relais_Pays")
             event = self.event(
-                timestamp=parse_local(moment, DATE_FORMATS, self.timezone, carrier=self.name),
+                timestamp=timestamp,
                 code=slug(label),
                 label=label,
                 location=shared_location(name=place, country=country) if place or country else None,
             )
             pairs.append((event, text(row, "Relais_Num")))
+        if unreadable:
+            _log.warning(
+                "%s: skipped %d of %d events with unreadable dates %r",
+                self.name,
+                len(unreadable),
+                len(unreadable) + len(pairs),
+                unreadable,
+            )
         return pairs
 
     def _known(self, event: TrackingEvent) -> bool:
@@ -316,14 +349,19 @@ class MondialRelayAdapter(Adapter):
     def _decide(
         self, events: Sequence[TrackingEvent], stat: int, headline: str | None
     ) -> tuple[Status, Substatus | None, TrackingEvent | None]:
-        """Events decide, unless none is readable or the STAT says the parcel was handed over."""
+        """Events decide, unless none is readable or the STAT says the parcel was handed over;
+        the headline names what an event leaves open ("Entrega a domicilio" after "Liquidado")."""
         overall = self.status_map.lookup(stat, headline or "")
         current = current_event(events)
         if current is None or not self._known(current):
             return overall.status, overall.substatus, None
         if overall.status is Status.DELIVERED and current.status not in FINAL_STATUSES:
             return overall.status, overall.substatus, None
-        return current.status, current.substatus, current
+        substatus = current.substatus
+        told = self.status_map.match_label(headline) if headline and substatus is None else None
+        if told is not None and told.status is current.status:
+            substatus = told.substatus
+        return current.status, substatus, current
 
     def _pickup_point(
         self,
