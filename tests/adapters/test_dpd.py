@@ -204,18 +204,6 @@ def test_winter_scans_are_at_plus_one_hour() -> None:
     assert tracking.events[0].timestamp.utcoffset() == timedelta(hours=1)
 
 
-@pytest.mark.parametrize(
-    ("old", "new"),
-    [
-        (b"<ScanDate>04/06/2026</ScanDate>", b"<ScanDate>yesterday</ScanDate>"),
-        (b"<StatusNumber>20</StatusNumber>", b""),
-    ],
-)
-def test_unreadable_traces_are_invalid_responses(old: bytes, new: bytes) -> None:
-    with pytest.raises(errors.CarrierResponseInvalid):
-        parse(fixture_bytes("dpd", "in_transit.xml").replace(old, new))
-
-
 def test_a_notice_after_a_scan_does_not_change_the_status() -> None:
     notice = (
         "<clsTrace><StatusNumber>26</StatusNumber><ScanDate>04/06/2026</ScanDate>"

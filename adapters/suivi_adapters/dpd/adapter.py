@@ -39,9 +39,10 @@ karrio `modules/connectors/dpd` (DELIS schema `ParcelLifecycleServiceV20.xsd` an
 
 from __future__ import annotations
 
+import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, time
 from typing import ClassVar, Final
@@ -77,6 +78,7 @@ from suivi_adapters.dpd.codes import (
     DEPOT_ARRIVAL_CODES,
     FAULT_MARKERS,
     PUDO_COUNTRIES,
+    SEQUENCE,
     STATUS_MAP,
     FaultKind,
 )
@@ -87,12 +89,17 @@ SOAP_ACTION: Final = f'"{NS}GetShipmentTraceSingle"'
 PUDO_URL: Final = "https://mypudo.pickup-services.com"
 PUDO_PATH: Final = "/mypudo/mypudo.asmx/GetPudoDetails"
 _RELAY_ID = re.compile(r"/id_(?P<id>[A-Za-z0-9]+)/?$")
+# ScanDate alone may carry the time: "2026-06-04T05:31:00", "04/06/2026 05:31:00".
+_SCAN_DATE = re.compile(r"(?P<day>[^\sT]+)(?:[\sT]+(?P<time>\S+))?")
+_log = logging.getLogger("suivi.dpd")
 
 SCAN_FORMATS: Final = (
     "%d/%m/%Y %H:%M",
     "%d/%m/%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
     "%d/%m/%y %H:%M",
+    "%d/%m/%y %H:%M:%S",
+    "%d.%m.%Y %H:%M:%S",
     "%d/%m/%Y %H%M",
 )
 DATE_FORMATS: Final = ("%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y")
@@ -278,13 +285,16 @@ class DpdAdapter(Adapter):
     def _france(self, result: ET.Element, raw: RawResponse) -> Tracking:
         depot = (text(result, "ReceiverDepotNumber") or "").lstrip("0")
         pickup = self._pickup_point(result)
-        traces = children(result.find("Traces"), "clsTrace")
-        events = [self._france_event(trace, depot, pickup is not None, raw) for trace in traces]
+        traces = [t for t in children(result.find("Traces"), "clsTrace") if not _filler(t)]
+        events = self._readable(
+            traces, lambda trace: self._france_event(trace, depot, pickup is not None, raw), raw
+        )
         country = text(result, "DestinationCountry") or ""
         return Tracking.from_events(
             self.name,
             self._number(raw, text(result, "ShipmentNumber")),
             events,
+            sequence=SEQUENCE,
             estimate=self._estimate(result.find("DeliveryScheduled"), raw),
             pickup_point=pickup,
             signed_by=text(result, "Receiver"),
@@ -299,8 +309,7 @@ class DpdAdapter(Adapter):
         code, day = text(trace, "StatusNumber"), text(trace, "ScanDate")
         if code is None or day is None:
             raise self.invalid("clsTrace without StatusNumber or ScanDate", raw)
-        day = day.replace("T", " ").split(" ")[0]
-        moment = f"{day} {text(trace, 'ScanTime') or '00:00'}"
+        moment = _scan_moment(day, text(trace, "ScanTime"))
         center = text(trace, "CenterNumber") or ""
         label = text(trace, "StatusDescription") or ""
         mapping = self.map_code(code, label)
@@ -355,18 +364,45 @@ class DpdAdapter(Adapter):
 
     def _delis(self, result: ET.Element, raw: RawResponse) -> Tracking:
         service = _content(find(result, "shipmentInfo", "serviceDescription", "content"))
-        events = [
-            self._delis_event(info)
-            for info in children(result, "statusInfo")
-            if _content(info.find("date"))
-        ]
+        reached = [info for info in children(result, "statusInfo") if _content(info.find("date"))]
+        events = self._readable(reached, self._delis_event, raw)
         return Tracking.from_events(
             self.name,
             self._number(raw, text(result, "parcelLabelNumber")),
             events,
+            sequence=SEQUENCE,
             status_without_events=Status.INFO_RECEIVED,
             service=service,
         )
+
+    def _readable(
+        self,
+        rows: Iterable[ET.Element],
+        read: Callable[[ET.Element], TrackingEvent],
+        raw: RawResponse,
+    ) -> list[TrackingEvent]:
+        """Each row's event; one unreadable row is skipped, logged and counted, not the answer.
+
+        The status is then read from the others; when no row at all can be read the answer
+        is invalid, as a status built from nothing would be wrong."""
+        events: list[TrackingEvent] = []
+        problems: list[str] = []
+        for row in rows:
+            try:
+                events.append(read(row))
+            except CarrierResponseInvalid as exc:
+                problems.append(str(exc))
+        if problems and not events:
+            raise self.invalid(f"no readable event: {'; '.join(problems)}", raw)
+        if problems:
+            _log.warning(
+                "%s %s: %d unreadable event(s) skipped: %s",
+                self.name,
+                ",".join(raw.requested) or "?",
+                len(problems),
+                "; ".join(problems),
+            )
+        return events
 
     def _delis_event(self, info: ET.Element) -> TrackingEvent:
         stamp = _content(info.find("date")) or ""
@@ -376,6 +412,21 @@ class DpdAdapter(Adapter):
             label=_content(info.find("description")) or _content(info.find("label")) or "",
             location=_delis_place(_content(info.find("location"))),
         )
+
+
+def _filler(trace: ET.Element) -> bool:
+    """An empty `clsTrace` (no number, date or text): padding, not an event."""
+    return not any(text(trace, name) for name in ("StatusNumber", "ScanDate", "StatusDescription"))
+
+
+def _scan_moment(day: str, clock: str | None) -> str:
+    """ScanDate with ScanTime's time; ScanDate's own time (or midnight) when ScanTime is empty."""
+    match = _SCAN_DATE.fullmatch(day.strip())
+    if match is None:
+        return day
+    if clock:
+        return f"{match['day']} {clock}"
+    return day.strip() if match["time"] else f"{match['day']} 00:00"
 
 
 def _delis_place(place: str | None) -> Location | None:

@@ -1,9 +1,12 @@
 """DPD event codes → Suivi taxonomy, as data.
 
-DPD France (cargoNET Webtrace): `clsTrace.StatusNumber`, from DPD France's status list
-`DPD_status.xlsx` shipped with the "WebService DPD France – suivi de colis V4.7" documentation
-(public copy in the php-dpd repository, `documents/`). The four-letter DPD code and meaning of
-each number are quoted in the comments. Codes marked (*) are scanned by the Pickup relay point.
+DPD France (cargoNET Webtrace): `clsTrace.StatusNumber`. Every number below is from DPD France's
+status list `DPD_status.xlsx` shipped with the "WebService DPD France – suivi de colis V4.7"
+documentation (public copy: github.com/PierreDelville/php-dpd, `documents/DPD_status.xlsx`),
+which gives each number its four-letter DPD code, its French and English description, its
+EDIFACT IFTSTA event/reason and its INOVERT event with the text sent to shippers. The code and
+meaning are quoted in the comments. Codes marked (*) are, per that list, "appliqué par le point
+relais": scanned by the Pickup relay point itself.
 
 DPD group DELIS (Germany/Benelux, ParcelLifeCycleService 2.0): `statusInfo.status` words, from
 the ParcelLifecycleServiceV20 schema and the descriptions DPD sends with them.
@@ -14,7 +17,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Final
 
-from suivi import NOTICE, Row, Status, StatusMap, Substatus
+from suivi import NOTICE, KeywordRule, Row, Status, StatusMap, Substatus
+from suivi._sequence import COMMON_SEQUENCE, KEEP, SequenceRule, codes
 
 S = Status
 X = Substatus
@@ -42,7 +46,8 @@ FRANCE_ROWS: Final[tuple[Row, ...]] = (
     (_codes(34), S.IN_TRANSIT, X.DELAYED),  # CNML not put out for delivery
     (_codes(35), S.IN_TRANSIT, X.DELAYED),  # SGMS delivery by appointment
     (_codes(36), S.IN_TRANSIT, X.DELAYED),  # EPMI incomplete shipment, held
-    (_codes(40, 400), S.DELIVERED, X.TO_RECIPIENT),  # REMI delivered to consignee
+    (_codes(40), S.DELIVERED, X.TO_RECIPIENT),  # REMI delivered to consignee
+    (_codes(400), S.DELIVERED, X.COLLECTED_AT_PICKUP_POINT),  # REMI* handed over by the relay
     (_codes(44), S.IN_TRANSIT, X.PICKED_UP),  # PICK pickup done
     (_codes(60, 220), S.EXCEPTION, X.HELD_BY_CARRIER),  # STCK/INVE held at depot
     (_codes(62, 160, 161), S.EXCEPTION, X.LOST),  # LOST/PERT lost
@@ -101,7 +106,106 @@ DELIS_ROWS: Final[tuple[Row, ...]] = (
     ("Delivered", S.DELIVERED, X.TO_RECIPIENT),
 )
 
-STATUS_MAP: Final = StatusMap("dpd", FRANCE_ROWS + DELIS_ROWS)
+# Labels decide only for codes the tables above do not know (a number added to DPD's list
+# later, a DELIS status word not in the schema). Webtrace answers in the `Language` asked for
+# (FR, EN); DELIS in its `messageLanguage` (en, de, nl, fr). First match wins, so the more
+# specific phrase comes first: "livré ... au point relais" is the relay's arrival, not a
+# delivery; "livré" and "livrée" are whole words, never the stem of "livreur" or "livrer".
+# Phrases follow the descriptions and INOVERT texts of DPD_status.xlsx (fr, en) and the
+# descriptions DELIS sends (en; de/nl/fr words for the same facts).
+KEYWORDS: Final[tuple[KeywordRule, ...]] = (
+    # back at, or on the way back to, the shipper
+    ("retourné à l'expéditeur", S.RETURNED, None),
+    ("returned to sender", S.RETURNED, None),
+    ("returned to shipper", S.RETURNED, None),
+    ("en retour", S.RETURNING, None),
+    ("retour à l'expéditeur", S.RETURNING, None),
+    ("return to sender", S.RETURNING, None),
+    ("retour afzender", S.RETURNING, None),
+    ("rücksendung", S.RETURNING, None),
+    ("retoure", S.RETURNING, None),
+    # the consignee took it from the relay
+    ("retiré par le destinataire", S.DELIVERED, X.COLLECTED_AT_PICKUP_POINT),
+    ("collected by the consignee", S.DELIVERED, X.COLLECTED_AT_PICKUP_POINT),
+    # problems
+    ("refus*", S.EXCEPTION, X.REFUSED),  # refus, refusé(e), and English "refused"
+    ("verweigert", S.EXCEPTION, X.REFUSED),
+    ("geweigerd", S.EXCEPTION, X.REFUSED),
+    ("endommag*", S.EXCEPTION, X.DAMAGED),
+    ("damaged", S.EXCEPTION, X.DAMAGED),
+    ("beschädigt", S.EXCEPTION, X.DAMAGED),
+    ("beschadigd", S.EXCEPTION, X.DAMAGED),
+    ("perdu", S.EXCEPTION, X.LOST),
+    ("lost", S.EXCEPTION, X.LOST),
+    ("adresse erronée", S.EXCEPTION, X.ADDRESS_PROBLEM),
+    ("adresse incomplète", S.EXCEPTION, X.ADDRESS_PROBLEM),
+    ("porte codée", S.EXCEPTION, X.ADDRESS_PROBLEM),
+    ("further address needed", S.EXCEPTION, X.ADDRESS_PROBLEM),
+    ("wrong address", S.EXCEPTION, X.ADDRESS_PROBLEM),
+    ("absent", S.ATTEMPT_FAILED, X.RECIPIENT_ABSENT),
+    ("unsuccessful delivery", S.ATTEMPT_FAILED, None),
+    ("zustellversuch", S.ATTEMPT_FAILED, None),
+    # towards a relay, or handed in there by the shipper
+    ("livraison prévue dans un point relais", S.IN_TRANSIT, X.TO_PICKUP_POINT),
+    ("choisi de livrer", S.IN_TRANSIT, X.TO_PICKUP_POINT),
+    ("déposé conforme", S.IN_TRANSIT, X.PICKED_UP),
+    ("déposé au point relais", S.IN_TRANSIT, X.PICKED_UP),
+    ("enlevé", S.IN_TRANSIT, X.PICKED_UP),
+    ("pris en charge", S.IN_TRANSIT, X.PICKED_UP),
+    ("picked up", S.IN_TRANSIT, X.PICKED_UP),
+    # waiting to be collected
+    ("point relais", S.AVAILABLE_FOR_PICKUP, X.PICKUP_POINT),
+    ("parcelshop", S.AVAILABLE_FOR_PICKUP, X.PICKUP_POINT),
+    ("paketshop", S.AVAILABLE_FOR_PICKUP, X.PICKUP_POINT),
+    ("service point", S.AVAILABLE_FOR_PICKUP, X.PICKUP_POINT),
+    ("à enlever à l'agence", S.AVAILABLE_FOR_PICKUP, X.DEPOT),
+    ("à disposition à l'agence", S.AVAILABLE_FOR_PICKUP, X.DEPOT),
+    # on the van, then delivered
+    ("en tournée", S.OUT_FOR_DELIVERY, None),
+    ("en livraison", S.OUT_FOR_DELIVERY, None),
+    ("out for delivery", S.OUT_FOR_DELIVERY, None),
+    ("delivery in progress", S.OUT_FOR_DELIVERY, None),
+    ("in zustellung", S.OUT_FOR_DELIVERY, None),
+    ("livré", S.DELIVERED, X.TO_RECIPIENT),
+    ("livrée", S.DELIVERED, X.TO_RECIPIENT),
+    ("delivered", S.DELIVERED, X.TO_RECIPIENT),
+    ("zugestellt", S.DELIVERED, X.TO_RECIPIENT),
+    ("afgeleverd", S.DELIVERED, X.TO_RECIPIENT),
+    ("bezorgd", S.DELIVERED, X.TO_RECIPIENT),
+    # moving through the network
+    ("douane", S.IN_TRANSIT, X.CUSTOMS),
+    ("customs", S.IN_TRANSIT, X.CUSTOMS),
+    ("réorienté", S.IN_TRANSIT, X.REDIRECTED),
+    ("misrouted", S.IN_TRANSIT, X.REDIRECTED),
+    ("centre de tri", S.IN_TRANSIT, X.AT_HUB),
+    ("dispatch centre", S.IN_TRANSIT, X.AT_HUB),
+    ("départ", S.IN_TRANSIT, X.DEPARTED),
+)
+
+STATUS_MAP: Final = StatusMap("dpd", FRANCE_ROWS + DELIS_ROWS, keywords=KEYWORDS)
+
+# Scans that keep the status they follow: the depot's stock and control scans (STCK 60, CTRL
+# 180, INVE 220, which DPD_status.xlsx describes as "held, at consignee's disposal"), its arrival
+# scan (COAC 20, DELIS "Depot") and the "not put out today" scans (PNRC 29, CNML 34, TEMP 90,
+# REST 97) are the parcel still waiting after a failed attempt or while it waits to be collected.
+_WAITING_SCANS: Final = codes("20", "29", "34", "60", "90", "97", "180", "220", "Depot")
+
+# What a DPD event means after the ones before it, in front of COMMON_SEQUENCE (first match
+# wins). COMMON_SEQUENCE already reads REMI 40 after CPPR/LVPR/DBPR/IAVI/IREC as a collection,
+# DBPG 129 after ABST 130 as the failed attempt still, REMI after IRET as the return reaching
+# the shipper, and carries CREF/ECFA/MVAD or a relay's non-collection into IRET.
+SEQUENCE: Final[tuple[SequenceRule, ...]] = (
+    SequenceRule(after=("attempt_failed",), codes=_WAITING_SCANS, then=KEEP),
+    SequenceRule(after=("available_for_pickup",), codes=_WAITING_SCANS, then=KEEP),
+    # On its way back (IRET 480-484) or once back (RETO/REOR/RETR/REPR 260-264), transit scans
+    # are the return's own legs and a "delivered" is the return handed to the shipper.
+    SequenceRule(after=("returning",), when="in_transit", then=KEEP),
+    SequenceRule(after=("returned",), when="in_transit", then=KEEP),
+    SequenceRule(
+        after=("returned",), when="delivered", then=(S.RETURNED, None), anywhere_before=True
+    ),
+    *COMMON_SEQUENCE,
+)
 
 # Scans that mean "arrived at a DPD depot": at the consignee's depot it is the delivery site.
 DEPOT_ARRIVAL_CODES: Final = frozenset({"20"})
