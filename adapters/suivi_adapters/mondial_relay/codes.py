@@ -211,11 +211,9 @@ LABEL_ROWS: Final[list[Row]] = [
         S.IN_TRANSIT,
         Sub.ARRIVED_AT_DELIVERY_SITE,
     ),
-    ("PRISE_EN_CHARGE_DE_VOTRE_COLIS_SUR_NOTRE_SITE_LOGISTIQUE", S.IN_TRANSIT, Sub.AT_HUB),
     # "livré au destinataire" follows the wait at the point for most parcels: COMMON_SEQUENCE
     # reads it as the collection then; alone it is a hand-over to the recipient.
     ("COLIS_LIVRE_AU_DESTINATAIRE", S.DELIVERED, Sub.TO_RECIPIENT),
-    ("RETOUR_A_L_EXPEDITEUR", S.RETURNING, None),
 ]
 
 # Keyword rules on the label, as words (accents and case folded, negations honoured), first
