@@ -229,6 +229,7 @@ def test_label_languages_without_keywords_are_refused(lang: str) -> None:
             (S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
         ),
         ("ND1", "We were unable to access your address.", (S.ATTEMPT_FAILED, Sub.NO_ACCESS)),
+        ("ND1", "Delivery failed: no access to the building.", (S.ATTEMPT_FAILED, Sub.NO_ACCESS)),
         ("ND1", "Your parcel could not be delivered.", (S.ATTEMPT_FAILED, None)),
         (
             "ND1",
@@ -294,6 +295,11 @@ def test_keyword_rules_match(
         (
             "AG1",
             "Disponible selon les consignes de votre expéditeur.",
+            (S.AVAILABLE_FOR_PICKUP, Sub.POST_OFFICE),
+        ),
+        (
+            "AG1",
+            "Your parcel is waiting at an access point.",
             (S.AVAILABLE_FOR_PICKUP, Sub.POST_OFFICE),
         ),
         ("ND1", "Votre colis est non distribuable.", (S.EXCEPTION, None)),

@@ -111,8 +111,9 @@ KEYWORDS: Final[tuple[KeywordRule, ...]] = (
     ("delivery notice", S.ATTEMPT_FAILED, Sub.RECIPIENT_ABSENT),
     ("acces", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
     ("pas pu acceder", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
-    ("access", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
-    ("unable to access", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
+    ("unable to access", S.ATTEMPT_FAILED, Sub.NO_ACCESS),  # never "access" alone: access points
+    ("could not access", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
+    ("no access", S.ATTEMPT_FAILED, Sub.NO_ACCESS),
     ("pas pu etre livre", S.ATTEMPT_FAILED, None),
     ("could not be delivered", S.ATTEMPT_FAILED, None),
     # who received it (DI1)
