@@ -52,6 +52,7 @@ from suivi.errors import (
     CarrierAuthError,
     CarrierError,
     CarrierRateLimited,
+    CarrierResponseInvalid,
     CarrierUnavailable,
     TrackingNumberInvalid,
 )
@@ -210,7 +211,7 @@ class ColissimoAdapter(Adapter):
         for raw_event in given:
             try:
                 events.append(self._event(raw_event))
-            except (CarrierError, KeyError, TypeError, AttributeError) as exc:
+            except (CarrierResponseInvalid, KeyError, TypeError, AttributeError) as exc:
                 skipped.append(f"{type(exc).__name__}: {exc}")
         if skipped and not events:
             raise ValueError(f"no readable event ({skipped[0]})")
