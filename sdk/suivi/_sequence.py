@@ -90,6 +90,9 @@ COMMON_SEQUENCE: Final[tuple[SequenceRule, ...]] = (
     # A failed attempt that redirects to a point stays a failed attempt until the point scans.
     SequenceRule(after=("attempt_failed",), when="in_transit/to_pickup_point", then=KEEP),
     SequenceRule(after=("attempt_failed",), when="in_transit/redirected", then=KEEP),
+    # On its way back, the return's own hub and van scans keep it returning (with its reason).
+    SequenceRule(after=("returning",), when="in_transit", then=KEEP),
+    SequenceRule(after=("returning",), when="out_for_delivery", then=KEEP),
     # On its way back, "delivered" is the return reaching the sender.
     SequenceRule(
         after=("returning",), when="delivered", then=(S.RETURNED, None), anywhere_before=True

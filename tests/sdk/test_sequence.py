@@ -71,6 +71,11 @@ def read(*steps: tuple[Status, Substatus | None]) -> tuple[Status, Substatus | N
             [(S.RETURNING, None), (S.IN_TRANSIT, Sub.AT_HUB), (S.DELIVERED, Sub.TO_RECIPIENT)],
             (S.RETURNED, None),
         ),
+        # the return's hub and van scans keep it returning, reason included
+        (
+            [(S.RETURNING, Sub.REFUSED), (S.IN_TRANSIT, Sub.AT_HUB), (S.OUT_FOR_DELIVERY, None)],
+            (S.RETURNING, Sub.REFUSED),
+        ),
         # the return carries its reason, and keeps it
         (
             [(S.EXCEPTION, Sub.REFUSED), (S.IN_TRANSIT, None), (S.RETURNING, None)],
