@@ -47,7 +47,6 @@ from suivi import (
 )
 from suivi._adapter import error_for_status, retry_after_seconds
 from suivi._checkdigits import is_valid_s10
-from suivi._sequence import COMMON_SEQUENCE
 from suivi.errors import (
     CarrierAuthError,
     CarrierError,
@@ -56,7 +55,7 @@ from suivi.errors import (
     CarrierUnavailable,
     TrackingNumberInvalid,
 )
-from suivi_adapters.colissimo.codes import SEQUENCE, STATUS_MAP
+from suivi_adapters.colissimo.codes import STATUS_MAP
 
 _log = logging.getLogger(__name__)
 
@@ -196,7 +195,6 @@ class ColissimoAdapter(Adapter):
             self.normalize(shipment["idShip"]),
             events,
             status_without_events=Status.INFO_RECEIVED,
-            sequence=(*SEQUENCE, *COMMON_SEQUENCE),
             **fields,
         )
 

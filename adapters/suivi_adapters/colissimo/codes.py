@@ -27,7 +27,6 @@ from __future__ import annotations
 from typing import Final
 
 from suivi import Status, StatusMap, Substatus
-from suivi._sequence import KEEP, SequenceRule, codes
 from suivi._statusmap import KeywordRule, Row
 
 S = Status
@@ -158,14 +157,7 @@ KEYWORDS: Final[tuple[KeywordRule, ...]] = (
 
 STATUS_MAP: Final = StatusMap("colissimo", ROWS, keywords=KEYWORDS, label_dependent=LABEL_DEPENDENT)
 
-# La Poste scans a returning parcel with the same transit codes as an outbound one (RE1, then
-# PC1/ET1/MD2 … on the way back to the sender, then DI1 or DI2 there): those scans keep the
-# return and its reason. Put in front of COMMON_SEQUENCE, which turns the final DI1 into
-# "returned" and carries refusal, non-collection and address problems into the return.
-SEQUENCE: Final[tuple[SequenceRule, ...]] = (
-    SequenceRule(
-        after=("returning",),
-        codes=codes("PC1", "PC2", "ET1", "ET2", "ET3", "ET4", "EP1", "DO1", "DO2", "MD2", "PB2"),
-        then=KEEP,
-    ),
-)
+# Sequence: La Poste's classes (a DI1 after AG1 is a collection, AG1 reminders, RE1's transit
+# scans back to the sender and its final DI1, reasons carried from ND1/AG1 into RE1) are all
+# read by suivi._sequence.COMMON_SEQUENCE from the statuses above, so no code-specific rule is
+# needed; tests/adapters/test_colissimo_sequence.py holds one scenario answer per class.
