@@ -48,8 +48,9 @@ class Payload:
     suivi_ok: bool = False
     karrio_ok: bool = False
     both_tracked: bool = False
-    suivi_statuses: list[tuple[str, str, str]] = field(default_factory=list)  # status, sub, code
-    karrio_statuses: list[str] = field(default_factory=list)
+    # tracking number → (status, substatus, deciding code); karrio's: number → status
+    suivi_statuses: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    karrio_statuses: dict[str, str] = field(default_factory=dict)
 
 
 def is_response(path: Path) -> bool:
@@ -139,15 +140,16 @@ def describe_suivi(result: Any) -> tuple[str, bool]:
     return f"{len(result)} tracking, {events} ev ({result[0].status.value})", True
 
 
-def suivi_statuses(result: Any) -> list[tuple[str, str, str]]:
+def suivi_statuses(result: Any) -> dict[str, tuple[str, str, str]]:
     """Each tracking's status, substatus and the native code of the event that decided it."""
     if isinstance(result, Exception):
-        return []
-    decided = []
+        return {}
+    decided = {}
     for tracking in result:
         decisive = next((e for e in tracking.events if e.affects_status), None)
         sub = tracking.substatus.value if tracking.substatus else "-"
-        decided.append((tracking.status.value, sub, decisive.code if decisive else "-"))
+        code = decisive.code if decisive else "-"
+        decided[tracking.tracking_number] = (tracking.status.value, sub, code)
     return decided
 
 
@@ -177,9 +179,15 @@ KARRIO_STATUS = {
 }
 
 
-def karrio_statuses(result: Any) -> list[str]:
+def karrio_statuses(result: Any) -> dict[str, str]:
+    """Each parcel's status by tracking number (karrio gives some carriers none: left out)."""
     details, _ = result
-    return [str(getattr(d.status, "value", d.status)) for d in details or ()]
+    found = {}
+    for detail in details or ():
+        status = getattr(detail.status, "value", detail.status)
+        if status is not None:
+            found[str(detail.tracking_number)] = str(status)
+    return found
 
 
 def check(items: list[Payload], suivi: dict[str, Parser], karrio: dict[str, Parser]) -> None:
@@ -264,13 +272,24 @@ def report(items: list[Payload], with_karrio: bool) -> None:
 def disagreements(items: list[Payload]) -> None:
     """Where both sides tracked a payload and read a different status, parcel by parcel."""
     rows = []
+    compared = 0
     for p in items:
         if not p.both_tracked:
             continue
-        for (status, sub, code), theirs in zip(p.suivi_statuses, p.karrio_statuses, strict=False):
+        single = len(p.suivi_statuses) == len(p.karrio_statuses) == 1  # numbers may be "BENCH"
+        pairs = (
+            [(next(iter(p.suivi_statuses.values())), next(iter(p.karrio_statuses.values())))]
+            if single
+            else [
+                (ours, p.karrio_statuses[number])
+                for number, ours in p.suivi_statuses.items()
+                if number in p.karrio_statuses
+            ]
+        )
+        for (status, sub, code), theirs in pairs:
+            compared += 1
             if KARRIO_STATUS.get(theirs, theirs) != status:
                 rows.append((f"{p.carrier} {p.label}", code, f"{status}/{sub}", theirs))
-    compared = sum(len(p.suivi_statuses) for p in items if p.both_tracked)
     print(f"\nstatus disagreements: {len(rows)} of {compared} trackings both sides read")
     if rows:
         print(f"  {'payload':<52} {'code':<22} {'suivi':<34} karrio")

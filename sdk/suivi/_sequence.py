@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 from suivi._models import TrackingEvent
@@ -27,7 +28,9 @@ KEEP: Final = "keep"
 State = tuple[Status, Substatus | None]
 
 
+@lru_cache(maxsize=4096)
 def _matches(pattern: str, state: State) -> bool:
+    """Remembered: a handful of patterns meet a handful of states, on every event parsed."""
     status, _, sub = pattern.partition("/")
     if status != state[0].value:
         return False
