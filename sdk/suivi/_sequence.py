@@ -96,10 +96,9 @@ COMMON_SEQUENCE: Final[tuple[SequenceRule, ...]] = (
     # On its way back, the return's own hub and van scans keep it returning (with its reason).
     SequenceRule(after=("returning",), when="in_transit", then=KEEP),
     SequenceRule(after=("returning",), when="out_for_delivery", then=KEEP),
-    # On its way back, "delivered" is the return reaching the sender.
-    SequenceRule(
-        after=("returning",), when="delivered", then=(S.RETURNED, None), anywhere_before=True
-    ),
+    # On its way back, "delivered" is the return reaching the sender. Only right after the
+    # return's moves (kept returning above): a parcel re-sent after a return is delivered.
+    SequenceRule(after=("returning",), when="delivered", then=(S.RETURNED, None)),
     # A return carries the reason that started it.
     SequenceRule(
         after=("exception/refused",),

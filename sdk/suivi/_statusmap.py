@@ -8,9 +8,17 @@ as `label_dependent`, and keyword rules on the label decide first for them (and 
 
 Keywords are words and phrases, matched on folded labels at word boundaries, never as substrings:
 "driver" does not contain "deliver", "livraison" is not "livré". A phrase ending in `*` matches
-any word starting with its last word ("endommag*": endommagé, endommagée). A match is ignored
-when a negation stands before it in the same clause ("non livré", "n'a pas pu être livré", "not
-delivered"), unless the phrase itself says the negation ("non distribuable").
+any word starting with its last word ("endommag*": endommagé, endommagée).
+
+A fact (a delivery, an availability, a move, a return) is undone by a negation or a "not yet"
+word anywhere before it in its clause ("non livré", "n'a pas pu être livré", "not delivered",
+"sera livré", "will be delivered", "wird zugestellt"). A problem's reason only by a negation
+right before it ("non endommagé", "not refused"): "n'a pas eu accès" and "unable to deliver …
+in your absence" are the problem itself. A phrase that says its own negation is never undone
+("non distribuable"). "Not yet" words only undo completions (delivered, available, returned):
+"livraison prévue en point relais" is a move. Number markers ("n°", "Nº 1234") are not
+negations. A label-dependent code may list the statuses its label can lead to: a keyword for
+another status does not apply to it ("livré … en votre absence" is still a delivery).
 """
 
 from __future__ import annotations
@@ -53,7 +61,7 @@ def fold(text: str) -> str:
 # Words that negate what follows them in a clause, in the languages carriers answer in
 # (fr, en, de, es, it, nl, pt). Folded, as labels are.
 NEGATIONS: Final = frozenset(
-    {"ne", "n", "pas", "non", "jamais", "aucun", "aucune", "sans"}  # fr
+    {"ne", "pas", "non", "jamais", "aucun", "aucune", "sans"}  # fr
     | {"not", "no", "never", "unable", "cannot", "couldn", "without"}  # en
     | {"nicht", "kein", "keine", "keinen", "ohne"}  # de
     | {"sin", "nunca"}  # es ("no" as in en)
@@ -61,6 +69,17 @@ NEGATIONS: Final = frozenset(
     | {"niet", "geen", "zonder"}  # nl
     | {"nao", "sem"}  # pt
 )
+# Words that make good news a promise, not a fact: "sera livré", "will be delivered".
+NOT_YET: Final = frozenset(
+    {"sera", "seront", "va", "vont", "prevu", "prevue", "pourra", "doit", "devrait"}  # fr
+    | {"will", "shall", "scheduled", "expected", "estimated", "planned", "soon"}  # en
+    | {"wird", "werden", "voraussichtlich"}  # de
+    | {"vai", "vao"}  # pt ("sera" as in fr/es)
+    | {"sara", "saranno", "verra", "previsto", "prevista"}  # it
+    | {"wordt", "worden", "zal", "verwacht"}  # nl
+    | {"prevista", "previsto"}  # es
+)
+_NUMBER_MARK = re.compile(r"\b[Nn][°º]\s*|\b[Nn]o\.?\s*(?=\d)")
 # Where a negation's reach ends: punctuation, and the words that start a new clause (only those
 # that mean nothing else in another language: Dutch "en" is French "en").
 _CLAUSE_BREAK = re.compile(
@@ -84,15 +103,32 @@ class Phrase:
         pattern = r"\b" + r"\W+".join(re.escape(w) for w in words) + (r"\w*" if prefix else r"\b")
         self._pattern = re.compile(pattern)
         self._negated_itself = any(w in NEGATIONS for w in words)
+        self._own = frozenset(words)  # "livraison prévue": its own "prévue" undoes nothing
 
-    def found_in(self, folded: str) -> bool:
-        """True when the phrase stands in the label, not negated by what comes before it."""
+    def found_in(self, folded: str, *, fact: bool = True, completion: bool = True) -> bool:
+        """True when the phrase stands in the label and the words before it do not undo it:
+        for a fact, any negation or "not yet" word earlier in the clause; for a problem's
+        reason, a negation right before it."""
         for clause in _CLAUSE_BREAK.split(folded):
             for match in self._pattern.finditer(clause):
+                if self._negated_itself:
+                    return True
                 before = _WORD.findall(clause[: match.start()])
-                if self._negated_itself or not NEGATIONS.intersection(before):
+                undoing = (NEGATIONS | NOT_YET if fact and completion else NEGATIONS) - self._own
+                if not undoing.intersection(before if fact else before[-1:]):
                     return True
         return False
+
+
+# Statuses whose keywords name a problem's reason rather than a fact.
+REASONS: Final = frozenset({Status.EXCEPTION, Status.ATTEMPT_FAILED})
+# Facts that a "not yet" word turns into a promise.
+COMPLETIONS: Final = frozenset({Status.DELIVERED, Status.AVAILABLE_FOR_PICKUP, Status.RETURNED})
+
+
+def readable_label(label: str) -> str:
+    """The label folded, number markers ("n°", "Nº 12") out of the way of the negations."""
+    return fold(_NUMBER_MARK.sub(" ", label))
 
 
 class StatusMap:
@@ -102,7 +138,7 @@ class StatusMap:
         rows: Iterable[Row],
         *,
         keywords: Sequence[KeywordRule] = (),
-        label_dependent: Iterable[str] = (),
+        label_dependent: Iterable[str] | dict[str, tuple[Status, ...]] = (),
     ) -> None:
         self.carrier = carrier
         self._table: dict[str, Mapping] = {}
@@ -118,7 +154,10 @@ class StatusMap:
         self._keywords = tuple((Phrase(word), Mapping(s, sub)) for word, s, sub in keywords)
         for _, mapping in self._keywords:
             check_substatus(mapping.status, mapping.substatus)
+        allowed = label_dependent if isinstance(label_dependent, dict) else {}
         self._label_dependent = frozenset(self.normalize_code(c) for c in label_dependent)
+        # Per label-dependent code, the statuses its label may lead to (absent: any).
+        self._allowed = {self.normalize_code(c): frozenset(v) for c, v in allowed.items()}
 
     @staticmethod
     def normalize_code(code: str | int) -> str:
@@ -149,12 +188,25 @@ class StatusMap:
         key = self.normalize_code(code)
         entry = self._table.get(key)
         if entry is None or key in self._label_dependent:
-            by_label = self.match_label(label)
+            by_label = self.match_label(label, allowed=self._allowed.get(key))
             if by_label is not None:
                 return by_label
         return entry if entry is not None else UNKNOWN
 
-    def match_label(self, label: str) -> Mapping | None:
-        """The first keyword rule whose phrase stands, un-negated, in the label."""
-        folded = fold(label)
-        return next((m for phrase, m in self._keywords if phrase.found_in(folded)), None)
+    def match_label(
+        self, label: str, *, allowed: frozenset[Status] | None = None
+    ) -> Mapping | None:
+        """The first keyword rule whose phrase stands in the label, not undone by the words
+        before it, among the `allowed` statuses when given."""
+        folded = readable_label(label)
+        return next(
+            (
+                m
+                for phrase, m in self._keywords
+                if (allowed is None or m.status in allowed)
+                and phrase.found_in(
+                    folded, fact=m.status not in REASONS, completion=m.status in COMPLETIONS
+                )
+            ),
+            None,
+        )

@@ -304,7 +304,7 @@ def test_every_documented_code_is_mapped(code: int | str) -> None:
         (105, Status.EXCEPTION, Substatus.REFUSED),
         (130, Status.ATTEMPT_FAILED, Substatus.RECIPIENT_ABSENT),
         (140, Status.ATTEMPT_FAILED, Substatus.RECIPIENT_ABSENT),
-        (261, Status.RETURNED, None),
+        (261, Status.RETURNING, None),  # REOR: on its way back to the shipper's address
         (482, Status.RETURNING, None),
         (62, Status.EXCEPTION, Substatus.LOST),
         ("Courier", Status.OUT_FOR_DELIVERY, None),

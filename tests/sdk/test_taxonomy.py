@@ -203,3 +203,35 @@ def test_keywords_are_words_and_phrases(label: str, expected: Substatus) -> None
 def test_a_word_inside_another_or_negated_never_matches(label: str) -> None:
     found = WORDS.match_label(label)
     assert found is None or found.substatus is not Substatus.TO_RECIPIENT
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Colis n°12345 livré", Substatus.TO_RECIPIENT),  # "n°" is a number, not a negation
+        ("Pedido Nº 1234 livre", Substatus.TO_RECIPIENT),
+        ("Le facteur n'a pas eu d'accès, destinataire absent", Substatus.RECIPIENT_ABSENT),
+        ("Sera livré demain", None),  # a promise, not a delivery
+        ("Will be delivered today", None),
+    ],
+)
+def test_number_marks_promises_and_reasons(label: str, expected: Substatus | None) -> None:
+    found = WORDS.match_label(label)
+    assert (found.substatus if found else None) is expected
+
+
+def test_a_label_dependent_code_keeps_to_the_statuses_it_allows() -> None:
+    table = StatusMap(
+        "x",
+        [("DI1", Status.DELIVERED, Substatus.TO_RECIPIENT)],
+        keywords=[
+            ("absence", Status.ATTEMPT_FAILED, Substatus.RECIPIENT_ABSENT),
+            ("voisin", Status.DELIVERED, Substatus.TO_NEIGHBOUR),
+        ],
+        label_dependent={"DI1": (Status.DELIVERED,)},
+    )
+    assert table.lookup("DI1", "Livré en votre absence dans la boîte").substatus is (
+        Substatus.TO_RECIPIENT
+    )
+    assert table.lookup("DI1", "Livré à votre voisin").substatus is Substatus.TO_NEIGHBOUR
+    assert table.lookup("ZZ", "Destinataire en absence").substatus is Substatus.RECIPIENT_ABSENT

@@ -78,8 +78,12 @@ KEYWORDS: Final[tuple[KeywordRule, ...]] = (
     ("gardien", S.DELIVERED, Sub.TO_NEIGHBOUR),
     ("neighbour", S.DELIVERED, Sub.TO_NEIGHBOUR),
     ("neighbor", S.DELIVERED, Sub.TO_NEIGHBOUR),
-    # "Colis en retour expéditeur" [UPS]; the return's own delivery is a sequence rule.
-    ("retour", S.RETURNING, None),
+    # "Colis en retour expéditeur" [UPS]; the return's own delivery is a sequence rule. Never
+    # a bare "retour": "colis en retour à l'agence" is the van back at the depot, not a return.
+    ("retour expediteur", S.RETURNING, None),
+    ("retour a l'expediteur", S.RETURNING, None),
+    ("retour vers l'expediteur", S.RETURNING, None),
+    ("retour a l'envoyeur", S.RETURNING, None),
     ("return to sender", S.RETURNING, None),
     ("returned to sender", S.RETURNING, None),
     ("returning to sender", S.RETURNING, None),

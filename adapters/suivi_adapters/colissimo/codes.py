@@ -71,7 +71,15 @@ ROWS: Final[tuple[Row, ...]] = (
     ("RENAVA", S.RETURNING, Sub.REFUSED),  # refused, returned to sender
 )
 
-LABEL_DEPENDENT: Final = ("ND1", "AG1", "RE1", "DI1", "PB1")
+# Each reused code, with the statuses its label may lead to: a reason word in a delivery's label
+# ("livré dans votre boîte aux lettres en votre absence") refines nothing and flips nothing.
+LABEL_DEPENDENT: Final = {
+    "ND1": (S.ATTEMPT_FAILED, S.EXCEPTION, S.RETURNING, S.AVAILABLE_FOR_PICKUP, S.IN_TRANSIT),
+    "AG1": (S.AVAILABLE_FOR_PICKUP, S.IN_TRANSIT),
+    "RE1": (S.RETURNING, S.RETURNED),
+    "DI1": (S.DELIVERED, S.RETURNED),
+    "PB1": (S.EXCEPTION, S.IN_TRANSIT),
+}
 
 # fr_FR phrases are La Poste's wording (carrier samples, [AB] comments); en_GB ones follow [DG].
 KEYWORDS: Final[tuple[KeywordRule, ...]] = (

@@ -76,7 +76,9 @@ FRANCE_ROWS: Final[tuple[Row, ...]] = (
     (_codes(205), S.IN_TRANSIT, X.CUSTOMS),  # DOUA customs transit
     (_codes(211), S.EXCEPTION, X.CUSTOMS_HOLD),  # MDOD missing customs documents
     (_codes(250), S.EXCEPTION, X.HELD_BY_CARRIER),  # NSYS parcel not conforming to system
-    (_codes(260, 261, 263, 264), S.RETURNED, None),  # RETO/REOR/RETR/REPR back at shipper
+    # RETO/REOR/RETR/REPR: the list's shipper text is "en retour vers l'adresse d'expédition",
+    # and depot and delivery scans follow them: the return under way, not yet back.
+    (_codes(260, 261, 263, 264), S.RETURNING, None),
     (_codes(270), S.EXCEPTION, X.DAMAGED),  # BLOQ internal end of life (comes with DOMT)
     (_codes(range(410, 415)), S.EXCEPTION, X.REFUSED),  # IREF* refused at the relay point
     (_codes(441, 442), S.IN_TRANSIT, None),  # IENL* collected by DPD from the relay
@@ -197,13 +199,8 @@ _WAITING_SCANS: Final = codes("20", "29", "34", "60", "90", "97", "180", "220", 
 SEQUENCE: Final[tuple[SequenceRule, ...]] = (
     SequenceRule(after=("attempt_failed",), codes=_WAITING_SCANS, then=KEEP),
     SequenceRule(after=("available_for_pickup",), codes=_WAITING_SCANS, then=KEEP),
-    # On its way back (IRET 480-484) or once back (RETO/REOR/RETR/REPR 260-264), transit scans
-    # are the return's own legs and a "delivered" is the return handed to the shipper.
-    SequenceRule(after=("returning",), when="in_transit", then=KEEP),
-    SequenceRule(after=("returned",), when="in_transit", then=KEEP),
-    SequenceRule(
-        after=("returned",), when="delivered", then=(S.RETURNED, None), anywhere_before=True
-    ),
+    # On its way back (IRET 480-484, RETO/REOR/RETR/REPR 260-264) transit scans are the
+    # return's own legs and a "delivered" is the return handed to the shipper: COMMON_SEQUENCE.
     *COMMON_SEQUENCE,
 )
 

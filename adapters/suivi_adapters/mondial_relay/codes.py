@@ -344,6 +344,8 @@ POINT_RECEIVES: Final = codes(
     "PRISE_EN_CHARGE_POINT_RELAIS", "RECEPCIONADO_EN_EL_PUNTO_PACK", "COLIS_DEPOSE_EN_POINT_RELAIS"
 )
 SEQUENCE: Final[tuple[SequenceRule, ...]] = (
+    # A point receiving a parcel on its way back is the sender's point: still the return.
+    SequenceRule(after=("returning",), codes=POINT_RECEIVES, then=KEEP),
     SequenceRule(
         after=(
             "in_transit/-",

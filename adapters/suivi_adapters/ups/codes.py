@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Final
 
 from suivi import NOTICE, Status, StatusMap, Substatus
-from suivi._sequence import COMMON_SEQUENCE, SequenceRule
+from suivi._sequence import COMMON_SEQUENCE, SequenceRule, codes
 from suivi._statusmap import KeywordRule, Row
 
 S = Status
@@ -188,6 +188,12 @@ DELIVERY_WORDING: Final[tuple[KeywordRule, ...]] = (
     ("picked up at ups access point*", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
     ("retire par le destinataire", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
     ("vom empfanger abgeholt", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
+    # any other wording of a collection there ("picked up by the receiver at the UPS Access
+    # Point location", "collected by …"): a 011 that says picked up is the receiver's hands
+    ("picked up", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
+    ("collected", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
+    ("abgeholt", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
+    ("retire", S.DELIVERED, Sub.COLLECTED_AT_PICKUP_POINT),
     # after the collections: "Delivered to UPS Access Point" is not the receiver's hands
     ("access point*", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
 )
@@ -205,7 +211,16 @@ REASON_CODES: Final = StatusMap("ups", REASONS)
 # back (UPS records the return to the shipper as "011 DELIVERED") is returned, a refusal (064,
 # KR…) or a non-collection carried into the return. UPS reasons (2W, 3N, 5R…) say the rest in
 # one activity, so no UPS-only rule is needed yet; carrier rules go in front of the common ones.
-SEQUENCE: Final[tuple[SequenceRule, ...]] = COMMON_SEQUENCE
+SEQUENCE: Final[tuple[SequenceRule, ...]] = (
+    # "On the Way to a Local UPS Access Point" after one already held it: a move to another
+    # point (rerouted), not the same point re-announced, so the common KEEP must not apply.
+    SequenceRule(
+        after=("available_for_pickup",),
+        codes=codes("070", "5S", "ZD"),
+        then=(S.IN_TRANSIT, Sub.TO_PICKUP_POINT),
+    ),
+    *COMMON_SEQUENCE,
+)
 
 # Error codes of `{"response": {"errors": [{"code", "message"}]}}` and shipment warnings.
 NOT_FOUND_CODES: Final = frozenset({"TW0001"})  # Tracking Information Not Found

@@ -58,7 +58,8 @@ NATIVE: Final[dict[Milestone, tuple[int, str]]] = {
     M.DAMAGED: (150, "Colis endommagé, non livrable"),
     M.REFUSED: (100, "Colis refusé par le destinataire sans motif exprimé"),
     M.RETURNING: (480, "Colis en retour vers l'expéditeur"),
-    M.RETURNED: (260, "Colis retourné à l'expéditeur"),
+    # 260-264 are the return under way; the shipper receiving it is a delivery after it.
+    M.RETURNED: (40, "Colis remis à l'expéditeur"),
 }
 _RELAY: Final = frozenset({M.TO_PICKUP_POINT, M.AVAILABLE_FOR_PICKUP, M.COLLECTED})
 _HANDED_OVER: Final = frozenset({M.DELIVERED, M.DELIVERED_TO_NEIGHBOUR, M.COLLECTED})
