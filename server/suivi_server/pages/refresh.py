@@ -39,6 +39,11 @@ class Outcome:
     retry_after: int | None = None
     refresh_seconds: int | None = None
 
+    @property
+    def headers(self) -> dict[str, str] | None:
+        """What the answer tells the browser: when to ask again, after a refusal."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else None
+
 
 def _origin(url: str) -> str:
     parts = urlsplit(url)

@@ -59,13 +59,12 @@ class TrackedNumber:
         if isinstance(data, Response):
             return data
         outcome = await ask_for_poll(services.engine, data.shipment, services.clock())
-        retry = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
         return self.render(
             request,
             data,
             status=outcome.status,
             notice=outcome.notice,
-            headers=retry,
+            headers=outcome.headers,
             refresh_seconds=outcome.refresh_seconds,
         )
 

@@ -66,13 +66,12 @@ class TrackingPages:
         if isinstance(data, Response):
             return data
         outcome = await ask_for_poll(services.engine, data.shipment, services.clock())
-        retry = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
         return self.site.tracking_page(
             request,
             data,
             token=request.path_params["token"],
             template="_status.html",
-            headers=retry,
+            headers=outcome.headers,
             status=outcome.status,
             notice=outcome.notice,
             refresh_seconds=outcome.refresh_seconds,
