@@ -183,3 +183,69 @@ lookup_attempts = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Index("ix_lookup_attempts_second", "second"),
 )
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    # the outbox: one row per message to deliver, written in the transaction that caused it
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("shipment_id", sa.ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    # a situation kind, or "status_changed" (merchant webhooks)
+    sa.Column("event", sa.String(40), nullable=False),
+    # which occurrence: the situation's fingerprint, or the new status and its time
+    sa.Column("occurrence", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    # shipment + event + occurrence + channel: the same message is never written twice, and
+    # channels send it along (Message-ID, webhook-id) so receivers can drop a second copy
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    # pending → sent | failed | skipped | cancelled | superseded
+    sa.Column("state", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("facts", sa.JSON, nullable=False, default=dict),
+    sa.Column("template", sa.String(64)),
+    sa.Column("due_at", Timestamp, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_expires_at", Timestamp),
+    sa.Column("recipient", sa.String(320)),
+    sa.Column("provider_id", sa.String(200)),
+    sa.Column("provider_response", sa.String(500)),
+    # why it is not sent (yet): the last transient failure, or the final reason
+    sa.Column("reason", sa.String(500)),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("sent_at", Timestamp),
+    # the sender's claim: due rows first
+    sa.Index("ix_notifications_state_due_at", "state", "due_at"),
+    # a shipment's messages (page, caps), a merchant's delivery log newest first
+    sa.Index("ix_notifications_shipment_id_channel", "shipment_id", "channel"),
+    sa.Index("ix_notifications_merchant_id_id", "merchant_id", "id"),
+)
+
+notification_rule_changes = sa.Table(
+    "notification_rule_changes",
+    metadata,
+    # every change of a merchant's rule for one event: when a message was switched on or off,
+    # so the dashboard can compare contacts before and after
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("rule", sa.JSON, nullable=False),
+    sa.Column("changed_at", Timestamp, nullable=False),
+    sa.Column("changed_by", sa.String(100), nullable=False, server_default=""),
+    sa.Index("ix_notification_rule_changes_merchant_id_changed_at", "merchant_id", "changed_at"),
+)
+
+notification_optouts = sa.Table(
+    "notification_optouts",
+    metadata,
+    # a shopper who asked this merchant to stop messages on one channel (RFC 8058 one-click)
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    # lower-cased email address or E.164 phone number
+    sa.Column("address", sa.String(320), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("merchant_id", "channel", "address"),
+)
