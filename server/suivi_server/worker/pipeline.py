@@ -24,6 +24,7 @@ from suivi import (
     TransitModel,
     detect_situations,
 )
+from suivi_server.notifications.planner import plan_notifications
 from suivi_server.storage.ingest import IngestResult, apply_tracking
 from suivi_server.storage.schema import merchants, shipments
 from suivi_server.storage.situations import record_situations
@@ -63,7 +64,8 @@ def shipment_rows() -> sa.Select[Any]:
 async def ingest(
     conn: AsyncConnection, row: Any, tracking: Tracking, now: datetime, model: TransitModel
 ) -> Ingested:
-    """Store the answer, estimate the delivery, record situations; say when to poll next."""
+    """Store the answer, estimate the delivery, record situations and the notifications they
+    cause (same transaction); say when to poll next."""
     applied = await apply_tracking(conn, row.id, tracking, now)
     status = applied.tracking.status
     last_event = applied.tracking.events[0].timestamp if applied.tracking.events else None
@@ -72,6 +74,19 @@ async def ingest(
         status = Status.EXPIRED
         values.update(status=Status.EXPIRED.value, substatus=None)
     estimate, new = await _situations(conn, row, applied.tracking, now, model)
+    changed = applied.status_changed or status is not applied.tracking.status
+    substatus = applied.tracking.substatus if status is applied.tracking.status else None
+    await plan_notifications(
+        conn,
+        merchant_id=row.merchant_id,
+        shipment_id=row.id,
+        merchant_settings=dict(row.merchant_settings or {}),
+        situations=new,
+        status_change=(status.value, substatus.value if substatus else None, last_event)
+        if changed
+        else None,
+        now=now,
+    )
     values["estimate"] = estimate.model_dump(mode="json") if estimate else None
     if row.shipped_estimate is None and estimate and status in _IN_FLIGHT:
         values["shipped_estimate"] = values["estimate"]
