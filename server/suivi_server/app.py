@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount
 
 from suivi_server import api, health, metrics, pages, webhooks
 from suivi_server.config import Settings
+from suivi_server.notifications import unsubscribe
 from suivi_server.security import PageTokens
 from suivi_server.services import Services, utc_now
 from suivi_server.storage.engine import create_engine, upgrade
@@ -66,6 +67,7 @@ def create_app(
             *webhooks.routes(services),
             *metrics.routes(services, worker_metrics),
             *health.routes(services, worker_metrics),
+            *unsubscribe.routes(services, shopper.site),
             *shopper.routes(),
         ],
         middleware=shopper.middleware(),

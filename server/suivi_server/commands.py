@@ -91,8 +91,43 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 @click.option("--once", is_flag=True, help="Run one cycle and exit (cron-style).")
 @click.option("--batch-size", default=50, show_default=True, type=int)
 @click.option("--idle", default=5.0, show_default=True, help="Seconds to wait when nothing is due.")
-def worker(once: bool, batch_size: int, idle: float) -> None:
+@click.option(
+    "--send/--no-send",
+    default=True,
+    show_default=True,
+    help="Also deliver notifications (--no-send when `suivi sender` runs separately).",
+)
+def worker(once: bool, batch_size: int, idle: float, send: bool) -> None:
     """Poll carriers for due shipments; run as many as you like side by side on PostgreSQL."""
     from suivi_server.serving import run_worker
 
-    asyncio.run(run_worker(load_settings_or_exit(), once=once, batch_size=batch_size, idle=idle))
+    settings = load_settings_or_exit()
+    asyncio.run(run_worker(settings, once=once, batch_size=batch_size, idle=idle, send=send))
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Handle one batch and exit (cron-style).")
+@click.option("--batch-size", default=50, show_default=True, type=int)
+@click.option("--idle", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
+@click.option(
+    "--lease",
+    default=120.0,
+    show_default=True,
+    help="Seconds a claimed notification stays ours; a killed sender's rows return after it.",
+)
+def sender(once: bool, batch_size: int, idle: float, lease: float) -> None:
+    """Deliver due notifications (email, SMS, webhooks) from the outbox, alone, for scale."""
+    from datetime import timedelta
+
+    from suivi_server.serving import run_sender
+
+    settings = load_settings_or_exit()
+    asyncio.run(
+        run_sender(
+            settings,
+            once=once,
+            batch_size=batch_size,
+            idle=idle,
+            lease=timedelta(seconds=lease),
+        )
+    )

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +19,10 @@ from suivi import AdapterSettings, Tracker
 from suivi_server.app import create_app
 from suivi_server.config import Settings
 from suivi_server.demo import DEMO_PARCELS, MERCHANT_SLUG, DemoData, demo_simulator, seed_demo
+from suivi_server.notifications import mailbox_pages
+from suivi_server.notifications.mailbox import Mailbox
+from suivi_server.notifications.sender import SenderMetrics
+from suivi_server.notifications.service import build_sender
 from suivi_server.services import Services, utc_now
 from suivi_server.simulator import create_app as create_simulator_app
 from suivi_server.simulator import simulator_settings
@@ -46,10 +51,12 @@ def make_tracker(
 
 @dataclass
 class EmbeddedWorker:
-    """The refresh worker as a background task of the web process (single-process installs).
+    """The refresh worker and the notification sender as background tasks of the web process
+    (single-process installs).
 
-    Supervised: if it ever crashes it is logged and started again after a pause. Its metrics
-    outlive each run, and /readyz and /metrics read them.
+    Supervised: if they ever crash they are logged and started again after a pause. Their
+    metrics outlive each run, and /readyz and /metrics read them. With a `mailbox` (the demo),
+    messages are captured there instead of being sent.
     """
 
     settings: Settings
@@ -57,14 +64,29 @@ class EmbeddedWorker:
     idle: float = 5.0
     restart_backoff: tuple[float, ...] = RESTART_BACKOFF
     metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
+    sender_metrics: SenderMetrics = field(default_factory=SenderMetrics)
+    mailbox: Mailbox | None = None
 
     async def __call__(self, services: Services) -> None:
         async def run() -> None:
-            async with make_tracker(self.settings, services.engine, self.adapters) as tracker:
-                worker = Worker(
-                    services.engine, tracker, clock=services.clock, metrics=self.metrics
-                )
-                await worker.run_forever(idle_seconds=self.idle)
+            sender = build_sender(
+                self.settings,
+                services.engine,
+                services.clock,
+                mailbox=self.mailbox,
+                metrics=self.sender_metrics,
+            )
+            try:
+                async with make_tracker(self.settings, services.engine, self.adapters) as tracker:
+                    worker = Worker(
+                        services.engine, tracker, clock=services.clock, metrics=self.metrics
+                    )
+                    await asyncio.gather(
+                        worker.run_forever(idle_seconds=self.idle),
+                        sender.run_forever(idle_seconds=self.idle),
+                    )
+            finally:
+                await sender.aclose()
 
         await supervise(run, self.metrics, name="embedded worker", backoff=self.restart_backoff)
 
@@ -97,13 +119,15 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlet
 
     data = asyncio.run(prepare())
     adapters = simulator_settings(f"{public_url}/_simulator")
-    worker = EmbeddedWorker(settings, adapters, idle=2.0)
+    mailbox = Mailbox()
+    worker = EmbeddedWorker(settings, adapters, idle=2.0, mailbox=mailbox)
     app = create_app(
         settings,
         migrate=False,
         extra_routes=[
             Mount("/_simulator", app=create_simulator_app(demo_simulator(now))),
             Mount("/demo-assets", app=StaticFiles(directory=DEMO_ASSETS)),
+            *mailbox_pages.routes(mailbox),
         ],
         background=worker,
         worker_metrics=worker.metrics,
@@ -119,21 +143,55 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlet
         "",
         f"Merchant API key (shown once): {data.api_key}",
         f"API schema: {public_url}/api/openapi.json",
+        f"Messages the demo sent (captured, not delivered): {public_url}/_demo/messages",
     ]
     return app, "\n".join(lines)
 
 
-async def run_worker(settings: Settings, *, once: bool, batch_size: int, idle: float) -> None:
+async def run_worker(
+    settings: Settings, *, once: bool, batch_size: int, idle: float, send: bool = True
+) -> None:
+    """Poll carriers and (unless `send` is off: a separate `suivi sender` does it) deliver
+    the notifications the polls cause."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     engine = create_engine(settings.database_url)
     await upgrade(settings.database_url)
+    sender = build_sender(settings, engine, utc_now) if send else None
     try:
         async with make_tracker(settings, engine) as tracker:
             worker = Worker(engine, tracker, clock=utc_now, batch_size=batch_size)
             if once:
                 polled = await worker.run_once()
                 log.info("polled %d shipments %s", polled, worker.metrics.as_dict())
+                if sender is not None:
+                    handled = await sender.run_once()
+                    log.info("handled %d notifications %s", handled, sender.metrics.as_dict())
             else:
-                await worker.run_forever(idle_seconds=idle)
+                loops = [worker.run_forever(idle_seconds=idle)]
+                if sender is not None:
+                    loops.append(sender.run_forever(idle_seconds=idle))
+                await asyncio.gather(*loops)
     finally:
+        if sender is not None:
+            await sender.aclose()
+        await engine.dispose()
+
+
+async def run_sender(
+    settings: Settings, *, once: bool, batch_size: int, idle: float, lease: timedelta
+) -> None:
+    """Only deliver notifications: run as many side by side as the volume needs."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    engine = create_engine(settings.database_url)
+    await upgrade(settings.database_url)
+    sender = build_sender(settings, engine, utc_now, batch_size=batch_size, lease=lease)
+    log.info("sending through %s", ", ".join(sorted(sender.channels)) or "no channel")
+    try:
+        if once:
+            handled = await sender.run_once()
+            log.info("handled %d notifications %s", handled, sender.metrics.as_dict())
+        else:
+            await sender.run_forever(idle_seconds=idle)
+    finally:
+        await sender.aclose()
         await engine.dispose()
