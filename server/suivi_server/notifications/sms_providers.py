@@ -188,10 +188,10 @@ class Brevo:
 class HttpProvider:
     """Sends through one API format over one pooled client."""
 
-    def __init__(self, name: str, api: ApiFormat, client: httpx.AsyncClient | None = None):
+    def __init__(self, name: str, api: ApiFormat):
         self.name = name
         self.api = api
-        self._client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
+        self._client = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
 
     async def send(self, sms: Sms) -> Outcome:
         response = await answers.send(self._client, self.api.request(sms))
