@@ -58,6 +58,8 @@ FACT_FORMATS: Mapping[str, str] = {
     "opening_hours": "lines",
 }
 
+# Not a catalog entry: the page's own sentence for the current status, already translated.
+STATUS_SENTENCE = "%(status_sentence)s"
 TRACK = N_("Track my parcel")
 STILL_ON_ITS_WAY = N_("You can follow it at any time on its tracking page.")
 SURVEY_INVITE = N_(
@@ -595,11 +597,8 @@ WORDINGS: Mapping[str, Wording] = {
     ),
     STATUS_CHANGED: Wording(
         (N_("News of your order %(order_number)s"),),
-        (N_("News of your order"),),
-        (
-            (N_("%(status_sentence)s."),),
-            (STILL_ON_ITS_WAY,),
-        ),
+        (STATUS_SENTENCE, N_("News of your order")),
+        ((STILL_ON_ITS_WAY,),),
         (TRACK,),
         (N_("%(merchant)s: order %(order_number)s. %(status_sentence)s. Details:"),),
     ),
