@@ -1,5 +1,5 @@
 """The email channel against a real SMTP server on localhost (aiosmtpd): what arrives, and what
-the sender is told when the server refuses, defers or is not there."""
+the sender is told when the server refuses, defers or is not there; the demo's message pages."""
 
 from __future__ import annotations
 
@@ -12,16 +12,21 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from suivi import DeliveryEstimate
 from suivi_server.config import ConfigError, Settings
+from suivi_server.notifications import mailbox_pages
 from suivi_server.notifications.channels import Accepted, ChannelContext, Rejected, TryLater
 from suivi_server.notifications.email import EmailChannel, create
 from suivi_server.notifications.mailbox import Mailbox
 from suivi_server.notifications.message import OutboundMessage, ShipmentSnapshot
+from suivi_server.pages.headers import SecurityHeaders
 from suivi_server.storage.merchants import Merchant
 from tests.server.conftest import NOW, SECRET_KEYS
 
@@ -407,3 +412,52 @@ def test_the_shoppers_address_is_the_recipient(demo: tuple[EmailChannel, Mailbox
     assert email.recipient(outbound.shipment, outbound.merchant) == "camille@example.com"
     nobody = replace(outbound.shipment, customer_email=None)
     assert email.recipient(nobody, outbound.merchant) is None
+
+
+def demo_pages(mailbox: Mailbox) -> httpx.AsyncClient:
+    app = Starlette(routes=mailbox_pages.routes(mailbox), middleware=[Middleware(SecurityHeaders)])
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+async def test_the_demo_lists_captured_messages_newest_first_and_escaped() -> None:
+    mailbox = Mailbox()
+    mailbox.capture(
+        channel="sms", recipient="+33612345678", captured_at=NOW, subject=None, text=HOSTILE
+    )
+    mailbox.capture(
+        channel="email",
+        recipient="camille@example.com",
+        captured_at=NOW,
+        subject=f"Order {HOSTILE}",
+        text="hello",
+        html="<p>hello</p>",
+    )
+    async with demo_pages(mailbox) as client:
+        response = await client.get("/_demo/messages")
+    assert response.status_code == 200
+    assert "<script" not in response.text
+    assert response.text.index("message--email") < response.text.index("message--sms")
+    assert '<iframe sandbox loading="lazy" src="/_demo/messages/2"' in response.text
+    assert "+33612345678" in response.text
+    assert "frame-src 'self'" in response.headers["content-security-policy"]
+
+
+async def test_a_demo_email_is_served_under_a_mail_clients_policy() -> None:
+    mailbox = Mailbox()
+    captured = mailbox.capture(
+        channel="email",
+        recipient="camille@example.com",
+        captured_at=NOW,
+        subject="Hello",
+        text="hello",
+        html="<p style='color: red'>hello</p>",
+    )
+    async with demo_pages(mailbox) as client:
+        response = await client.get(f"/_demo/messages/{captured.id}")
+        missing = await client.get("/_demo/messages/99")
+    assert response.text == "<p style='color: red'>hello</p>"
+    assert response.headers["content-security-policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src * data:"
+    )
+    assert response.headers["x-frame-options"] == "SAMEORIGIN"
+    assert missing.status_code == 404
