@@ -69,6 +69,7 @@ async def test_the_page_speaks_the_merchants_language_by_default(
     merchant_id, _ = await create_merchant(engine)
     response = await client.get(path(merchant_id))
     assert '<html lang="fr">' in response.text
+    assert "Ne plus recevoir d’e-mails de Maison Lumière sur vos commandes\u202f?" in response.text
 
 
 async def test_a_one_click_post_unsubscribes_without_cookie_or_csrf_token(
