@@ -465,3 +465,25 @@ async def test_a_demo_email_is_served_under_a_mail_clients_policy() -> None:
     )
     assert response.headers["x-frame-options"] == "SAMEORIGIN"
     assert missing.status_code == 404
+
+
+async def test_starttls_required_but_not_offered_is_tried_later_not_sent_in_clear(
+    tmp_path: Path, smtp: Recorder, smtp_server: tuple[Recorder, int]
+) -> None:
+    email = channel(tmp_path, smtp_server[1], SUIVI_SMTP_SECURITY="starttls")
+    outbound = message()
+    outcome = await email.deliver(outbound, email.render(outbound))
+    assert isinstance(outcome, TryLater)
+    assert "STARTTLS" in outcome.reason
+    assert smtp.received == []
+
+
+async def test_a_server_that_never_answers_times_out_and_is_tried_later(tmp_path: Path) -> None:
+    with socket.socket() as listening:  # the kernel accepts; nobody ever says hello
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        email = channel(tmp_path, listening.getsockname()[1], SUIVI_SMTP_TIMEOUT="0.3")
+        outbound = message()
+        outcome = await email.deliver(outbound, email.render(outbound))
+    assert isinstance(outcome, TryLater)
+    assert "Timeout" in outcome.reason
