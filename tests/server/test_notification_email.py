@@ -386,6 +386,12 @@ def test_a_bad_port_is_a_clear_configuration_error(tmp_path: Path) -> None:
         create(ChannelContext(settings(tmp_path), environ, clock=lambda: NOW))
 
 
+def test_a_sender_address_that_is_not_one_is_a_clear_configuration_error(tmp_path: Path) -> None:
+    environ = {"SUIVI_SMTP_HOST": "mail.example.com", "SUIVI_MAIL_FROM": "notifications"}
+    with pytest.raises(ConfigError, match="SUIVI_MAIL_FROM"):
+        create(ChannelContext(settings(tmp_path), environ, clock=lambda: NOW))
+
+
 async def test_the_demo_captures_into_the_mailbox(demo: tuple[EmailChannel, Mailbox]) -> None:
     email, mailbox = demo
     outbound = message(locale="en")

@@ -24,7 +24,7 @@ import aiosmtplib
 from css_inline import CSSInliner
 from email_validator import EmailNotValidError, validate_email
 from markupsafe import Markup
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from suivi_server.config import ConfigError
 from suivi_server.notifications.channels import (
@@ -70,6 +70,13 @@ class EmailSettings(BaseModel):
     )
     mail_from: str | None = Field(default=None, alias="SUIVI_MAIL_FROM")
     timeout: float = Field(default=30.0, alias="SUIVI_SMTP_TIMEOUT", gt=0)
+
+    @field_validator("mail_from")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is not None and _address(value) is None:
+            raise ValueError(f"{value!r} is not an email address")
+        return value
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> EmailSettings:
@@ -119,6 +126,8 @@ class RenderedEmail:
 
 
 class EmailChannel:
+    """Renders from the merchant's theme; delivers over SMTP, or into the demo's mailbox."""
+
     name: ClassVar[str] = "email"
     to_shopper: ClassVar[bool] = True
     max_age: ClassVar[timedelta] = timedelta(hours=24)
@@ -171,7 +180,8 @@ class EmailChannel:
         return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@{self.domain}>"
 
     async def deliver(self, message: OutboundMessage, rendered: Any) -> Outcome:
-        assert isinstance(rendered, RenderedEmail)
+        if not isinstance(rendered, RenderedEmail):
+            raise TypeError(f"the email channel cannot send {type(rendered).__name__}")
         if self.settings.host is None:
             return self._capture(rendered)
         password = self.settings.password.get_secret_value() if self.settings.password else None
