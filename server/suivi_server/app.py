@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from suivi_server import api, health, metrics, pages, webhooks
+from suivi_server import health, metrics, pages, webhooks
+from suivi_server.api import routes as api
 from suivi_server.config import Settings
 from suivi_server.notifications import unsubscribe
 from suivi_server.security import PageTokens

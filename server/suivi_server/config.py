@@ -36,6 +36,8 @@ class Settings:
     # The opaque `credential` given in UPS Track Alert subscriptions; None: no UPS webhook.
     ups_webhook_credential: str | None = field(default=None, repr=False)
     metrics_token: str | None = field(default=None, repr=False)
+    # Merchant webhook URLs may point at loopback or private networks (tests, closed networks).
+    webhooks_allow_private_networks: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,6 +68,9 @@ def load_settings(
         debug=config("SUIVI_DEBUG", cast=bool, default=False),
         ups_webhook_credential=config("SUIVI_UPS_WEBHOOK_CREDENTIAL", default=None) or None,
         metrics_token=config("SUIVI_METRICS_TOKEN", default=None) or None,
+        webhooks_allow_private_networks=config(
+            "SUIVI_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", cast=bool, default=False
+        ),
     )
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi_server.config import Settings
 from suivi_server.security import PageTokens
+
+if TYPE_CHECKING:
+    from suivi_server.notifications.channels import Channel
+    from suivi_server.notifications.sender import Links
 
 
 def utc_now() -> datetime:
@@ -28,3 +34,18 @@ class Services:
         return (
             f"{self.settings.public_url}/t/{self.tokens.sign(shipment_id, expires_at=expires_at)}"
         )
+
+    @cached_property
+    def preview_channels(self) -> Mapping[str, Channel]:
+        """Every installed channel, able to render even where no provider is configured."""
+        from suivi_server.notifications.mailbox import Mailbox
+        from suivi_server.notifications.service import channels_for
+
+        return channels_for(self.settings, self.clock, mailbox=Mailbox(capacity=1))
+
+    @cached_property
+    def message_links(self) -> Links:
+        """The links messages carry: signed page links and unsubscribe links."""
+        from suivi_server.notifications.service import links_for
+
+        return links_for(self.settings, self.clock)

@@ -434,3 +434,21 @@ async def test_a_lease_lost_while_delivering_is_not_overwritten(
     row = next(r for r in await outbox(engine) if r.channel == "email")
     assert (row.state, row.lease_owner) == ("pending", "sender-2")
     assert send.metrics.lost_leases == 1
+
+
+async def test_out_for_delivery_deferred_past_its_day_is_cancelled_not_sent_tomorrow(
+    engine: AsyncEngine, shipment: int
+) -> None:
+    evening = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)  # 21:30 in Paris: quiet hours
+    out = event(evening - timedelta(minutes=5), Status.OUT_FOR_DELIVERY, "MLV")
+    await poll(engine, shipment, [out, HANDED_OVER], evening)
+    clock = Clock(evening)
+    email = RecordingChannel("email")
+    send = sender(engine, clock, email)
+    await send.run_once()
+    clock.now = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+    await send.run_once()
+
+    assert email.delivered == []
+    row = next(r for r in await outbox(engine) if r.event == "out_for_delivery")
+    assert (row.state, row.reason) == ("cancelled", "the day it was about is over")

@@ -22,7 +22,7 @@ REF = "#/components/schemas/{model}"
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    method: Literal["GET", "POST", "PATCH"]
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
     path: str
     handler: Handler
     summary: str
@@ -70,7 +70,7 @@ def _operation(op: Operation, refs: dict[Any, Any], schemas: dict[str, Any]) -> 
     }
     responses["401"] = _error("missing, invalid or revoked API key")
     if "{" in op.path:
-        responses["404"] = _error("no such shipment for this merchant")
+        responses["404"] = _error("not found among this merchant's records")
     result: dict[str, Any] = {
         "summary": op.summary,
         "operationId": op.handler.__name__,

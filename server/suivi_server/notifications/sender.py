@@ -62,6 +62,9 @@ ONLY_WHILE_TRUE: frozenset[str] = frozenset(
         Situation.ATTEMPT_FAILED,
     }
 )
+# Messages about the shopper's day ("out for delivery today"): false once that day is over,
+# so one deferred past it (quiet hours, a cap) is cancelled rather than sent the next morning.
+SAME_DAY_ONLY: frozenset[str] = frozenset({Situation.OUT_FOR_DELIVERY})
 # When one poll brings several situations, a shopper gets one message per channel: the first
 # of this list (what needs action first). The others are recorded as superseded.
 PRIORITY: tuple[str, ...] = (
@@ -138,6 +141,55 @@ def end_of_quiet_hours(local: datetime, end: time) -> datetime:
 
 def _priority(event: str) -> int:
     return PRIORITY.index(event) if event in PRIORITY else len(PRIORITY)
+
+
+def compose(
+    *,
+    notification_id: int,
+    idempotency_key: str,
+    channel: str,
+    event: str,
+    facts: Mapping[str, Any],
+    template: str | None,
+    created_at: datetime,
+    merchant: Merchant,
+    shipment: ShipmentSnapshot,
+    recipient: str,
+    links: Links,
+    default_locale: str,
+    locale: str | None = None,
+) -> OutboundMessage:
+    """A message in the shopper's language and zone, with its signed and unsubscribe links."""
+    settings = merchant.settings
+    zone = shopper_zone(
+        shipment.customer_country,
+        shipment.customer_postcode,
+        str(settings.get("timezone") or "Europe/Paris"),
+    )
+    language = (
+        supported(locale)
+        or supported(shipment.customer_locale)
+        or supported(settings.get("default_locale"))
+        or supported(default_locale)
+        or "en"
+    )
+    unsubscribe = links.unsubscribe
+    return OutboundMessage(
+        notification_id=notification_id,
+        idempotency_key=idempotency_key,
+        channel=channel,
+        event=event,
+        recipient=recipient,
+        locale=language,
+        merchant=merchant,
+        shipment=shipment,
+        facts=facts,
+        page_url=links.page(shipment.id),
+        created_at=created_at,
+        timezone=zone.key,
+        unsubscribe_url=unsubscribe(merchant.id, channel, recipient) if unsubscribe else None,
+        template=template,
+    )
 
 
 def claim_statement(sender_id: str, now: datetime, limit: int, lease: timedelta) -> Any:
@@ -284,7 +336,7 @@ class Sender:
         if decision is not None:
             await self._finish(row, decision)
             return
-        message = self.message(row, merchant, shipment, recipient, zone)
+        message = self.message(row, merchant, shipment, recipient)
         try:
             rendered = channel.render(message)
         except Exception as exc:
@@ -298,38 +350,22 @@ class Sender:
         await self._record(row, outcome, recipient)
 
     def message(
-        self,
-        row: Any,
-        merchant: Merchant,
-        shipment: ShipmentSnapshot,
-        recipient: str,
-        zone: ZoneInfo,
+        self, row: Any, merchant: Merchant, shipment: ShipmentSnapshot, recipient: str
     ) -> OutboundMessage:
         """The message to render for an outbox row, with the shipment as it is now."""
-        locale = (
-            supported(shipment.customer_locale)
-            or supported(merchant.settings.get("default_locale"))
-            or supported(self.default_locale)
-            or "en"
-        )
-        unsubscribe = self.links.unsubscribe
-        return OutboundMessage(
+        return compose(
             notification_id=row.id,
             idempotency_key=row.idempotency_key,
             channel=row.channel,
             event=row.event,
-            recipient=recipient,
-            locale=locale,
+            facts=dict(row.facts or {}),
+            template=row.template,
+            created_at=row.created_at,
             merchant=merchant,
             shipment=shipment,
-            facts=dict(row.facts or {}),
-            page_url=self.links.page(shipment.id),
-            created_at=row.created_at,
-            timezone=zone.key,
-            unsubscribe_url=unsubscribe(merchant.id, row.channel, recipient)
-            if unsubscribe
-            else None,
-            template=row.template,
+            recipient=recipient,
+            links=self.links,
+            default_locale=self.default_locale,
         )
 
     async def _check(
@@ -347,11 +383,13 @@ class Sender:
             return _Finish("cancelled", "the situation ended before the message was sent")
         if not channel.to_shopper:
             return None
+        local = now.astimezone(zone)
+        if row.event in SAME_DAY_ONLY and row.created_at.astimezone(zone).date() != local.date():
+            return _Finish("cancelled", "the day it was about is over")
         if await is_opted_out(conn, row.merchant_id, row.channel, recipient):
             return _Finish("skipped", "the shopper opted out of this channel")
         if better := await self._superseded_by(conn, row):
             return _Finish("superseded", f"superseded by the {better} message of the same update")
-        local = now.astimezone(zone)
         quiet = rules.quiet_hours
         if quiet is not None and quiet.contains(local.time()):
             until = end_of_quiet_hours(local, quiet.end)
