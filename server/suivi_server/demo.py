@@ -3,6 +3,7 @@ playing each parcel's story on the five carriers' real API formats."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,12 @@ MERCHANT_SETTINGS: dict[str, Any] = {
     "allowed_origins": ["http://127.0.0.1:8001", "http://localhost:8001"],
     "default_locale": "fr",
     "timezone": "Europe/Paris",
+    # The demo shows at once every message its parcels cause, at any hour it is started:
+    # no quiet hours, and the wait before a "no scan" delay message is left out.
+    "notifications": {
+        "quiet_hours": None,
+        "events": {"delivery_delayed": {"channels": ["email", "webhook"], "delay_minutes": 0}},
+    },
 }
 
 
@@ -120,8 +127,9 @@ async def seed_demo(engine: AsyncEngine, now: datetime) -> DemoData:
         )
         api_key = await issue_api_key(conn, merchant.id, now, label="demo")
         ids = {}
-        for parcel in DEMO_PARCELS:
-            email = parcel.customer.lower().replace(" ", ".") + "@example.com"
+        for number, parcel in enumerate(DEMO_PARCELS, start=10):
+            plain = unicodedata.normalize("NFKD", parcel.customer).encode("ascii", "ignore")
+            email = plain.decode().lower().replace(" ", ".") + "@example.com"
             shipment_id, _ = await upsert_shipment(
                 conn,
                 merchant.id,
@@ -141,6 +149,7 @@ async def seed_demo(engine: AsyncEngine, now: datetime) -> DemoData:
                     ],
                     "customer_name": parcel.customer,
                     "customer_email": email,
+                    "customer_phone": f"06 12 34 56 {number:02d}",
                     "customer_locale": parcel.locale,
                     "customer_postcode": parcel.postcode,
                     "customer_country": "FR",
