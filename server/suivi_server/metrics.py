@@ -2,7 +2,9 @@
 
 Read from the database, so it is the same answer whichever replica serves it and however many
 workers run: parcels per status, polls due and how late they are, polls in the last hour,
-parcels whose last poll failed, and active situations. Served only with SUIVI_METRICS_TOKEN.
+parcels whose last poll failed, active situations, and notifications waiting for the sender
+(due now, per channel, and how late the oldest is: a stuck sender shows there first).
+Served only with SUIVI_METRICS_TOKEN.
 When this process runs the embedded worker, its own counters follow: poll errors by kind,
 cycles that failed as a whole, restarts, when it last completed a cycle, and its state
 (ok, stale, starting, restarting) as /readyz reports it.
@@ -20,11 +22,12 @@ from starlette.routing import Route
 
 from suivi_server.health import WORKER_STATES, worker_state
 from suivi_server.services import Services
-from suivi_server.storage.schema import shipment_situations, shipments
+from suivi_server.storage.schema import notifications, shipment_situations, shipments
 from suivi_server.worker.runner import WorkerMetrics
 
 _s = shipments.c
 _t = shipment_situations.c
+_n = notifications.c
 
 
 def _line(name: str, value: float, **labels: str) -> str:
@@ -79,6 +82,12 @@ async def collect(services: Services, worker: WorkerMetrics | None = None) -> li
         situations = await conn.execute(
             sa.select(_t.kind, sa.func.count()).where(_t.resolved_at.is_(None)).group_by(_t.kind)
         )
+        waiting = await conn.execute(
+            sa.select(_n.channel, sa.func.count(), sa.func.min(_n.due_at))
+            .where(_n.state == "pending", _n.due_at <= now)
+            .group_by(_n.channel)
+        )
+        outbox = [(channel, n, (now - first).total_seconds()) for channel, n, first in waiting]
         lag = (now - oldest).total_seconds() if oldest is not None else 0.0
         lines += [
             "# TYPE suivi_polls_due gauge",
@@ -91,6 +100,13 @@ async def collect(services: Services, worker: WorkerMetrics | None = None) -> li
             *(_line("suivi_shipments_failing", n, carrier=c) for c, n in failing),
             "# TYPE suivi_active_situations gauge",
             *(_line("suivi_active_situations", n, kind=k) for k, n in situations),
+            "# TYPE suivi_notifications_due gauge",
+            *(_line("suivi_notifications_due", n, channel=c) for c, n, _ in outbox),
+            "# TYPE suivi_notification_lag_seconds gauge",
+            *(
+                _line("suivi_notification_lag_seconds", max(0.0, w), channel=c)
+                for c, _, w in outbox
+            ),
         ]
     return lines + worker_lines(worker, now) if worker is not None else lines
 
