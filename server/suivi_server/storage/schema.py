@@ -249,3 +249,148 @@ notification_optouts = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
     sa.UniqueConstraint("merchant_id", "channel", "address"),
 )
+
+products = sa.Table(
+    "products",
+    metadata,
+    # the merchant's catalogue, from its product feed: what recommendations choose from
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    # the merchant's own product id (the feed's `id`)
+    sa.Column("sku", sa.String(100), nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("image_url", sa.String(2000)),
+    # a decimal as text ("89.00"), exact on every backend, with its ISO 4217 currency
+    sa.Column("price", sa.String(20)),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("brand", sa.String(200)),
+    sa.Column("categories", sa.JSON, nullable=False, default=list),
+    sa.Column("available", sa.Boolean, nullable=False, server_default=sa.true()),
+    # merchant curation: pinned products come first, excluded ones never
+    sa.Column("pinned", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("excluded", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("merchant_id", "sku"),
+    sa.Index("ix_products_merchant_id_available", "merchant_id", "available"),
+)
+
+recommendation_clicks = sa.Table(
+    "recommendation_clicks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("shipment_id", sa.ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sku", sa.String(100), nullable=False),
+    # where it was shown: page, widget or email, and at which rank
+    sa.Column("placement", sa.String(16), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("situation", sa.String(40)),
+    sa.Column("clicked_at", Timestamp, nullable=False),
+    sa.Index("ix_recommendation_clicks_merchant_id_clicked_at", "merchant_id", "clicked_at"),
+)
+
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("slug", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    # at most 5 questions: NPS, CSAT, single or multiple choice, free text
+    sa.Column("questions", sa.JSON, nullable=False),
+    # who gets it: lived situations (on time, late, after a problem…), segments, priority
+    sa.Column("audience", sa.JSON, nullable=False, default=dict),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("merchant_id", "slug"),
+)
+
+survey_answers = sa.Table(
+    "survey_answers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    # one answer per shipment (editable for a day)
+    sa.Column(
+        "shipment_id",
+        sa.ForeignKey("shipments.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    sa.Column("survey_id", sa.ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("answers", sa.JSON, nullable=False, default=dict),
+    # what the shopper lived, kept with the answer so results can be cut by it
+    sa.Column("carrier", sa.String(64), nullable=False),
+    sa.Column("situation", sa.String(40)),
+    sa.Column("days_late", sa.Integer),
+    sa.Column("segment", sa.String(32)),
+    sa.Column("answered_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Index("ix_survey_answers_merchant_id_answered_at", "merchant_id", "answered_at"),
+)
+
+shopper_choices = sa.Table(
+    "shopper_choices",
+    metadata,
+    # what a shopper chose where a situation needs it: confirm or correct the address, reship /
+    # refund / store credit, "it was not me who refused", "I found it" / "not received"
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("shipment_id", sa.ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("situation", sa.String(40)),
+    sa.Column("status", sa.String(32), nullable=False),  # the shipment's status at that moment
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("details", sa.JSON, nullable=False, default=dict),
+    # open until the merchant handles it
+    sa.Column("state", sa.String(16), nullable=False, server_default="open"),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Index("ix_shopper_choices_shipment_id", "shipment_id"),
+    sa.Index("ix_shopper_choices_merchant_id_created_at", "merchant_id", "created_at"),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    # every call, mail or chat about a shipment, with its reason: what the feedback loop counts
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("shipment_id", sa.ForeignKey("shipments.id", ondelete="SET NULL")),
+    # page (the tracking page's contact actions), api (a helpdesk), import (a helpdesk export)
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),  # phone, email, chat, other
+    sa.Column("reason", sa.String(40), nullable=False),
+    # the situation and status when the contact happened
+    sa.Column("situation", sa.String(40)),
+    sa.Column("status", sa.String(32)),
+    sa.Column("text", sa.String(2000)),
+    # the helpdesk's ticket id: importing the same export twice adds nothing
+    sa.Column("external_id", sa.String(200)),
+    sa.Column("occurred_at", Timestamp, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("merchant_id", "source", "external_id"),
+    sa.Index("ix_contacts_merchant_id_occurred_at", "merchant_id", "occurred_at"),
+    sa.Index("ix_contacts_shipment_id", "shipment_id"),
+)
+
+notification_optins = sa.Table(
+    "notification_optins",
+    metadata,
+    # a shopper asking, on the page, for updates on this parcel by SMS or email
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("shipment_id", sa.ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    # lower-cased email address or E.164 phone number
+    sa.Column("address", sa.String(320), nullable=False),
+    # the hash of the code or link that confirms the address belongs to the shopper
+    sa.Column("confirmation_hash", sa.String(128)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("requested_at", Timestamp, nullable=False),
+    sa.Column("confirmed_at", Timestamp),
+    sa.Column("revoked_at", Timestamp),
+    sa.UniqueConstraint("shipment_id", "channel", "address"),
+)
