@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from jinja2 import Environment, pass_context
@@ -12,6 +13,7 @@ from starlette.responses import Response
 
 from suivi_server.pages import queries
 from suivi_server.pages.branding import Branding, branding
+from suivi_server.pages.forms import FormGuard
 from suivi_server.pages.i18n import N_, Language, all_languages, negotiate
 from suivi_server.pages.themes import DEFAULT_THEME, ThemeSet
 from suivi_server.pages.view import page_view
@@ -42,6 +44,7 @@ def install_gettext(env: Environment) -> None:
 class Site:
     def __init__(self, services: Services, themes: ThemeSet) -> None:
         self.services, self.themes = services, themes
+        self.forms = FormGuard(services.settings.secret_keys, services.settings.public_url)
 
     def brand(self, merchant: queries.MerchantRow | None) -> Branding:
         if merchant is None:
@@ -101,8 +104,10 @@ class Site:
         status: int = 200,
         notice: str | None = None,
         refresh_seconds: int | None = None,
+        extras: Mapping[str, Any] | None = None,
     ) -> Response:
-        """`notice` is a message id, translated here once the language is known."""
+        """`notice` is a message id, translated here once the language is known; `extras` are
+        what features add to a full page (pages/extras.py)."""
         brand = self.brand(data.merchant)
         customer_locale = None if limited else data.shipment["customer_locale"]
         lang = self.language(request, brand, customer_locale)
@@ -112,6 +117,8 @@ class Site:
             "token": token,
             "notice": lang.gettext(notice) if notice else None,
             "refresh_seconds": refresh_seconds or REFRESH_SECONDS,
+            "extras": {} if limited else dict(extras or {}),
+            "form_token": partial(self.forms.token, int(data.shipment["id"])),
         }
         return self.render(request, brand, lang, template, context, status=status, headers=headers)
 

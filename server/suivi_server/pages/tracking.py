@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from suivi_server.pages import queries
+from suivi_server.pages.extras import page_extras
 from suivi_server.pages.headers import content_security_policy
 from suivi_server.pages.refresh import ask_for_poll, same_origin
 from suivi_server.pages.site import LINK_EXPIRED, Site
@@ -22,7 +23,8 @@ class TrackingPages:
     def __init__(self, site: Site) -> None:
         self.site = site
 
-    async def _load(self, request: Request) -> queries.PageData | Response:
+    async def load(self, request: Request) -> queries.PageData | Response:
+        """The shipment of a valid, unexpired signed link, or the page saying why not."""
         tokens = self.site.services.tokens
         token = request.path_params["token"]
         try:
@@ -44,14 +46,17 @@ class TrackingPages:
         return data
 
     async def page(self, request: Request) -> Response:
-        data = await self._load(request)
+        data = await self.load(request)
         if isinstance(data, Response):
             return data
-        return self.site.tracking_page(request, data, token=request.path_params["token"])
+        extras = await page_extras(self.site.services, data, request)
+        return self.site.tracking_page(
+            request, data, token=request.path_params["token"], extras=extras
+        )
 
     async def status(self, request: Request) -> Response:
         """The fragment htmx swaps in place: headline, window, journey and history."""
-        data = await self._load(request)
+        data = await self.load(request)
         if isinstance(data, Response):
             return data
         token = request.path_params["token"]
@@ -62,7 +67,7 @@ class TrackingPages:
         services = self.site.services
         if not same_origin(request, services.settings.public_url):
             return PlainTextResponse("Cross-site request refused", status_code=403)
-        data = await self._load(request)
+        data = await self.load(request)
         if isinstance(data, Response):
             return data
         outcome = await ask_for_poll(services.engine, data.shipment, services.clock())
@@ -79,12 +84,13 @@ class TrackingPages:
 
     async def embed(self, request: Request) -> Response:
         """Compact page for an iframe; only the merchant's own origins may frame it."""
-        data = await self._load(request)
+        data = await self.load(request)
         if isinstance(data, Response):
             return data
         origins = self.site.brand(data.merchant).allowed_origins
         headers = {"Content-Security-Policy": content_security_policy(origins)}
         token = request.path_params["token"]
+        extras = await page_extras(self.site.services, data, request)
         return self.site.tracking_page(
-            request, data, token=token, template="embed.html", headers=headers
+            request, data, token=token, template="embed.html", headers=headers, extras=extras
         )
