@@ -14,8 +14,10 @@ from typing import Any
 from suivi import DeliveryEstimate
 from suivi_server.storage.merchants import Merchant
 
-# The event of a merchant webhook sent on every status change (situations use their kind).
+# Events that are not situations: a status change, and a shopper's choice on the page (both
+# for the merchant's webhook by default; situations use their kind).
 STATUS_CHANGED = "status_changed"
+SHOPPER_CHOICE = "shopper_choice"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from suivi import DetectedSituation
 from suivi_server.notifications.message import STATUS_CHANGED
-from suivi_server.notifications.rules import rules_of
+from suivi_server.notifications.rules import NotificationRules, rules_of
 from suivi_server.storage.dialect import insert_ignoring_conflicts
 from suivi_server.storage.schema import notifications
 
@@ -63,25 +63,58 @@ async def plan_notifications(
         planned.append((STATUS_CHANGED, status_occurrence(*status_change), plain(facts)))
     written = 0
     for event, occurrence, facts in planned:
-        rule = rules.rule(event)
-        if not rule.enabled:
-            continue
-        for channel in dict.fromkeys(rule.channels):
-            statement = insert_ignoring_conflicts(conn, notifications, ("idempotency_key",))
-            inserted = await conn.execute(
-                statement.values(
-                    merchant_id=merchant_id,
-                    shipment_id=shipment_id,
-                    event=event,
-                    occurrence=occurrence[:100],
-                    channel=channel,
-                    idempotency_key=idempotency_key(shipment_id, event, occurrence, channel),
-                    facts=facts,
-                    template=rule.template,
-                    due_at=now + timedelta(minutes=rule.delay_minutes),
-                    created_at=now,
-                    updated_at=now,
-                ).returning(notifications.c.id)
-            )
-            written += inserted.first() is not None
+        written += await _write(
+            conn, merchant_id, shipment_id, rules, event, occurrence, facts, now
+        )
+    return written
+
+
+async def plan_event(
+    conn: AsyncConnection,
+    *,
+    merchant_id: int,
+    shipment_id: int,
+    merchant_settings: Mapping[str, Any],
+    event: str,
+    occurrence: str,
+    facts: Mapping[str, Any],
+    now: datetime,
+) -> int:
+    """One event that is not a situation (a shopper's choice…), in the caller's transaction."""
+    rules = rules_of(merchant_settings)
+    return await _write(conn, merchant_id, shipment_id, rules, event, occurrence, plain(facts), now)
+
+
+async def _write(
+    conn: AsyncConnection,
+    merchant_id: int,
+    shipment_id: int,
+    rules: NotificationRules,
+    event: str,
+    occurrence: str,
+    facts: dict[str, Any],
+    now: datetime,
+) -> int:
+    rule = rules.rule(event)
+    if not rule.enabled:
+        return 0
+    written = 0
+    for channel in dict.fromkeys(rule.channels):
+        statement = insert_ignoring_conflicts(conn, notifications, ("idempotency_key",))
+        inserted = await conn.execute(
+            statement.values(
+                merchant_id=merchant_id,
+                shipment_id=shipment_id,
+                event=event,
+                occurrence=occurrence[:100],
+                channel=channel,
+                idempotency_key=idempotency_key(shipment_id, event, occurrence, channel),
+                facts=facts,
+                template=rule.template,
+                due_at=now + timedelta(minutes=rule.delay_minutes),
+                created_at=now,
+                updated_at=now,
+            ).returning(notifications.c.id)
+        )
+        written += inserted.first() is not None
     return written

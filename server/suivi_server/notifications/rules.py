@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from suivi import Situation
-from suivi_server.notifications.message import STATUS_CHANGED
+from suivi_server.notifications.message import SHOPPER_CHOICE, STATUS_CHANGED
 from suivi_server.storage.schema import merchants, notification_rule_changes
 
 ChannelName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 TemplateName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-EVENTS: tuple[str, ...] = (*(s.value for s in Situation), STATUS_CHANGED)
+EVENTS: tuple[str, ...] = (*(s.value for s in Situation), STATUS_CHANGED, SHOPPER_CHOICE)
 MAX_DELAY_MINUTES = 7 * 24 * 60
 
 
@@ -70,6 +70,7 @@ _DEFAULT_EVENTS: Mapping[str, EventRule] = {
     # a missing scan is often just a scan that comes late: wait before worrying anyone
     Situation.DELIVERY_DELAYED.value: EventRule(delay_minutes=6 * 60),
     STATUS_CHANGED: EventRule(channels=("webhook",)),
+    SHOPPER_CHOICE: EventRule(channels=("webhook",)),
 }
 
 
