@@ -18,7 +18,7 @@ from suivi_server.notifications.channels import Accepted, Outcome, Rejected, Try
 from suivi_server.notifications.optouts import record_optout
 from suivi_server.notifications.rules import NotificationRules, rule_history, save_rules
 from suivi_server.notifications.sender import Links, Sender, retry_delay
-from suivi_server.storage.schema import notifications, shipments
+from suivi_server.storage.schema import notification_optins, notifications, shipments
 from suivi_server.worker.pipeline import ingest, shipment_rows
 from tests.server.conftest import NOW
 from tests.server.factories import create_merchant, create_shipment
@@ -452,3 +452,33 @@ async def test_out_for_delivery_deferred_past_its_day_is_cancelled_not_sent_tomo
     assert email.delivered == []
     row = next(r for r in await outbox(engine) if r.event == "out_for_delivery")
     assert (row.state, row.reason) == ("cancelled", "the day it was about is over")
+
+
+async def test_a_channel_the_shopper_asked_for_on_the_page_is_added_with_its_address(
+    engine: AsyncEngine,
+) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    asked = await new_shipment(engine, merchant_id, customer_phone=None)
+    revoked = await new_shipment(engine, merchant_id, order_number="CMD-2", customer_phone=None)
+    async with engine.begin() as conn:
+        for shipment_id, revoked_at in ((asked, None), (revoked, NOW)):
+            await conn.execute(
+                sa.insert(notification_optins).values(
+                    merchant_id=merchant_id,
+                    shipment_id=shipment_id,
+                    channel="sms",
+                    address="+33698765432",
+                    requested_at=NOW - timedelta(hours=1),
+                    confirmed_at=NOW - timedelta(minutes=50),
+                    revoked_at=revoked_at,
+                )
+            )
+    for shipment_id in (asked, revoked):
+        await poll(engine, shipment_id, [HANDED_OVER], NOW)  # "shipped": email by default
+    sms = RecordingChannel("sms")
+    await sender(engine, Clock(NOW), RecordingChannel("email"), sms).run_once()
+
+    assert [(d["event"], d["to"]) for d in sms.delivered] == [("shipped", "+33698765432")]
+    channels = {(r.shipment_id, r.channel) for r in await outbox(engine) if r.event == "shipped"}
+    assert (asked, "sms") in channels
+    assert (revoked, "sms") not in channels

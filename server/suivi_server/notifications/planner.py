@@ -12,13 +12,14 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from suivi import DetectedSituation
 from suivi_server.notifications.message import STATUS_CHANGED
 from suivi_server.notifications.rules import NotificationRules, rules_of
 from suivi_server.storage.dialect import insert_ignoring_conflicts
-from suivi_server.storage.schema import notifications
+from suivi_server.storage.schema import notification_optins, notifications
 
 
 def idempotency_key(shipment_id: int, event: str, occurrence: str, channel: str) -> str:
@@ -57,16 +58,29 @@ async def plan_notifications(
     planned: list[tuple[str, str, dict[str, Any]]] = [
         (s.kind.value, s.fingerprint, plain(s.facts)) for s in situations
     ]
-    if status_change is not None:
-        status, substatus, since = status_change
-        facts = {"status": status, "substatus": substatus, "since": since}
-        planned.append((STATUS_CHANGED, status_occurrence(*status_change), plain(facts)))
+    asked = await opted_in_channels(conn, shipment_id) if planned else ()
     written = 0
     for event, occurrence, facts in planned:
         written += await _write(
-            conn, merchant_id, shipment_id, rules, event, occurrence, facts, now
+            conn, merchant_id, shipment_id, rules, event, occurrence, facts, now, also=asked
+        )
+    if status_change is not None:
+        status, substatus, since = status_change
+        facts = plain({"status": status, "substatus": substatus, "since": since})
+        occurrence = status_occurrence(*status_change)
+        written += await _write(
+            conn, merchant_id, shipment_id, rules, STATUS_CHANGED, occurrence, facts, now
         )
     return written
+
+
+async def opted_in_channels(conn: AsyncConnection, shipment_id: int) -> tuple[str, ...]:
+    """Channels the shopper asked for on this parcel's page (confirmed, not revoked)."""
+    o = notification_optins.c
+    query = sa.select(o.channel).where(
+        o.shipment_id == shipment_id, o.confirmed_at.is_not(None), o.revoked_at.is_(None)
+    )
+    return tuple(dict.fromkeys((await conn.execute(query)).scalars()))
 
 
 async def plan_event(
@@ -94,12 +108,15 @@ async def _write(
     occurrence: str,
     facts: dict[str, Any],
     now: datetime,
+    *,
+    also: tuple[str, ...] = (),
 ) -> int:
+    """The rule's rows for one event; `also`: channels the shopper asked for on the page."""
     rule = rules.rule(event)
     if not rule.enabled:
         return 0
     written = 0
-    for channel in dict.fromkeys(rule.channels):
+    for channel in dict.fromkeys((*rule.channels, *also)):
         statement = insert_ignoring_conflicts(conn, notifications, ("idempotency_key",))
         inserted = await conn.execute(
             statement.values(

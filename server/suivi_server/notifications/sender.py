@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time as monotonic
 from collections import Counter
@@ -38,7 +39,13 @@ from suivi_server.notifications.rules import NotificationRules, rules_of
 from suivi_server.notifications.zones import shopper_zone
 from suivi_server.pages.i18n import supported
 from suivi_server.storage.merchants import Merchant
-from suivi_server.storage.schema import merchants, notifications, shipment_situations, shipments
+from suivi_server.storage.schema import (
+    merchants,
+    notification_optins,
+    notifications,
+    shipment_situations,
+    shipments,
+)
 
 log = logging.getLogger("suivi.sender")
 _n = notifications.c
@@ -65,6 +72,8 @@ ONLY_WHILE_TRUE: frozenset[str] = frozenset(
 # Messages about the shopper's day ("out for delivery today"): false once that day is over,
 # so one deferred past it (quiet hours, a cap) is cancelled rather than sent the next morning.
 SAME_DAY_ONLY: frozenset[str] = frozenset({Situation.OUT_FOR_DELIVERY})
+# Where an address confirmed on the page goes in the shipment a channel reads.
+OPTIN_FIELDS: Mapping[str, str] = {"email": "customer_email", "sms": "customer_phone"}
 # When one poll brings several situations, a shopper gets one message per channel: the first
 # of this list (what needs action first). The others are recorded as superseded.
 PRIORITY: tuple[str, ...] = (
@@ -321,6 +330,8 @@ class Sender:
             dict(row.merchant_settings or {}),
         )
         shipment = ShipmentSnapshot.from_row(_ShipmentColumns(row))
+        if channel.to_shopper:
+            shipment = await self._with_optins(shipment)
         recipient = channel.recipient(shipment, merchant)
         if recipient is None:
             await self._finish(row, _Finish("skipped", f"no {row.channel} recipient"))
@@ -367,6 +378,18 @@ class Sender:
             links=self.links,
             default_locale=self.default_locale,
         )
+
+    async def _with_optins(self, shipment: ShipmentSnapshot) -> ShipmentSnapshot:
+        """The shipment with the addresses its shopper confirmed on the page, which win: the
+        shopper asked for this parcel's news there."""
+        o = notification_optins.c
+        query = sa.select(o.channel, o.address).where(
+            o.shipment_id == shipment.id, o.confirmed_at.is_not(None), o.revoked_at.is_(None)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(o.confirmed_at))).all()
+        fields = {OPTIN_FIELDS[c]: a for c, a in rows if c in OPTIN_FIELDS}
+        return dataclasses.replace(shipment, **fields) if fields else shipment
 
     async def _check(
         self,
