@@ -157,3 +157,45 @@ def import_command(file: Path, slug: str, fmt: str | None) -> None:
             click.echo(f"line {result.line}: {error['field']}: {error['message']}", err=True)
     if counts["failed"]:
         sys.exit(1)
+
+
+@merchant.command("notifications")
+@click.argument("slug")
+@click.option(
+    "--file",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML or JSON rules to store; without it the current rules are printed.",
+)
+def notifications(slug: str, source: Path | None) -> None:
+    """Show or set merchant SLUG's notification rules (events left out keep their default)."""
+    import json
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from suivi_server.notifications.rules import NotificationRules, rules_of, save_rules
+    from suivi_server.storage.merchants import merchant_by_slug
+
+    rules: NotificationRules | None = None
+    if source is not None:
+        text = source.read_text(encoding="utf-8")
+        try:
+            raw = json.loads(text) if source.suffix == ".json" else tomllib.loads(text)
+            rules = NotificationRules.model_validate(raw)
+        except (ValueError, ValidationError) as exc:
+            raise click.ClickException(f"{source.name}: {exc}") from None
+
+    async def work(engine: Any, now: Any) -> tuple[NotificationRules, list[str]]:
+        async with engine.begin() as conn:
+            found = await merchant_by_slug(conn, slug)
+            if found is None:
+                raise click.ClickException(f"no merchant {slug!r}")
+            if rules is None:
+                return rules_of(found.settings), []
+            return rules, await save_rules(conn, found.id, rules, now, changed_by="cli")
+
+    stored, changed = _run(work)
+    if source is not None:
+        click.echo(f"rules stored; changed: {', '.join(changed) or 'nothing'}", err=True)
+    click.echo(json.dumps(stored.model_dump(mode="json"), indent=2))
