@@ -3,6 +3,7 @@ the sender is told when the server refuses, defers or is not there; the demo's m
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
@@ -493,3 +494,35 @@ async def test_a_server_that_never_answers_times_out_and_is_tried_later(tmp_path
         outcome = await email.deliver(outbound, email.render(outbound))
     assert isinstance(outcome, TryLater)
     assert "Timeout" in outcome.reason
+
+
+async def test_a_theme_may_override_one_event_or_one_rule_variant_only(
+    tmp_path: Path, smtp: Recorder, smtp_server: tuple[Recorder, int]
+) -> None:
+    themes = tmp_path / "themes"
+    shutil.copytree(Path(__file__).parents[2] / "themes", themes)
+    variants = themes / "minimal" / "templates" / "email"
+    (variants / "shipped.html").write_text("<p>Shipped, the minimal way: {{ text.heading }}</p>")
+    (variants / "gift.txt").write_text("A gift is on its way.\n{{ page_url }}")
+    built = create(
+        ChannelContext(
+            replace(settings(tmp_path), themes_dir=themes),
+            {
+                "SUIVI_SMTP_HOST": "127.0.0.1",
+                "SUIVI_SMTP_PORT": str(smtp_server[1]),
+                "SUIVI_SMTP_SECURITY": "none",
+            },
+            clock=lambda: NOW,
+        )
+    )
+    assert built is not None
+
+    text, html = parts(await send(built, smtp, message(theme="minimal")))
+    assert "Shipped, the minimal way:" in html
+    assert "A gift" not in text
+    smtp.received.clear()
+    gift = replace(message(theme="minimal"), template="gift")
+    text, html = parts(await send(built, smtp, gift))
+    assert text.startswith("A gift is on its way.")
+    assert PAGE_URL in text
+    assert "Shipped, the minimal way:" in html  # no gift.html: the event's own template

@@ -1,7 +1,8 @@
 """The email channel: notifications over SMTP, in the merchant's theme and the shopper's language.
 
 A message leaves as multipart/alternative (plain text, then HTML). The HTML comes from the theme's
-`email/message.html` (a theme overrides it as it overrides page templates), with the stylesheet
+`email/message.html` (a theme overrides it as it overrides page templates, or only one event's
+`email/<event>.html`, or a rule's variant `email/<template>.html`), with the stylesheet
 inlined by css_inline, because mail clients drop <style> blocks. The Message-ID is derived from the
 idempotency key, so a second copy sent after a crash carries the same one and can be dropped.
 Without SMTP_HOST but with the demo's mailbox, messages are captured instead of sent.
@@ -44,8 +45,9 @@ from suivi_server.pages.view import zone
 from suivi_server.pages.wording import carrier_name
 from suivi_server.storage.merchants import Merchant
 
-HTML_TEMPLATE = "email/message.html"
-TEXT_TEMPLATE = "email/message.txt"
+# The delivered messages open the page at its satisfaction survey.
+SURVEY_ANCHORS: Mapping[str, str] = {"delivered": "#survey", "delivered_to_third_party": "#survey"}
+
 # Replies that name the server's own queue id (Postfix, Exim); otherwise our Message-ID.
 _QUEUE_ID = (re.compile(r"queued as ([\w.-]+)"), re.compile(r"\bid=([\w.-]+)"))
 # SMTP codes that say our configuration is wrong, not the message: retry once it is fixed.
@@ -153,8 +155,8 @@ class EmailChannel:
         text = message_text(message, lang, today=today)
         values = self._values(message, brand, lang, text)
         env = self.themes.renderer(merchant.theme).env
-        html = _INLINER.inline(env.get_template(HTML_TEMPLATE).render(values))
-        plain = env.get_template(TEXT_TEMPLATE).render(values).strip() + "\n"
+        html = _INLINER.inline(env.select_template(_candidates(message, "html")).render(values))
+        plain = env.select_template(_candidates(message, "txt")).render(values).strip() + "\n"
 
         email = EmailMessage()
         email["Subject"] = _one_line(text.subject)
@@ -243,7 +245,7 @@ class EmailChannel:
             "colours": {k: _css(v, "#1c2333") for k, v in brand.colours.items()},
             "font": _css(brand.font, "sans-serif"),
             "logo_url": self._absolute(brand.logo),
-            "page_url": message.page_url,
+            "page_url": message.page_url + SURVEY_ANCHORS.get(message.event, ""),
             "carrier": carrier_name(shipment.carrier),
             "tracking_number": shipment.tracking_number,
             "items": [_item(raw) for raw in shipment.items],
@@ -270,6 +272,13 @@ class EmailChannel:
     def _reply_to(self, merchant: Merchant, brand: Branding) -> str | None:
         configured = (merchant.settings.get("email") or {}).get("reply_to")
         return _address(configured) or _address(brand.contact.email)
+
+
+def _candidates(message: OutboundMessage, suffix: str) -> list[str]:
+    """The rule's template variant, then the event's own template, then the standard one:
+    a theme overrides as much or as little as it wants (names are checked by the rules)."""
+    names = [message.template, message.event] if message.template else [message.event]
+    return [f"email/{name}.{suffix}" for name in names] + [f"email/message.{suffix}"]
 
 
 @dataclass(frozen=True)
