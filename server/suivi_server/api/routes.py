@@ -18,6 +18,7 @@ from suivi_server.api.imports import ImportQuery, import_shipments
 from suivi_server.api.models import ShipmentIn, ShipmentPatch
 from suivi_server.api.openapi import Operation, document
 from suivi_server.services import Services
+from suivi_server.surveys import api as surveys
 
 _ID = "/shipments/{shipment_id:int}"
 OPERATIONS = [
@@ -144,6 +145,7 @@ OPERATIONS = [
         body=notes.WebhookIn,
     ),
     Operation("DELETE", "/webhook", notes.delete_webhook, "Stop sending webhooks", status=204),
+    *surveys.OPERATIONS,
 ]
 
 

@@ -26,3 +26,13 @@ async def page_extras(services: Services, data: PageData, request: Request) -> d
     for provider in PROVIDERS:
         found.update(await provider(services, data, request))
     return found
+
+
+def _builtin() -> None:
+    """Features shipped with Suivi register here (imported late: they use this module)."""
+    from suivi_server.surveys.pages import survey_extra
+
+    PROVIDERS.append(survey_extra)
+
+
+_builtin()

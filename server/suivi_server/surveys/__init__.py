@@ -1,0 +1,1 @@
+"""Satisfaction surveys: merchants' definitions, who gets which, the page's questions, results."""
