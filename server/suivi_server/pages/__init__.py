@@ -18,6 +18,7 @@ from typing import Any
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
+from suivi_server.engagement import pages as engagement
 from suivi_server.pages.assets import Assets
 from suivi_server.pages.attempts import AttemptLimiter
 from suivi_server.pages.compression import Compression
@@ -79,4 +80,5 @@ def routes(site: Site) -> list[BaseRoute]:
             name="tracked_refresh",
         ),
         *surveys.routes(site),
+        *engagement.routes(site),
     ]

@@ -30,6 +30,10 @@ async def page_extras(services: Services, data: PageData, request: Request) -> d
 
 def _builtin() -> None:
     """Features shipped with Suivi register here (imported late: they use this module)."""
+    from suivi_server.engagement.sections import engagement_extras
+
+    PROVIDERS.append(engagement_extras)
+
     from suivi_server.surveys.pages import survey_extra
 
     PROVIDERS.append(survey_extra)
