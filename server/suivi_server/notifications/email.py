@@ -249,6 +249,7 @@ class EmailChannel:
             "carrier": carrier_name(shipment.carrier),
             "tracking_number": shipment.tracking_number,
             "items": [_item(raw) for raw in shipment.items],
+            "recommendations": message.extras.get("recommendations", ()),
             "unsubscribe_url": message.unsubscribe_url,
             "labels": {
                 "order": chrome(lang, "order", order_number=shipment.order_number),

@@ -38,6 +38,7 @@ from suivi_server.notifications.optouts import is_opted_out
 from suivi_server.notifications.rules import NotificationRules, rules_of
 from suivi_server.notifications.zones import shopper_zone
 from suivi_server.pages.i18n import supported
+from suivi_server.recommendations.messages import with_recommendations
 from suivi_server.storage.merchants import Merchant
 from suivi_server.storage.schema import (
     merchants,
@@ -347,7 +348,9 @@ class Sender:
         if decision is not None:
             await self._finish(row, decision)
             return
-        message = self.message(row, merchant, shipment, recipient)
+        message = await with_recommendations(
+            self.engine, self.message(row, merchant, shipment, recipient)
+        )
         try:
             rendered = channel.render(message)
         except Exception as exc:

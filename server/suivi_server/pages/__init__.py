@@ -29,6 +29,7 @@ from suivi_server.pages.site import Site, install_gettext
 from suivi_server.pages.themes import load_themes, themes_root
 from suivi_server.pages.tracked import TrackedNumber
 from suivi_server.pages.tracking import TrackingPages
+from suivi_server.recommendations import clicks as recommendation_clicks
 from suivi_server.services import Services
 from suivi_server.surveys import pages as surveys
 
@@ -79,6 +80,7 @@ def routes(site: Site) -> list[BaseRoute]:
             methods=["POST"],
             name="tracked_refresh",
         ),
-        *surveys.routes(site),
         *engagement.routes(site),
+        *recommendation_clicks.routes(site),
+        *surveys.routes(site),
     ]

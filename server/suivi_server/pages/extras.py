@@ -34,6 +34,10 @@ def _builtin() -> None:
 
     PROVIDERS.append(engagement_extras)
 
+    from suivi_server.recommendations.pages import recommendations_extra
+
+    PROVIDERS.append(recommendations_extra)
+
     from suivi_server.surveys.pages import survey_extra
 
     PROVIDERS.append(survey_extra)
