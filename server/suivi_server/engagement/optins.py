@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from suivi_server.notifications.message_wording import OPTIN_CONFIRMATION
 from suivi_server.notifications.planner import idempotency_key
 from suivi_server.notifications.sms import mobile_number
 from suivi_server.pages.i18n import N_
@@ -28,7 +29,7 @@ from suivi_server.storage.schema import notification_optins, notifications
 
 CHANNELS = ("sms", "email")
 CHANNEL_NAMES = {"sms": N_("text message"), "email": N_("email")}
-EVENT = "optin_confirmation"
+EVENT = OPTIN_CONFIRMATION
 CODE_LIFETIME = timedelta(minutes=30)
 MAX_ATTEMPTS = 5
 RESEND_AFTER = timedelta(minutes=1)

@@ -62,6 +62,8 @@ FACT_FORMATS: Mapping[str, str] = {
 STATUS_SENTENCE = "%(status_sentence)s"
 TRACK = N_("Track my parcel")
 STILL_ON_ITS_WAY = N_("You can follow it at any time on its tracking page.")
+# Not an event of the merchant's rules: the opt-in code is queued directly (engagement/optins.py).
+OPTIN_CONFIRMATION = "optin_confirmation"
 SURVEY_INVITE = N_(
     "Tell us how it went: a few quick questions, and your answers help us serve you better."
 )
@@ -594,6 +596,22 @@ WORDINGS: Mapping[str, Wording] = {
                 "try again or leave a notice. Details:"
             ),
         ),
+    ),
+    # The code that confirms an opt-in made on the page (engagement/optins.py).
+    OPTIN_CONFIRMATION: Wording(
+        (N_("Your code for news of order %(order_number)s: %(code)s"),),
+        (N_("Your confirmation code: %(code)s"),),
+        (
+            (
+                N_(
+                    "Enter this code on the tracking page of your order %(order_number)s to "
+                    "receive its news. It is valid for 30 minutes."
+                ),
+            ),
+            (N_("If you did not ask for it, you can ignore this message."),),
+        ),
+        (TRACK,),
+        (N_("%(merchant)s: your code is %(code)s. Enter it on the tracking page within 30 min:"),),
     ),
     STATUS_CHANGED: Wording(
         (N_("News of your order %(order_number)s"),),
