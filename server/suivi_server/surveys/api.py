@@ -22,6 +22,14 @@ from suivi_server.surveys.model import Audience, Question, SurveyIn
 from suivi_server.surveys.results import results
 
 MAX_ID = 2**31 - 1
+# What a shopper typed leaves with <, > and & as \u escapes: still the same JSON, but inert
+# if a dashboard ever drops it into HTML.
+_INERT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+class ShopperTextJSON(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return super().render(content).decode().translate(_INERT).encode()
 
 
 class SurveyOut(BaseModel):
@@ -179,7 +187,7 @@ async def survey_results(request: Request, caller: Caller) -> Response:
     answers = await store.answers_of_survey(
         caller.conn, caller.merchant.id, survey_id, query.since, query.until
     )
-    return JSONResponse(results(survey_id, survey.definition, answers))
+    return ShopperTextJSON(results(survey_id, survey.definition, answers))
 
 
 def _answer_json(answer: store.StoredAnswer) -> dict[str, Any]:
@@ -212,7 +220,7 @@ async def list_survey_answers(request: Request, caller: Caller) -> Response:
     )
     page = rows[: query.limit]
     more = len(rows) > query.limit
-    return JSONResponse(
+    return ShopperTextJSON(
         {"data": [_answer_json(a) for a in page], "next_cursor": page[-1].id if more else None}
     )
 
