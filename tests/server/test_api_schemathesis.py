@@ -37,13 +37,20 @@ SEMANTIC_CHECKS = {
 }
 OPERATIONS = [
     {
-        "include-operation-id": ["create_or_update", "patch_shipment", "put_rules", "put_webhook"],
+        "include-operation-id": [
+            "create_or_update",
+            "patch_shipment",
+            "put_rules",
+            "put_webhook",
+            "create_survey",
+            "put_survey",
+        ],
         "checks": SEMANTIC_CHECKS,
     },
     # The import body is text: a "wrongly typed" body reaches the app as text like any other,
     # each of its lines then reported as failed. Its empty body has its own test (test_import).
     {
-        "include-operation-id": "import_shipments",
+        "include-operation-id": ["import_shipments", "import_products"],
         "checks": {**SEMANTIC_CHECKS, "negative_data_rejection": {"enabled": False}},
     },
 ]
