@@ -6,16 +6,21 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi import Situation
+from suivi_server.recommendations.feed import read_feed
+from suivi_server.recommendations.store import import_feed
 from suivi_server.simulator import STORIES, Parcel, SimClock, Simulator
 from suivi_server.storage.merchants import create_merchant, issue_api_key
 from suivi_server.storage.shipments import upsert_shipment
 
 MERCHANT_SLUG = "maison-lumiere"
+# The shop's product feed; `{base}` becomes the demo server's address (its pictures live there).
+PRODUCT_FEED = Path(__file__).parent / "demo_assets" / "products.jsonl"
 MERCHANT_SETTINGS: dict[str, Any] = {
     "colours": {"primary": "#7c2d12", "accent": "#ea580c"},
     "contact": {
@@ -119,7 +124,9 @@ class DemoData:
     shipment_ids: dict[str, int]
 
 
-async def seed_demo(engine: AsyncEngine, now: datetime) -> DemoData:
+async def seed_demo(
+    engine: AsyncEngine, now: datetime, base_url: str = "http://127.0.0.1:8000"
+) -> DemoData:
     """Create the demo merchant and its shipments, all due for a first poll right away."""
     async with engine.begin() as conn:
         merchant = await create_merchant(
@@ -173,4 +180,6 @@ async def seed_demo(engine: AsyncEngine, now: datetime) -> DemoData:
                 now,
             )
             ids[parcel.order_number] = shipment_id
+        feed = PRODUCT_FEED.read_text(encoding="utf-8").replace("{base}", base_url)
+        await import_feed(conn, merchant.id, list(read_feed(feed, "jsonl")), now)
     return DemoData(api_key=api_key, shipment_ids=ids)

@@ -113,7 +113,7 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlet
     async def prepare() -> DemoData:
         await upgrade(settings.database_url)
         try:
-            return await seed_demo(engine, now)
+            return await seed_demo(engine, now, public_url)
         finally:
             await engine.dispose()
 
