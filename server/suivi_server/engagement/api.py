@@ -81,7 +81,7 @@ class ContactIn(BaseModel):
     tracking_number: Number | None = None
     channel: Channel
     reason: Reason  # type: ignore[valid-type]
-    occurred_at: AwareDatetime
+    occurred_at: Annotated[AwareDatetime, Field(strict=False)]
     text: Annotated[str, StringConstraints(max_length=contacts.MAX_TEXT)] | None = None
     external_id: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
