@@ -17,6 +17,8 @@ from suivi_server.recommendations.store import import_feed
 from suivi_server.simulator import STORIES, Parcel, SimClock, Simulator
 from suivi_server.storage.merchants import create_merchant, issue_api_key
 from suivi_server.storage.shipments import upsert_shipment
+from suivi_server.surveys.model import SurveyIn
+from suivi_server.surveys.store import insert_survey
 
 MERCHANT_SLUG = "maison-lumiere"
 # The shop's product feed; `{base}` becomes the demo server's address (its pictures live there).
@@ -124,6 +126,25 @@ class DemoData:
     shipment_ids: dict[str, int]
 
 
+# The survey the delivered parcels show: for every shopper, in the shop's language.
+DEMO_SURVEY = SurveyIn.model_validate(
+    {
+        "slug": "apres_livraison",
+        "title": "Votre avis sur cette livraison",
+        "questions": [
+            {
+                "id": "recommandation",
+                "kind": "nps",
+                "label": "Recommanderiez-vous Maison Lumière à un proche ?",
+                "required": True,
+            },
+            {"id": "livraison", "kind": "csat", "label": "Êtes-vous satisfait de la livraison ?"},
+            {"id": "commentaire", "kind": "free_text", "label": "Un mot à nous dire ?"},
+        ],
+    }
+)
+
+
 async def seed_demo(
     engine: AsyncEngine, now: datetime, base_url: str = "http://127.0.0.1:8000"
 ) -> DemoData:
@@ -182,4 +203,5 @@ async def seed_demo(
             ids[parcel.order_number] = shipment_id
         feed = PRODUCT_FEED.read_text(encoding="utf-8").replace("{base}", base_url)
         await import_feed(conn, merchant.id, list(read_feed(feed, "jsonl")), now)
+        await insert_survey(conn, merchant.id, DEMO_SURVEY, now)
     return DemoData(api_key=api_key, shipment_ids=ids)

@@ -12,6 +12,7 @@ from suivi_server.pages.i18n import N_
 from suivi_server.surveys.model import (
     CSAT_SCALE,
     NPS_SCALE,
+    Answer,
     ChoiceQuestion,
     CsatQuestion,
     NpsQuestion,
@@ -19,7 +20,6 @@ from suivi_server.surveys.model import (
     TextQuestion,
 )
 
-Answer = int | str | list[str] | None
 ANSWER_FIELD = "answer"
 OPTION_PREFIX = "option_"  # one checkbox per option of a multiple choice: option_<id>
 

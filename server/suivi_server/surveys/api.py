@@ -5,10 +5,11 @@ Another merchant's survey answers like one that does not exist.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -47,11 +48,21 @@ class SurveyList(BaseModel):
     data: list[SurveyOut]
 
 
+def _iso_day(value: object) -> object:
+    """Only YYYY-MM-DD: pydantic would otherwise read `until=0` as 1 January 1970."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected a day as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
 class ResultsQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    since: date | None = Field(default=None, description="first answered on or after (UTC day)")
-    until: date | None = Field(default=None, description="first answered on or before (UTC day)")
+    since: Day | None = Field(default=None, description="first answered on or after (UTC day)")
+    until: Day | None = Field(default=None, description="first answered on or before (UTC day)")
 
 
 class TextAnswerOut(BaseModel):

@@ -1,8 +1,9 @@
 """A survey as merchants define it: at most five questions, and who it is for.
 
-Question kinds form a tagged union on `kind`, so a choice question cannot lack its options and
-an NPS question cannot carry any; rules JSON Schema cannot state (unique ids) are checked here
-too, and every violation is a 422 naming its field.
+Strict: `"required": 0` is refused, not read as false. Question kinds form a tagged union on
+`kind`, so a choice question cannot lack its options and an NPS question cannot carry any;
+rules JSON Schema cannot state (unique ids) are checked here too, and every violation is a
+422 naming its field.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, field_validator
 
 from suivi_server.api.models import Segment
 
@@ -22,6 +23,8 @@ CSAT_SCALE = range(1, 6)
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# One question's stored answer: a score, an option id, option ids, a text; None when skipped.
+Answer = int | str | list[str] | None
 OptionLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
@@ -38,7 +41,7 @@ class Lived(StrEnum):
 
 
 class _Question(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     id: Identifier
     label: Label
@@ -58,7 +61,7 @@ class CsatQuestion(_Question):
 
 
 class Option(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     id: Identifier
     label: OptionLabel
@@ -89,15 +92,17 @@ class Audience(BaseModel):
     """Who gets the survey; an empty list matches everyone. Listing situations or segments
     makes a survey more specific, and the most specific matching survey wins."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    situations: list[Lived] = Field(default_factory=list, max_length=len(Lived))
+    situations: list[Annotated[Lived, Strict(False)]] = Field(
+        default_factory=list, max_length=len(Lived)
+    )
     segments: list[Segment] = Field(default_factory=list, max_length=20)
     priority: int = Field(default=0, ge=0, le=1000, description="higher wins among equals")
 
 
 class SurveyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     slug: Identifier
     title: Label

@@ -28,9 +28,9 @@ from suivi_server.pages.tracking import TrackingPages
 from suivi_server.pages.view import zone
 from suivi_server.services import Services
 from suivi_server.surveys import store
-from suivi_server.surveys.answers import UNKNOWN_QUESTION, Answer, AnswerRefused, read_answer
+from suivi_server.surveys.answers import UNKNOWN_QUESTION, AnswerRefused, read_answer
 from suivi_server.surveys.lived import LivedDelivery, lived_delivery
-from suivi_server.surveys.model import Question
+from suivi_server.surveys.model import Answer, Question
 from suivi_server.surveys.selection import Candidate, choose
 
 PURPOSE = "survey"

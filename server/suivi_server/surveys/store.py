@@ -9,16 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from suivi_server.storage.dialect import insert_ignoring_conflicts
 from suivi_server.storage.schema import survey_answers, surveys
-from suivi_server.surveys.answers import Answer
-from suivi_server.surveys.lived import LivedDelivery
-from suivi_server.surveys.model import SurveyIn
+from suivi_server.surveys.model import Answer, SurveyIn
+
+if TYPE_CHECKING:  # lived reads page rows: importing it here would tie storage to the pages
+    from suivi_server.surveys.lived import LivedDelivery
 
 _s, _a = surveys.c, survey_answers.c
 
