@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 import time_machine
@@ -49,11 +49,13 @@ from starlette.routing import Route
 
 from suivi import Status, Substatus, Tracking, TrackingEvent, TransitModel
 from suivi_server.config import Settings
-from suivi_server.notifications.email import EmailChannel
 from suivi_server.notifications.service import channels_for
 from suivi_server.storage.schema import notifications, shipments
 from suivi_server.worker.pipeline import ingest, shipment_rows
 from tests.server.factories import create_merchant, create_shipment
+
+if TYPE_CHECKING:
+    from suivi_server.notifications.email import EmailChannel
 
 WEBHOOK_SECRET = "whsec_bm90aWZpY2F0aW9ucy1lMmUtd2ViaG9vay1zZWNyZXQ="
 MAIL_FROM = "notifications@track.example.com"
@@ -62,11 +64,13 @@ CHANNELS = ("email", "sms", "webhook")
 
 @dataclass(frozen=True)
 class Arrival:
-    """One message as a receiver saw it; `at` is `time.monotonic()` (the same on every
-    process of the machine), `accepted` whether the receiver took it."""
+    """One message as a receiver saw it. Times are `time.monotonic()` (the same clock on every
+    process of the machine): `received` when the whole message had arrived, `at` when the
+    receiver answered; `accepted` whether it took the message."""
 
     channel: str
     key: str
+    received: float
     at: float
     accepted: bool
     answer: str
@@ -127,15 +131,16 @@ class MailServer:
         parsed = message_from_bytes(content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         key = str(parsed["Message-ID"])
+        received = time.monotonic()
         if self.latency:
             await asyncio.sleep(self.latency)
         if self.journal.take_failure("email"):
             answer = "451 4.3.0 Mailbox busy, try again later"
-            self.journal.record(Arrival("email", key, time.monotonic(), False, answer))
+            self.journal.record(Arrival("email", key, received, time.monotonic(), False, answer))
             return answer
         answer = f"250 2.0.0 Ok: queued as Q{next(self._queued)}"
         self.journal.record(
-            Arrival("email", key, time.monotonic(), True, answer, _email_content(parsed))
+            Arrival("email", key, received, time.monotonic(), True, answer, _email_content(parsed))
         )
         return answer
 
@@ -165,14 +170,15 @@ def http_app(journal: Journal, secret: str, latency: float) -> Starlette:
         except ClientDisconnect:  # the sender was killed while sending
             return Response(status_code=499)
         key = str(body.get("reference") or "")
+        received = time.monotonic()
         if latency:
             await asyncio.sleep(latency)
         if journal.take_failure("sms"):
-            journal.record(Arrival("sms", key, time.monotonic(), False, "503"))
+            journal.record(Arrival("sms", key, received, time.monotonic(), False, "503"))
             return JSONResponse({"error": "busy"}, status_code=503, headers=busy)
         provider_id = f"sms-{next(sms_ids)}"
         content = {**body, "idempotency_header": request.headers.get("idempotency-key")}
-        journal.record(Arrival("sms", key, time.monotonic(), True, provider_id, content))
+        journal.record(Arrival("sms", key, received, time.monotonic(), True, provider_id, content))
         return JSONResponse({"id": provider_id})
 
     async def hooks(request: Request) -> Response:
@@ -181,18 +187,19 @@ def http_app(journal: Journal, secret: str, latency: float) -> Starlette:
         except ClientDisconnect:  # the sender was killed while sending
             return Response(status_code=499)
         key = request.headers.get("webhook-id", "")
+        received = time.monotonic()
         try:
             payload = webhook.verify(raw, dict(request.headers))
         except WebhookVerificationError as exc:
             journal.bad_signatures += 1
-            journal.record(Arrival("webhook", key, time.monotonic(), False, f"401 {exc}"))
+            journal.record(Arrival("webhook", key, received, received, False, f"401 {exc}"))
             return JSONResponse({"error": str(exc)}, status_code=401)
         if latency:
             await asyncio.sleep(latency)
         if journal.take_failure("webhook"):
-            journal.record(Arrival("webhook", key, time.monotonic(), False, "503"))
+            journal.record(Arrival("webhook", key, received, time.monotonic(), False, "503"))
             return Response(status_code=503, headers=busy)
-        journal.record(Arrival("webhook", key, time.monotonic(), True, "204", payload))
+        journal.record(Arrival("webhook", key, received, time.monotonic(), True, "204", payload))
         return Response(status_code=204)
 
     return Starlette(
@@ -327,7 +334,8 @@ with time_machine.travel(start, tick=True):
 
 @dataclass
 class Life:
-    """One sender process, from start to its end (killed, or stopped once all was sent)."""
+    """One sender process, from its start to the signal that ended it (SIGKILL, or SIGTERM
+    once everything was sent)."""
 
     pid: int
     started: float
@@ -375,12 +383,21 @@ def start_sender(environ: Mapping[str, str], clock: SharedClock, plan: KillPlan,
 _processes: dict[int, subprocess.Popen[bytes]] = {}
 
 
+def _alive(life: Life, log: Path) -> None:
+    """A sender that exits on its own (a broken install, a bad setting) ends the run at once."""
+    code = _processes[life.pid].poll()
+    if code is not None:
+        del _processes[life.pid]
+        tail = log.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the sender exited by itself with {code}:\n{tail}")
+
+
 def _stop(life: Life, *, kill: bool) -> None:
     process = _processes.pop(life.pid)
-    process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-    process.wait(timeout=10)
     life.ended = time.monotonic()
     life.killed = kill
+    process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+    process.wait(timeout=10)
 
 
 async def pending_rows(engine: AsyncEngine) -> int:
@@ -410,6 +427,7 @@ async def run_killing(
             lives.append(life)
             seen = len(journal.arrivals)
             while len(journal.arrivals) == seen and time.monotonic() < deadline:
+                _alive(life, log)
                 await asyncio.sleep(0.002)
             if not await pending():
                 break
@@ -419,6 +437,7 @@ async def run_killing(
         else:
             lives.append(start_sender(environ, clock, plan, log))
         while await pending() and time.monotonic() < deadline:
+            _alive(lives[-1], log)
             await asyncio.sleep(0.05)
     finally:
         for life in lives:
@@ -437,16 +456,13 @@ class KillReport:
     outside_window: list[str]
     unknown_keys: list[str]
     windows_ms: list[float]
+    # for each explained copy: the kill minus the receiver's acceptance of the copy before,
+    # still uncommitted then (a lower bound of that message's window, commit included);
+    # negative when the receiver answered after the sender had died
+    uncommitted_ms: list[float]
     refused: int
 
-    def window(self, q: float) -> float | None:
-        if not self.windows_ms:
-            return None
-        ordered = sorted(self.windows_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
     def lines(self) -> list[str]:
-        median = statistics.median(self.windows_ms) if self.windows_ms else None
         return [
             f"notifications: {self.notifications} {dict(self.states)}",
             f"kills: {self.kills}",
@@ -456,13 +472,19 @@ class KillReport:
             f"duplicated outside the window: {len(self.outside_window)}",
             f"arrivals with no notification's key: {len(self.unknown_keys)}",
             "commit window (receiver accepted -> sent_at stamped, ms): "
-            f"median {_ms(median)} / p99 {_ms(self.window(0.99))} / max {_ms(self.window(1.0))}"
-            f" over {len(self.windows_ms)} messages",
+            f"{_spread(self.windows_ms)} over {len(self.windows_ms)} messages",
+            "duplicates, the kill minus the first copy's acceptance "
+            f"(ms; < 0: accepted as the sender died): {_spread(self.uncommitted_ms)}",
         ]
 
 
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
+def _spread(values: list[float]) -> str:
+    """median / p99 / max, in ms."""
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return f"median {statistics.median(ordered):.1f} / p99 {p99:.1f} / max {ordered[-1]:.1f}"
 
 
 async def kill_report(
@@ -473,15 +495,17 @@ async def kill_report(
     key_of: Callable[[str, str], str],
 ) -> KillReport:
     """Compare the outbox with what the receivers accepted. A copy is explained by the window
-    only when the copy before it arrived during a process that was then killed before it
+    only when the copy before it was received from a process that was then killed before it
     could commit, and the next one came after that kill. `key_of(channel, idempotency_key)`
     is the key a receiver sees (the Message-ID for mail)."""
     async with engine.connect() as conn:
         rows = (await conn.execute(sa.select(notifications))).all()
     copies = journal.copies()
-    killed = [life for life in lives if life.killed]
+    # SIGTERM ends `suivi sender` as abruptly as SIGKILL (it sets no handler): a run that
+    # timed out and stopped its last sender mid-batch can explain copies too.
+    signalled = [life for life in lives if life.ended]
     expected: set[tuple[str, str]] = set()
-    lost, duplicated, outside, windows = [], [], [], []
+    lost, duplicated, outside, windows, uncommitted = [], [], [], [], []
     for row in rows:
         key = (row.channel, key_of(row.channel, row.idempotency_key))
         expected.add(key)
@@ -492,9 +516,11 @@ async def kill_report(
         if len(got) > 1:
             duplicated.append(row.idempotency_key)
             for before, after in itertools.pairwise(got):
-                if not any(life.holds(before.at) and after.at > life.ended for life in killed):
+                sender = next((life for life in signalled if life.holds(before.received)), None)
+                if sender is None or after.received < sender.ended:
                     outside.append(row.idempotency_key)
                     break
+                uncommitted.append((sender.ended - before.at) * 1000)
         if row.sent_at is not None:
             sent_at = (
                 row.sent_at
@@ -504,13 +530,14 @@ async def kill_report(
             windows.append((sent_at - clock.at(got[-1].at)).total_seconds() * 1000)
     return KillReport(
         notifications=len(rows),
-        kills=len(killed),
+        kills=sum(life.killed for life in lives),
         states=Counter(row.state for row in rows),
         lost=lost,
         duplicated=duplicated,
         outside_window=outside,
         unknown_keys=sorted(k for _, k in set(copies) - expected),
         windows_ms=windows,
+        uncommitted_ms=uncommitted,
         refused=sum(1 for a in journal.arrivals if not a.accepted),
     )
 
@@ -556,8 +583,7 @@ async def outbox_workload(
 def receiver_keys(settings: Settings, environ: Mapping[str, str]) -> Callable[[str, str], str]:
     """What each receiver sees as a notification's key: the Message-ID the email channel
     derives from the idempotency key, the key itself for SMS references and webhook-ids."""
-    email = channels_for(settings, datetime.now, environ=environ)["email"]
-    assert isinstance(email, EmailChannel)
+    email = cast("EmailChannel", channels_for(settings, datetime.now, environ=environ)["email"])
 
     def key_of(channel: str, idempotency_key: str) -> str:
         return email.message_id(idempotency_key) if channel == "email" else idempotency_key
