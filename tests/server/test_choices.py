@@ -339,3 +339,25 @@ async def test_another_merchants_choices_read_as_missing(
     other = await client.post(f"/api/choices/{choice.id}/handle", headers=bearer(other_key))
     assert other.status_code == 404
     assert (await rows(engine, shopper_choices))[0].state == "open"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Origin": "null", "Sec-Fetch-Site": "same-origin"}, 303),  # no-referrer page, no JS
+        ({"Origin": "null"}, 403),  # nothing vouches for it
+        ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, 403),
+    ],
+)
+async def test_a_plain_form_post_from_a_no_referrer_page_is_accepted(
+    engine: AsyncEngine,
+    services: Services,
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    status: int,
+) -> None:
+    _, shipment_id, _ = await shipment_in(engine, "refused")
+    answer = await post_form(
+        client, services, shipment_id, "choices", "choices", {"kind": "refund"}, headers=headers
+    )
+    assert answer.status_code == status

@@ -43,8 +43,8 @@ TOO_SOON = N_("A code was sent a moment ago: please wait a minute before asking 
 TOO_MANY = N_("Too many addresses for this parcel already.")
 
 Outcome = Literal["confirmed", "wrong", "expired", "locked", "missing"]
+# What the shopper reads when a code does not confirm.
 OUTCOME_MESSAGES: dict[str, str] = {
-    "confirmed": N_("Confirmed: you will receive updates on this parcel."),
     "wrong": N_("This code is not the right one: check it and try again."),
     "expired": N_("This code has expired: ask for a new one."),
     "locked": N_("Too many wrong codes: ask for a new one."),

@@ -59,6 +59,10 @@ def same_origin(request: Request, public_url: str) -> bool:
     if fetch_site is not None and fetch_site != "same-origin":
         return False
     own = {_origin(public_url), _origin(str(request.url))}
+    if origin == "null":
+        # Our pages say `Referrer-Policy: no-referrer`, so a plain form post (no JavaScript)
+        # arrives with `Origin: null`: the browser's own Sec-Fetch-Site vouches for it.
+        return fetch_site == "same-origin"
     return origin is None or origin.rstrip("/").lower() in own
 
 
