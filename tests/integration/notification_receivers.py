@@ -342,8 +342,12 @@ class Life:
     ended: float = 0.0
     killed: bool = False
 
-    def holds(self, monotonic: float) -> bool:
-        return self.started <= monotonic <= self.ended
+
+def sender_of(lives: list[Life], monotonic: float) -> Life | None:
+    """The process that sent what a receiver got at `monotonic`: the last one started before.
+    One sender runs at a time, so a message a receiver reads just after a kill (its bytes
+    were already on the way) is still the killed process's, until the next one starts."""
+    return next((life for life in reversed(lives) if life.started <= monotonic), None)
 
 
 @dataclass(frozen=True)
@@ -400,6 +404,16 @@ def _stop(life: Life, *, kill: bool) -> None:
     process.wait(timeout=10)
 
 
+async def _quiet(journal: Journal, *, calm: float = 0.2, longest: float = 3.0) -> None:
+    """Wait until the receivers have read what a killed sender had already put on the wire,
+    so that everything received before the next start is the killed process's."""
+    until = time.monotonic() + longest
+    seen = -1
+    while seen != len(journal.arrivals) and time.monotonic() < until:
+        seen = len(journal.arrivals)
+        await asyncio.sleep(calm)
+
+
 async def pending_rows(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         query = sa.select(sa.func.count()).select_from(notifications)
@@ -433,6 +447,7 @@ async def run_killing(
                 break
             await asyncio.sleep(rng.uniform(0.0, plan.kill_within))
             _stop(life, kill=True)
+            await _quiet(journal)
             clock.jump(plan.restart_jump)
         else:
             lives.append(start_sender(environ, clock, plan, log))
@@ -495,15 +510,13 @@ async def kill_report(
     key_of: Callable[[str, str], str],
 ) -> KillReport:
     """Compare the outbox with what the receivers accepted. A copy is explained by the window
-    only when the copy before it was received from a process that was then killed before it
-    could commit, and the next one came after that kill. `key_of(channel, idempotency_key)`
+    only when the copy before it came from a process that was then signalled (SIGKILL; or
+    SIGTERM, as abrupt for `suivi sender`, which sets no handler, when a run timed out) and
+    the copy itself from a later process. `key_of(channel, idempotency_key)`
     is the key a receiver sees (the Message-ID for mail)."""
     async with engine.connect() as conn:
         rows = (await conn.execute(sa.select(notifications))).all()
     copies = journal.copies()
-    # SIGTERM ends `suivi sender` as abruptly as SIGKILL (it sets no handler): a run that
-    # timed out and stopped its last sender mid-batch can explain copies too.
-    signalled = [life for life in lives if life.ended]
     expected: set[tuple[str, str]] = set()
     lost, duplicated, outside, windows, uncommitted = [], [], [], [], []
     for row in rows:
@@ -516,8 +529,8 @@ async def kill_report(
         if len(got) > 1:
             duplicated.append(row.idempotency_key)
             for before, after in itertools.pairwise(got):
-                sender = next((life for life in signalled if life.holds(before.received)), None)
-                if sender is None or after.received < sender.ended:
+                sender = sender_of(lives, before.received)
+                if sender is None or not sender.ended or sender_of(lives, after.received) is sender:
                     outside.append(row.idempotency_key)
                     break
                 uncommitted.append((sender.ended - before.at) * 1000)
