@@ -44,6 +44,8 @@ OPERATIONS = [
             "put_webhook",
             "create_survey",
             "put_survey",
+            # one shipment reference of three, and no moment in the future: not in the schema
+            "create_contact",
         ],
         "checks": SEMANTIC_CHECKS,
     },

@@ -6,6 +6,7 @@ Scoped to the calling merchant: another merchant's choice or shipment reads as m
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -42,6 +44,15 @@ Source = Literal["page", "api", "import"]
 Number = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # How far ahead of the server's clock a helpdesk's timestamp may be (clocks drift a little).
 FUTURE_SLACK = timedelta(hours=1)
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_only(value: object) -> object:
+    """A query's date and time as ISO 8601 only: "0.5" is not a moment (pydantic would read
+    numbers as Unix times)."""
+    if isinstance(value, str) and not ISO_MOMENT.match(value):
+        raise ValueError("expected an ISO 8601 date and time with its offset")
+    return value
 
 
 class ChoiceOut(BaseModel):
@@ -124,7 +135,9 @@ class ContactQuery(BaseModel):
     source: Source | None = None
     channel: Channel | None = None
     reason: Reason | None = None  # type: ignore[valid-type]
-    since: AwareDatetime | None = Field(default=None, description="occurred at or after")
+    since: Annotated[AwareDatetime, BeforeValidator(_iso_only)] | None = Field(
+        default=None, description="occurred at or after"
+    )
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     cursor: Id | None = Field(default=None, description="next_cursor")
 
