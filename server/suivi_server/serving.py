@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -167,9 +168,10 @@ async def run_worker(
                     handled = await sender.run_once()
                     log.info("handled %d notifications %s", handled, sender.metrics.as_dict())
             else:
-                loops = [worker.run_forever(idle_seconds=idle)]
+                stop = stop_on_signals()
+                loops = [worker.run_forever(idle_seconds=idle, stop=stop)]
                 if sender is not None:
-                    loops.append(sender.run_forever(idle_seconds=idle))
+                    loops.append(sender.run_forever(idle_seconds=idle, stop=stop))
                 await asyncio.gather(*loops)
     finally:
         if sender is not None:
@@ -185,13 +187,24 @@ async def run_sender(
     engine = create_engine(settings.database_url)
     await upgrade(settings.database_url)
     sender = build_sender(settings, engine, utc_now, batch_size=batch_size, lease=lease)
+    stop = stop_on_signals()
     log.info("sending through %s", ", ".join(sorted(sender.channels)) or "no channel")
     try:
         if once:
-            handled = await sender.run_once()
-            log.info("handled %d notifications %s", handled, sender.metrics.as_dict())
+            await sender.run_once()
         else:
-            await sender.run_forever(idle_seconds=idle)
+            await sender.run_forever(idle_seconds=idle, stop=stop)
     finally:
+        log.info("sender stopping %s", sender.metrics.as_dict())
         await sender.aclose()
         await engine.dispose()
+
+
+def stop_on_signals() -> asyncio.Event:
+    """Set on SIGTERM or SIGINT, so `systemctl stop` lets the current batch finish and record
+    its outcomes, instead of ending it like a crash (which re-sends what was not recorded)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    return stop

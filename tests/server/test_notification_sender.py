@@ -482,3 +482,53 @@ async def test_a_channel_the_shopper_asked_for_on_the_page_is_added_with_its_add
     channels = {(r.shipment_id, r.channel) for r in await outbox(engine) if r.event == "shipped"}
     assert (asked, "sms") in channels
     assert (revoked, "sms") not in channels
+
+
+async def test_a_lease_that_expired_while_the_batch_waited_is_not_delivered(
+    engine: AsyncEngine, shipment: int
+) -> None:
+    await poll(engine, shipment, [HANDED_OVER], NOW)
+    clock = Clock(NOW)
+    rescuer = RecordingChannel("email")
+
+    class SlowRender(RecordingChannel):
+        def render(self, message: Any) -> Preview:
+            # the batch waited so long that the lease ran out and another sender took over
+            clock.now = NOW + timedelta(minutes=3)
+            return super().render(message)
+
+    slow = SlowRender("email")
+    send = sender(engine, clock, slow, lease=timedelta(minutes=2))
+    await send.run_once()
+    assert slow.delivered == []
+    assert send.metrics.lost_leases == 1
+
+    await sender(engine, clock, rescuer, sender_id="sender-2").run_once()
+    assert [d["event"] for d in rescuer.delivered] == ["shipped"]
+
+
+async def test_a_delivery_whose_record_fails_is_left_to_its_lease_not_resent_at_once(
+    engine: AsyncEngine, shipment: int
+) -> None:
+    await poll(engine, shipment, [HANDED_OVER], NOW)
+    clock = Clock(NOW)
+
+    class CommitFails(Sender):
+        async def _write(self, row: Any, values: Any) -> bool:
+            if values.get("state") == "sent":
+                raise OSError("database connection lost")
+            return await super()._write(row, values)
+
+    email = RecordingChannel("email")
+    links = Links(page=lambda shipment_id: f"https://track.example.com/t/{shipment_id}")
+    failing = CommitFails(engine, {"email": email}, links, clock=clock, sender_id="sender-1")
+    await failing.run_once()
+    await failing.run_once()
+    assert len(email.delivered) == 1  # not retried at once as a "transient failure"
+    row = next(r for r in await outbox(engine) if r.channel == "email")
+    assert (row.state, row.lease_owner) == ("pending", "sender-1")
+
+    clock.now = NOW + timedelta(minutes=3)  # its lease expired: another sender sends it again
+    again = RecordingChannel("email")
+    await sender(engine, clock, again, sender_id="sender-2").run_once()
+    assert [d["key"] for d in again.delivered] == [email.delivered[0]["key"]]

@@ -9,6 +9,7 @@ or rejected for good. The sender does the bookkeeping; a channel never touches t
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,10 +27,12 @@ ENTRY_POINT_GROUP = "suivi.channels"
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """The provider took the message; `provider_id` is its reference for it, when it gives one."""
+    """The provider took the message; `provider_id` is its reference for it, when it gives one.
+    `at` (monotonic seconds) is when its answer came: from then on a crash duplicates it."""
 
     provider_id: str | None = None
     response: str = ""
+    at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,12 +107,16 @@ class SenderMetrics:
 
     def as_dict(self) -> dict[str, Any]:
         windows = sorted(self.commit_windows)
+
+        def ms(share: float) -> float | None:
+            return round(windows[int(share * (len(windows) - 1))] * 1000, 2) if windows else None
+
         return {
             "outcomes": dict(self.outcomes),
             "deferred": dict(self.deferred),
             "retries": self.retries,
             "lost_leases": self.lost_leases,
-            "max_commit_window_ms": round(windows[-1] * 1000, 2) if windows else None,
+            "commit_window_ms": {"p50": ms(0.5), "p99": ms(0.99), "max": ms(1.0)},
         }
 
 
@@ -122,6 +126,10 @@ class Links:
 
     page: Callable[[int], str]
     unsubscribe: Callable[[int, str, str], str] | None = None
+
+
+class _Unrecorded(Exception):
+    """A message the provider accepted whose outcome could not be committed."""
 
 
 @dataclass(frozen=True)
@@ -311,10 +319,16 @@ class Sender:
         async with self._slots:
             try:
                 await self._handle(row)
+            except _Unrecorded:
+                # Delivered but not recorded (the database failed at that moment): writing
+                # "try later" would send it again at once; its lease expires instead, and the
+                # copy then sent carries the same idempotency key.
+                log.exception("notification %s was delivered but not recorded", row.id)
             except Exception as exc:
                 # A bug of ours, not the provider's: retry later like a transient failure.
                 log.exception("notification %s could not be handled", row.id)
-                await self._record(row, TryLater(f"internal error: {type(exc).__name__}"), None)
+                failure = TryLater(f"internal error: {type(exc).__name__}")
+                await self._record(row, failure, row.recipient)
 
     async def _handle(self, row: Any) -> None:
         now = self.clock()
@@ -357,11 +371,35 @@ class Sender:
             log.exception("notification %s could not be rendered", row.id)
             await self._finish(row, _Finish("failed", f"could not render: {exc}"[:500]))
             return
+        if not await self._still_ours(row):
+            # The batch took longer than the lease: another sender may hold the row now.
+            self.metrics.lost_leases += 1
+            return
         try:
             outcome = await channel.deliver(message, rendered)
         except Exception as exc:
             outcome = TryLater(f"{type(exc).__name__}: {exc}")
-        await self._record(row, outcome, recipient)
+        try:
+            await self._record(row, outcome, recipient)
+        except Exception as exc:
+            if isinstance(outcome, Accepted):
+                raise _Unrecorded from exc
+            raise
+
+    async def _still_ours(self, row: Any) -> bool:
+        """Renew the lease just before delivering; False when it expired and may be another's."""
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            renewed = await conn.execute(
+                sa.update(notifications)
+                .where(
+                    _n.id == row.id,
+                    _n.lease_owner == self.sender_id,
+                    _n.lease_expires_at > now,
+                )
+                .values(lease_expires_at=now + self.lease)
+            )
+        return bool(renewed.rowcount)
 
     def message(
         self, row: Any, merchant: Merchant, shipment: ShipmentSnapshot, recipient: str
@@ -479,7 +517,6 @@ class Sender:
         now = self.clock()
         attempts = row.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "updated_at": now, "recipient": recipient}
-        accepted_at = monotonic.perf_counter()
         if isinstance(outcome, Accepted):
             values.update(
                 state="sent",
@@ -502,7 +539,7 @@ class Sender:
                 self.metrics.retries += 1
                 values.update(due_at=now + delay, reason=outcome.reason[:500])
         if await self._write(row, values) and isinstance(outcome, Accepted):
-            self.metrics.commit_windows.append(monotonic.perf_counter() - accepted_at)
+            self.metrics.commit_windows.append(monotonic.perf_counter() - outcome.at)
             del self.metrics.commit_windows[:-1000]
         if "state" in values:
             self.metrics.outcomes[values["state"]] += 1
