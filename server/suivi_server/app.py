@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from suivi_server import health, metrics, pages, webhooks
+from suivi_server import health, metrics, webhooks
 from suivi_server.api import routes as api
 from suivi_server.config import Settings
 from suivi_server.notifications import unsubscribe
+from suivi_server.pages.shopper import Pages
 from suivi_server.security import PageTokens
 from suivi_server.services import Services, utc_now
 from suivi_server.storage.engine import create_engine, upgrade
@@ -59,7 +60,7 @@ def create_app(
         if engine is None:
             await services.engine.dispose()
 
-    shopper = pages.Pages(services)
+    shopper = Pages(services)
     app = Starlette(
         debug=settings.debug,
         routes=[

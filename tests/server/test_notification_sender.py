@@ -532,3 +532,33 @@ async def test_a_delivery_whose_record_fails_is_left_to_its_lease_not_resent_at_
     again = RecordingChannel("email")
     await sender(engine, clock, again, sender_id="sender-2").run_once()
     assert [d["key"] for d in again.delivered] == [email.delivered[0]["key"]]
+
+
+async def test_a_confirmation_code_goes_at_once_to_the_typed_address_while_it_is_valid(
+    engine: AsyncEngine,
+) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    shipment_id = await new_shipment(engine, merchant_id, customer_phone="+33612345678")
+    night = datetime(2026, 11, 25, 22, 30, tzinfo=UTC)  # 23:30 in Paris: quiet hours
+    async with engine.begin() as conn:
+        for n, created in enumerate((night, night - timedelta(minutes=31))):
+            await conn.execute(
+                sa.insert(notifications).values(
+                    merchant_id=merchant_id,
+                    shipment_id=shipment_id,
+                    event="optin_confirmation",
+                    occurrence=str(n),
+                    channel="sms",
+                    idempotency_key=f"optin-{n}",
+                    facts={"address": "+33698765432", "code": "482913"},
+                    due_at=created,
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+    sms = RecordingChannel("sms")
+    await sender(engine, Clock(night), sms).run_once()
+
+    assert [(d["key"], d["to"]) for d in sms.delivered] == [("optin-0", "+33698765432")]
+    expired = next(r for r in await outbox(engine) if r.idempotency_key == "optin-1")
+    assert (expired.state, expired.reason) == ("cancelled", "it expired before it could be sent")

@@ -476,7 +476,7 @@ async def test_the_fragment_and_the_widget_show_the_banners_too(
         assert 'href="tel:+33123456789"' in response.text
 
 
-async def test_a_page_view_costs_two_indexed_selects(
+async def test_a_page_view_costs_a_fixed_number_of_indexed_selects(
     pages: httpx.AsyncClient, engine: AsyncEngine, services: Services
 ) -> None:
     shipment_id = await parcel_living(engine, "out_for_delivery")
@@ -492,8 +492,17 @@ async def test_a_page_view_costs_two_indexed_selects(
     finally:
         sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
     assert len(banners) == 1
-    assert len(statements) == 2
+    # the page's own data: the shipment with its events, then the active situations
     assert "shipment_situations.resolved_at IS NULL" in statements[1]
+    # then one select per feature part: choices, opt-ins, the catalogue, by key
+    assert [re.search(r"\bFROM\s+(\w+)", s).group(1) for s in statements[2:]] == [  # type: ignore[union-attr]
+        "shopper_choices",
+        "notification_optins",
+        "products",
+    ]
+    assert "shopper_choices.shipment_id = " in statements[2]
+    assert "notification_optins.shipment_id = " in statements[3]
+    assert "products.merchant_id = " in statements[4]
 
 
 # --- "Refresh now" -----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ async def pages(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 
 def help_section(html: str) -> str:
     """The "Need help?" section, tags stripped: what a shopper reads there."""
-    found = re.search(r'<section class="contact">(.*?)</section>', html, re.S)
+    found = re.search(r'<section class="contact"[^>]*>(.*?)</section>', html, re.S)
     assert found, "the page has no help section"
     return re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
 

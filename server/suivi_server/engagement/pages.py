@@ -53,7 +53,7 @@ class EngagementPages:
                 params["lang"] = lang
             suffix = f"?{urlencode(params)}" if params else ""
             return RedirectResponse(f"/t/{token}{suffix}#{section}", status_code=303)
-        extras = await page_extras(self.site.services, data, request)
+        extras = await page_extras(self.site.extras, self.site.services, data, request)
         part = dict(extras.get(section) or {}, error=error)
         if query and section == "contact":
             part["reveal"] = dict(query)

@@ -32,7 +32,7 @@ class Accepted:
 
     provider_id: str | None = None
     response: str = ""
-    at: float = field(default_factory=time.perf_counter)
+    at: float = field(default_factory=time.perf_counter, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from suivi import Situation
 from suivi_server.notifications.channels import Accepted, Channel, Outcome, Rejected, TryLater
 from suivi_server.notifications.message import OutboundMessage, ShipmentSnapshot
+from suivi_server.notifications.message_wording import OPTIN_CONFIRMATION
 from suivi_server.notifications.optouts import is_opted_out
 from suivi_server.notifications.rules import NotificationRules, rules_of
 from suivi_server.notifications.zones import shopper_zone
@@ -73,6 +74,9 @@ ONLY_WHILE_TRUE: frozenset[str] = frozenset(
 # Messages about the shopper's day ("out for delivery today"): false once that day is over,
 # so one deferred past it (quiet hours, a cap) is cancelled rather than sent the next morning.
 SAME_DAY_ONLY: frozenset[str] = frozenset({Situation.OUT_FOR_DELIVERY})
+# Messages the shopper is waiting for on the page right now (a confirmation code): sent at once
+# to the address typed there, whatever the hour or the day's count, and only while still valid.
+DIRECT_EVENTS: Mapping[str, timedelta] = {OPTIN_CONFIRMATION: timedelta(minutes=30)}
 # Where an address confirmed on the page goes in the shipment a channel reads.
 OPTIN_FIELDS: Mapping[str, str] = {"email": "customer_email", "sms": "customer_phone"}
 # When one poll brings several situations, a shopper gets one message per channel: the first
@@ -244,6 +248,16 @@ def _rows(ids: list[int]) -> sa.Select[Any]:
     )
 
 
+def _to_typed_address(shipment: ShipmentSnapshot, row: Any) -> ShipmentSnapshot:
+    """The shipment as the channel must see it: with the address the shopper typed."""
+    address = (row.facts or {}).get("address")
+    field_name = OPTIN_FIELDS.get(row.channel)
+    if not isinstance(address, str) or field_name is None:
+        return shipment
+    typed: dict[str, Any] = {field_name: address}
+    return dataclasses.replace(shipment, **typed)
+
+
 class _ShipmentColumns:
     """A notification row seen as its shipment's row (the `shipment_` labelled columns)."""
 
@@ -345,11 +359,17 @@ class Sender:
             dict(row.merchant_settings or {}),
         )
         shipment = ShipmentSnapshot.from_row(_ShipmentColumns(row))
-        if channel.to_shopper:
+        direct = DIRECT_EVENTS.get(row.event)
+        if direct is not None:
+            shipment = _to_typed_address(shipment, row)
+        elif channel.to_shopper:
             shipment = await self._with_optins(shipment)
         recipient = channel.recipient(shipment, merchant)
         if recipient is None:
             await self._finish(row, _Finish("skipped", f"no {row.channel} recipient"))
+            return
+        if direct is not None and now - row.created_at > direct:
+            await self._finish(row, _Finish("cancelled", "it expired before it could be sent"))
             return
         rules = rules_of(merchant.settings)
         zone = shopper_zone(
@@ -358,7 +378,11 @@ class Sender:
             str(merchant.settings.get("timezone") or "Europe/Paris"),
         )
         async with self.engine.connect() as conn:
-            decision = await self._check(conn, row, channel, recipient, rules, zone, now)
+            decision = (
+                None
+                if direct is not None
+                else await self._check(conn, row, channel, recipient, rules, zone, now)
+            )
         if decision is not None:
             await self._finish(row, decision)
             return

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from suivi_server.pages import queries
 from suivi_server.pages.branding import Branding, branding
+from suivi_server.pages.extras import PageExtra
 from suivi_server.pages.forms import FormGuard
 from suivi_server.pages.i18n import N_, Language, all_languages, negotiate
 from suivi_server.pages.themes import DEFAULT_THEME, ThemeSet
@@ -42,8 +43,11 @@ def install_gettext(env: Environment) -> None:
 
 
 class Site:
-    def __init__(self, services: Services, themes: ThemeSet) -> None:
+    def __init__(
+        self, services: Services, themes: ThemeSet, *, extras: Sequence[PageExtra] = ()
+    ) -> None:
         self.services, self.themes = services, themes
+        self.extras = tuple(extras)
         self.forms = FormGuard(services.settings.secret_keys, services.settings.public_url)
 
     def brand(self, merchant: queries.MerchantRow | None) -> Branding:

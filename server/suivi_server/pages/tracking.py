@@ -49,7 +49,7 @@ class TrackingPages:
         data = await self.load(request)
         if isinstance(data, Response):
             return data
-        extras = await page_extras(self.site.services, data, request)
+        extras = await page_extras(self.site.extras, self.site.services, data, request)
         return self.site.tracking_page(
             request, data, token=request.path_params["token"], extras=extras
         )
@@ -90,7 +90,7 @@ class TrackingPages:
         origins = self.site.brand(data.merchant).allowed_origins
         headers = {"Content-Security-Policy": content_security_policy(origins)}
         token = request.path_params["token"]
-        extras = await page_extras(self.site.services, data, request)
+        extras = await page_extras(self.site.extras, self.site.services, data, request)
         return self.site.tracking_page(
             request, data, token=token, template="embed.html", headers=headers, extras=extras
         )

@@ -199,7 +199,10 @@ class SurveyPages:
                 extras={"survey": view},
                 status=status,
             )
-        extras = {**await page_extras(self.site.services, data, request), "survey": view}
+        extras = {
+            **await page_extras(self.site.extras, self.site.services, data, request),
+            "survey": view,
+        }
         return self.site.tracking_page(request, data, token=token, extras=extras, status=status)
 
 
