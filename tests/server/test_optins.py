@@ -256,3 +256,12 @@ async def test_the_channel_renders_the_code(
     rendered = str(services.preview_channels[channel].render(message).preview())
     assert outbox.facts["code"] in rendered
     assert "Enter it on the tracking page" in rendered or "Enter this code" in rendered
+
+
+@pytest.mark.parametrize(("status", "offered"), [("in_transit", True), ("delivered", False)])
+async def test_news_are_offered_only_while_the_journey_goes_on(
+    engine: AsyncEngine, services: Services, client: httpx.AsyncClient, status: str, offered: bool
+) -> None:
+    _, shipment_id, _ = await shipment_in(engine, None, status=status)
+    html = (await client.get(f"{page(services, shipment_id)}?lang=en")).text
+    assert ('id="optin"' in html) is offered

@@ -15,6 +15,8 @@ from suivi_server.engagement.choice_store import StoredChoice, open_choices
 from suivi_server.pages.queries import PageData
 from suivi_server.services import Services
 
+JOURNEY_OVER: frozenset[str] = frozenset({"delivered", "returned", "expired"})
+
 
 def kinds(data: PageData) -> list[str]:
     return [row.kind for row in data.situations]
@@ -59,7 +61,10 @@ async def engagement_extras(
             "labels": contacts.REASONS,
             "error": None,
         },
-        "optin": {
+        # news of a parcel whose journey is over would never come
+        "optin": None
+        if data.shipment["status"] in JOURNEY_OVER
+        else {
             "pending": [o for o in live if o.confirmed_at is None],
             "confirmed": [o for o in live if o.confirmed_at is not None],
             "channels": optins.CHANNEL_NAMES,
