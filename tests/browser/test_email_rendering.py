@@ -112,6 +112,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         return ids
 
     ids = off_loop(lambda: asyncio.run(capture_all()))
+    mailbox.capture(
+        channel="sms",
+        recipient="+33612345678",
+        captured_at=NOW,
+        subject=None,
+        text="Maison Lumière : votre commande arrive. Suivi : "
+        f"{url}/t/a-signed-token-that-is-rather-long-0123456789abcdefghijklmnop",
+    )
 
     async def logo(request: Request) -> Response:
         return Response(LOGO, media_type="image/svg+xml")
@@ -182,6 +190,18 @@ def test_the_email_reads_well_on_a_phone_and_a_desktop(
     else:
         expect(page.locator(".minimal-header")).to_have_text("Maison Lumière")
     page.screenshot(path=str(artifacts / f"email-{theme}-{locale}-{device}.png"), full_page=True)
+    assert errors == []
+    page.context.close()
+
+
+def test_the_message_list_fits_a_phone_with_long_links(
+    browser: Browser, demo: Demo, artifacts: Path
+) -> None:
+    page, errors = open_page(browser, SMALL_PHONE)
+    page.goto(f"{demo.url}/_demo/messages")
+    expect(page.locator("p.sms")).to_contain_text("a-signed-token-that-is-rather-long")
+    assert page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
+    page.screenshot(path=str(artifacts / "demo-messages-phone.png"), full_page=True)
     assert errors == []
     page.context.close()
 

@@ -37,7 +37,8 @@ ul { padding: 0; }
 .meta { color: #555; font-size: .875rem; }
 .channel { font-weight: bold; text-transform: uppercase; font-size: .75rem; }
 iframe { width: 100%; height: 44rem; border: 1px solid #ccc; margin-top: .5rem; }
-.sms { white-space: pre-wrap; background: #f3f4f6; padding: .5rem .75rem; border-radius: .5rem; }
+.sms { white-space: pre-wrap; overflow-wrap: anywhere; background: #f3f4f6;
+  padding: .5rem .75rem; border-radius: .5rem; }
 </style>
 </head>
 <body>
