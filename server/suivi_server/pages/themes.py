@@ -130,6 +130,29 @@ def _logo_url(logo: str, theme: str, themes: ThemeSet) -> str | None:
     return logo if logo.startswith(("https://", "http://", "/")) else themes.url(logo, theme)
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, shared by every environment.
+
+    Each app (and each test's app) loads its themes and compiles every template at start; the
+    same source compiles to the same code, so it is compiled once per process. A changed file
+    has another checksum, hence its own entry.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str | None], bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get((bucket.key, bucket.checksum))
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[(bucket.key, bucket.checksum)] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def _environment(theme_templates: Path, default_templates: Path) -> jinja2.Environment:
     search = [str(theme_templates), str(default_templates)]
     loader = jinja2.ChoiceLoader(
@@ -148,6 +171,7 @@ def _environment(theme_templates: Path, default_templates: Path) -> jinja2.Envir
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_COMPILED,
     )
 
 
