@@ -562,3 +562,70 @@ async def test_a_confirmation_code_goes_at_once_to_the_typed_address_while_it_is
     assert [(d["key"], d["to"]) for d in sms.delivered] == [("optin-0", "+33698765432")]
     expired = next(r for r in await outbox(engine) if r.idempotency_key == "optin-1")
     assert (expired.state, expired.reason) == ("cancelled", "it expired before it could be sent")
+
+
+async def _pending(
+    engine: AsyncEngine, merchant_id: int, shipment_id: int, event: str, created: datetime
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.insert(notifications).values(
+                merchant_id=merchant_id,
+                shipment_id=shipment_id,
+                event=event,
+                occurrence=event,
+                channel="email",
+                idempotency_key=f"key-{event}",
+                facts={},
+                due_at=NOW,
+                created_at=created,
+                updated_at=created,
+            )
+        )
+
+
+async def test_the_daily_cap_holds_within_one_batch(engine: AsyncEngine) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    shipment_id = await new_shipment(engine, merchant_id)
+    async with engine.begin() as conn:
+        await save_rules(conn, merchant_id, NotificationRules(daily_cap=1), NOW)
+    # three messages deferred overnight, all due at once this morning
+    for hours, event in ((9, "refused"), (8, "damaged"), (7, "returned_to_sender")):
+        await _pending(engine, merchant_id, shipment_id, event, NOW - timedelta(hours=hours))
+    email = RecordingChannel("email")
+    await sender(engine, Clock(NOW), email).run_once()
+
+    assert [d["event"] for d in email.delivered] == ["refused"]
+    waiting = [r for r in await outbox(engine) if r.state == "pending"]
+    assert {r.reason for r in waiting} == {"daily cap of 1 reached"}
+
+
+async def test_the_retry_budget_runs_from_the_first_attempt_not_from_the_deferral(
+    engine: AsyncEngine,
+) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    shipment_id = await new_shipment(engine, merchant_id)
+    await _pending(
+        engine, merchant_id, shipment_id, "refused", NOW - timedelta(hours=23, minutes=59)
+    )
+    busy = RecordingChannel("email", answers=iter([TryLater("421 try again later")]))
+    await sender(engine, Clock(NOW), busy).run_once()
+
+    row = next(r for r in await outbox(engine) if r.event == "refused")
+    assert (row.state, row.first_attempt_at) == ("pending", NOW)
+    assert row.due_at == NOW + timedelta(seconds=30)
+
+
+async def test_a_provider_that_never_answers_is_cut_off_within_the_lease(
+    engine: AsyncEngine, shipment: int
+) -> None:
+    await poll(engine, shipment, [HANDED_OVER], NOW)
+
+    class Silent(RecordingChannel):
+        async def deliver(self, message: Any, rendered: Preview) -> Outcome:
+            await asyncio.sleep(30)
+            return await super().deliver(message, rendered)
+
+    await sender(engine, Clock(NOW), Silent("email"), lease=timedelta(seconds=0.2)).run_once()
+    row = next(r for r in await outbox(engine) if r.channel == "email")
+    assert (row.state, row.reason) == ("pending", "no answer from the provider within the lease")

@@ -306,8 +306,17 @@ class Sender:
             return 0
         async with self.engine.connect() as conn:
             rows = (await conn.execute(_rows(ids))).all()
-        await asyncio.gather(*(self._guarded(row) for row in rows))
+        # One shipment's messages on one channel go one after another, oldest due first, so
+        # the day's cap and the "superseded" check see what was just sent; others in parallel.
+        queues: dict[tuple[int, str], list[Any]] = {}
+        for row in rows:
+            queues.setdefault((row.shipment_id, row.channel), []).append(row)
+        await asyncio.gather(*(self._in_order(queue) for queue in queues.values()))
         return len(rows)
+
+    async def _in_order(self, rows: list[Any]) -> None:
+        for row in rows:
+            await self._guarded(row)
 
     async def run_forever(
         self, *, idle_seconds: float = 2.0, stop: asyncio.Event | None = None
@@ -400,7 +409,11 @@ class Sender:
             self.metrics.lost_leases += 1
             return
         try:
-            outcome = await channel.deliver(message, rendered)
+            # never past our lease: another sender could otherwise send it at the same time
+            async with asyncio.timeout(self.lease.total_seconds() * 0.8):
+                outcome = await channel.deliver(message, rendered)
+        except TimeoutError:
+            outcome = TryLater("no answer from the provider within the lease")
         except Exception as exc:
             outcome = TryLater(f"{type(exc).__name__}: {exc}")
         try:
@@ -541,6 +554,8 @@ class Sender:
         now = self.clock()
         attempts = row.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "updated_at": now, "recipient": recipient}
+        if row.first_attempt_at is None:
+            values["first_attempt_at"] = now
         if isinstance(outcome, Accepted):
             values.update(
                 state="sent",
@@ -555,8 +570,10 @@ class Sender:
             channel = self.channels.get(row.channel)
             max_age = channel.max_age if channel else timedelta(0)
             delay = retry_delay(attempts, outcome.after)
-            if now + delay - row.created_at > max_age:
-                hours = (now - row.created_at).total_seconds() / 3600
+            # counted from the first attempt: quiet hours or a rule's delay spend none of it
+            first = row.first_attempt_at or now
+            if now + delay - first > max_age:
+                hours = (now - first).total_seconds() / 3600
                 reason = f"gave up after {attempts} attempts in {hours:.1f} h: {outcome.reason}"
                 values.update(state="failed", reason=reason[:500])
             else:

@@ -205,6 +205,8 @@ notifications = sa.Table(
     sa.Column("template", sa.String(64)),
     sa.Column("due_at", Timestamp, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # the retry budget (a channel's max_age) runs from here, not from when the row was written
+    sa.Column("first_attempt_at", Timestamp),
     sa.Column("lease_owner", sa.String(64)),
     sa.Column("lease_expires_at", Timestamp),
     sa.Column("recipient", sa.String(320)),
