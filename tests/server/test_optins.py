@@ -4,6 +4,7 @@ unrevoked addresses reach `confirmed_optins()`."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -14,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi_server.engagement.optins import confirmed_optins
 from suivi_server.notifications.message import ShipmentSnapshot
+from suivi_server.notifications.optouts import is_opted_out, record_optout
 from suivi_server.notifications.sender import compose
 from suivi_server.services import Services
 from suivi_server.storage.merchants import Merchant
 from suivi_server.storage.schema import notification_optins, notifications, shipments
+from tests.server.conftest import NOW
 from tests.server.engagement_support import HTMX, page, post_form, section, shipment_in
 
 pytestmark = pytest.mark.anyio
@@ -265,3 +268,51 @@ async def test_news_are_offered_only_while_the_journey_goes_on(
     _, shipment_id, _ = await shipment_in(engine, None, status=status)
     html = (await client.get(f"{page(services, shipment_id)}?lang=en")).text
     assert ('id="optin"' in html) is offered
+
+
+async def test_parallel_guesses_never_exceed_the_five_attempts(
+    engine: AsyncEngine, services: Services, client: httpx.AsyncClient
+) -> None:
+    _, shipment_id, _ = await shipment_in(engine, None, status="in_transit")
+    await ask(client, services, shipment_id, "sms", "06 12 34 56 78")
+    optin, outbox = await only(engine, notification_optins), await only(engine, notifications)
+    guesses = [f"{n:06d}" for n in range(30) if f"{n:06d}" != outbox.facts["code"]][:20]
+    answers = await asyncio.gather(
+        *(confirm(client, services, shipment_id, optin.id, guess) for guess in guesses)
+    )
+    assert {a.status_code for a in answers} == {422}
+    assert (await only(engine, notification_optins)).attempts == 5
+
+
+async def test_codes_asked_for_one_address_are_limited_per_day(
+    engine: AsyncEngine, services: Services, client: httpx.AsyncClient, clock: list[Any]
+) -> None:
+    _, shipment_id, _ = await shipment_in(engine, None, status="in_transit")
+    for _ in range(3):
+        assert (
+            await ask(client, services, shipment_id, "sms", "06 12 34 56 78")
+        ).status_code == 303
+        clock[0] += timedelta(minutes=2)
+    refused = await ask(client, services, shipment_id, "sms", "06 12 34 56 78")
+    assert refused.status_code == 422
+    assert "Too many codes" in section(refused.text, "optin")
+    clock[0] += timedelta(days=1)
+    assert (await ask(client, services, shipment_id, "sms", "06 12 34 56 78")).status_code == 303
+
+
+async def test_confirming_lifts_an_old_unsubscribe_and_stopping_records_one(
+    engine: AsyncEngine, services: Services, client: httpx.AsyncClient
+) -> None:
+    merchant_id, shipment_id, _ = await shipment_in(engine, None, status="in_transit")
+    async with engine.begin() as conn:
+        await record_optout(conn, merchant_id, "email", "camille@example.com", NOW)
+    await ask(client, services, shipment_id, "email", "camille@example.com")
+    optin, outbox = await only(engine, notification_optins), await only(engine, notifications)
+    await confirm(client, services, shipment_id, optin.id, outbox.facts["code"])
+    async with engine.connect() as conn:
+        assert not await is_opted_out(conn, merchant_id, "email", "camille@example.com")
+
+    fields = {"optin_id": str(optin.id)}
+    await post_form(client, services, shipment_id, "optin/stop", "optin", fields)
+    async with engine.connect() as conn:
+        assert await is_opted_out(conn, merchant_id, "email", "camille@example.com")

@@ -21,11 +21,12 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from suivi_server.notifications.message_wording import OPTIN_CONFIRMATION
+from suivi_server.notifications.optouts import record_optout
 from suivi_server.notifications.planner import idempotency_key
 from suivi_server.notifications.sms import mobile_number
 from suivi_server.pages.i18n import N_
 from suivi_server.pages.queries import as_utc
-from suivi_server.storage.schema import notification_optins, notifications
+from suivi_server.storage.schema import notification_optins, notification_optouts, notifications
 
 CHANNELS = ("sms", "email")
 CHANNEL_NAMES = {"sms": N_("text message"), "email": N_("email")}
@@ -41,6 +42,10 @@ BAD_PHONE = N_("This does not look like a mobile number that can receive text me
 BAD_EMAIL = N_("This does not look like a valid email address.")
 TOO_SOON = N_("A code was sent a moment ago: please wait a minute before asking again.")
 TOO_MANY = N_("Too many addresses for this parcel already.")
+TOO_MANY_CODES = N_("Too many codes were asked for today: please try again tomorrow.")
+# Codes sent per day, per parcel and per address: a tracking link must not become a way to
+# flood someone's phone (each code is an SMS the merchant pays for).
+CODES_PER_DAY = {"shipment": 10, "address": 3}
 
 Outcome = Literal["confirmed", "wrong", "expired", "locked", "missing"]
 # What the shopper reads when a code does not confirm.
@@ -123,6 +128,7 @@ async def request_optin(
     row = (await conn.execute(sa.select(notification_optins).where(*mine))).first()
     if row is not None and as_utc(row.requested_at) + RESEND_AFTER > now:
         raise OptinInvalid(TOO_SOON)
+    await _within_daily_codes(conn, shipment_id, address, now)
     code = f"{secrets.randbelow(10**6):06d}"
     values = {
         "confirmation_hash": code_hash(keys, shipment_id, channel, address, code),
@@ -152,6 +158,19 @@ async def request_optin(
         await conn.execute(sa.update(notification_optins).where(*mine).values(**values))
     await _queue_code(conn, merchant_id, shipment_id, optin_id, channel, address, code, now)
     return Optin(optin_id, channel, address, now, None, 0)
+
+
+async def _within_daily_codes(
+    conn: AsyncConnection, shipment_id: int, address: str, now: datetime
+) -> None:
+    n = notifications.c
+    sent = sa.select(sa.func.count()).where(
+        n.event == EVENT, n.created_at > now - timedelta(days=1)
+    )
+    for scope, limit in CODES_PER_DAY.items():
+        which = n.shipment_id == shipment_id if scope == "shipment" else n.recipient == address
+        if (await conn.execute(sent.where(which))).scalar_one() >= limit:
+            raise OptinInvalid(TOO_MANY_CODES)
 
 
 async def _queue_code(
@@ -193,29 +212,52 @@ async def confirm_optin(
     keys: Sequence[str],
     now: datetime,
 ) -> Outcome:
-    """Check a code; a wrong one counts as an attempt (the caller commits it either way)."""
+    """Check a code; every try counts as an attempt, taken before the check in one statement,
+    so parallel guesses cannot exceed MAX_ATTEMPTS (the caller commits it either way)."""
     mine = (_o.id == optin_id, _o.shipment_id == shipment_id, _o.revoked_at.is_(None))
-    row = (await conn.execute(sa.select(notification_optins).where(*mine))).first()
-    if row is None or row.confirmation_hash is None:
-        return "confirmed" if row is not None and row.confirmed_at else "missing"
-    if row.confirmed_at is not None:
-        return "confirmed"
-    if as_utc(row.requested_at) + CODE_LIFETIME <= now:
-        return "expired"
-    if row.attempts >= MAX_ATTEMPTS:
-        return "locked"
-    candidates = [
-        code_hash([key], shipment_id, row.channel, row.address, code.strip()) for key in keys
-    ]
-    if not any(hmac.compare_digest(c, row.confirmation_hash) for c in candidates):
+    taken = (
         await conn.execute(
-            sa.update(notification_optins).where(*mine).values(attempts=_o.attempts + 1)
+            sa.update(notification_optins)
+            .where(
+                *mine,
+                _o.confirmed_at.is_(None),
+                _o.confirmation_hash.is_not(None),
+                _o.attempts < MAX_ATTEMPTS,
+            )
+            .values(attempts=_o.attempts + 1)
+            .returning(
+                _o.merchant_id,
+                _o.channel,
+                _o.address,
+                _o.requested_at,
+                _o.confirmation_hash,
+                _o.attempts,
+            )
         )
-        return "locked" if row.attempts + 1 >= MAX_ATTEMPTS else "wrong"
+    ).first()
+    if taken is None:
+        row = (await conn.execute(sa.select(notification_optins).where(*mine))).first()
+        if row is None:
+            return "missing"
+        return "confirmed" if row.confirmed_at is not None else "locked"
+    if as_utc(taken.requested_at) + CODE_LIFETIME <= now:
+        return "expired"
+    candidates = [
+        code_hash([key], shipment_id, taken.channel, taken.address, code.strip()) for key in keys
+    ]
+    if not any(hmac.compare_digest(c, taken.confirmation_hash) for c in candidates):
+        return "locked" if taken.attempts >= MAX_ATTEMPTS else "wrong"
     await conn.execute(
-        sa.update(notification_optins)
-        .where(*mine)
-        .values(confirmed_at=now, confirmation_hash=None, attempts=row.attempts + 1)
+        sa.update(notification_optins).where(*mine).values(confirmed_at=now, confirmation_hash=None)
+    )
+    # asking here is a fresh consent: an earlier unsubscribe from this merchant no longer holds
+    o = notification_optouts.c
+    await conn.execute(
+        sa.delete(notification_optouts).where(
+            o.merchant_id == taken.merchant_id,
+            o.channel == taken.channel,
+            o.address == taken.address,
+        )
     )
     return "confirmed"
 
@@ -223,13 +265,20 @@ async def confirm_optin(
 async def revoke_optin(
     conn: AsyncConnection, *, shipment_id: int, optin_id: int, now: datetime
 ) -> bool:
-    """The page's "stop" button; False when there was nothing to stop."""
+    """The page's "stop" button; False when there was nothing to stop. A stopped address gets
+    no more messages from this merchant on that channel, even the ones its rules send."""
     result = await conn.execute(
         sa.update(notification_optins)
         .where(_o.id == optin_id, _o.shipment_id == shipment_id, _o.revoked_at.is_(None))
         .values(revoked_at=now, confirmation_hash=None)
+        .returning(_o.merchant_id, _o.channel, _o.address, _o.confirmed_at)
     )
-    return bool(result.rowcount)
+    stopped = result.first()
+    if stopped is None:
+        return False
+    if stopped.confirmed_at is not None:
+        await record_optout(conn, stopped.merchant_id, stopped.channel, stopped.address, now)
+    return True
 
 
 async def live_optins(conn: AsyncConnection, shipment_id: int) -> list[Optin]:
