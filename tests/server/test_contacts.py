@@ -204,6 +204,7 @@ async def test_a_contact_names_its_shipment_by_id_or_tracking_number(
         ({"text": "x" * 2001}, "text"),
         ({"occurred_at": "2026-11-25T08:00:00"}, "occurred_at"),
         ({"occurred_at": "2026-12-25T08:00:00+00:00"}, "occurred_at"),
+        ({"occurred_at": "0001-01-01T00:00:00+01:00"}, "occurred_at"),  # before year 1 in UTC
         ({"shipment_id": 1}, "body"),  # two references
         ({"order_number": None}, "body"),  # none
         ({"external_id": "x" * 201}, "external_id"),

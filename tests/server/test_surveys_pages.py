@@ -207,6 +207,7 @@ def form_token_for(services: Services, shipment_id: int) -> str:
         ("recommend", "11", 422, "This answer is not one of the choices."),
         ("recommend", "-1", 422, "This answer is not one of the choices."),
         ("recommend", "٣", 422, "This answer is not one of the choices."),  # a non-ASCII digit
+        ("recommend", "9" * 5000, 422, "This answer is not one of the choices."),  # > int()
         ("recommend", "", 422, "Please answer this question."),  # required
         ("delivery", "0", 422, "This answer is not one of the choices."),
         ("nope", "3", 422, "This question is not part of the survey."),

@@ -7,11 +7,12 @@ Scoped to the calling merchant: another merchant's choice or shipment reads as m
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -22,13 +23,14 @@ from pydantic import (
     model_validator,
 )
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from suivi_server.api.auth import Caller
 from suivi_server.api.body import json_object
 from suivi_server.api.errors import ApiError, invalid, not_found
 from suivi_server.api.openapi import Operation
 from suivi_server.api.query import single_values
+from suivi_server.api.shopper_text import ShopperTextJSON
 from suivi_server.engagement import choice_store, contacts
 from suivi_server.engagement.choices import CHOICES, clean_text
 from suivi_server.storage.schema import order_lookup_key, shipments
@@ -82,6 +84,20 @@ class ChoiceQuery(BaseModel):
     cursor: Id | None = Field(default=None, description="next_cursor")
 
 
+def _in_range(value: datetime) -> datetime:
+    """A moment the database can store as UTC (year 1 at +01:00 is before year 1 in UTC)."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    if not 1970 <= utc.year <= 9998:
+        raise ValueError("a moment between 1970 and 9998")
+    return value
+
+
+Moment = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_in_range)]
+
+
 class ContactIn(BaseModel):
     """A contact a helpdesk received; name the shipment by exactly one of its references."""
 
@@ -92,7 +108,7 @@ class ContactIn(BaseModel):
     tracking_number: Number | None = None
     channel: Channel
     reason: Reason  # type: ignore[valid-type]
-    occurred_at: Annotated[AwareDatetime, Field(strict=False)]
+    occurred_at: Moment
     text: Annotated[str, StringConstraints(max_length=contacts.MAX_TEXT)] | None = None
     external_id: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -128,6 +144,9 @@ class ContactPage(BaseModel):
     next_cursor: int | None
 
 
+Since = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_in_range)]
+
+
 class ContactQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -135,9 +154,9 @@ class ContactQuery(BaseModel):
     source: Source | None = None
     channel: Channel | None = None
     reason: Reason | None = None  # type: ignore[valid-type]
-    since: Annotated[AwareDatetime, BeforeValidator(_iso_only)] | None = Field(
-        default=None, description="occurred at or after"
-    )
+    since: (
+        Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_in_range)] | None
+    ) = Field(default=None, description="occurred at or after")
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     cursor: Id | None = Field(default=None, description="next_cursor")
 
@@ -175,7 +194,7 @@ async def list_choices(request: Request, caller: Caller) -> Response:
         query.state, query.kind, query.shipment_id, query.cursor, query.limit
     )
     page, cursor = await choice_store.list_choices(caller.conn, caller.merchant.id, where)
-    return JSONResponse({"data": [_choice_json(c) for c in page], "next_cursor": cursor})
+    return ShopperTextJSON({"data": [_choice_json(c) for c in page], "next_cursor": cursor})
 
 
 async def handle_choice(request: Request, caller: Caller) -> Response:
@@ -187,7 +206,7 @@ async def handle_choice(request: Request, caller: Caller) -> Response:
     choice = await choice_store.mark_handled(caller.conn, caller.merchant.id, choice_id, now)
     if choice is None:
         raise not_found("choice")
-    return JSONResponse(_choice_json(choice))
+    return ShopperTextJSON(_choice_json(choice))
 
 
 async def _shipment(caller: Caller, given: ContactIn) -> Any:
@@ -231,7 +250,7 @@ async def create_contact(request: Request, caller: Caller) -> Response:
         external_id=given.external_id,
     )
     stored, new = await contacts.record_contact(caller.conn, caller.merchant.id, contact, now)
-    return JSONResponse(_contact_json(stored), status_code=201 if new else 200)
+    return ShopperTextJSON(_contact_json(stored), status_code=201 if new else 200)
 
 
 async def list_contacts(request: Request, caller: Caller) -> Response:
@@ -250,7 +269,7 @@ async def list_contacts(request: Request, caller: Caller) -> Response:
         query.limit,
     )
     page, cursor = await contacts.list_contacts(caller.conn, caller.merchant.id, where)
-    return JSONResponse({"data": [_contact_json(c) for c in page], "next_cursor": cursor})
+    return ShopperTextJSON({"data": [_contact_json(c) for c in page], "next_cursor": cursor})
 
 
 OPERATIONS = [

@@ -118,6 +118,7 @@ OFFERS: Mapping[str, tuple[str, ...]] = {
     "address_problem": ("confirm_address", "correct_address"),
     "returned_to_sender": REMEDIES,
     "refused": ("refusal", *REMEDIES),
+    "lost": REMEDIES,
     "delivered": ("not_received",),
     "delivered_to_third_party": ("not_received",),
 }

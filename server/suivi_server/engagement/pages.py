@@ -174,7 +174,7 @@ class EngagementPages:
                     keys=services.settings.secret_keys,
                     now=services.clock(),
                 )
-                if optin_id.isdigit() and len(optin_id) < 10
+                if optin_id.isascii() and optin_id.isdigit() and len(optin_id) < 10
                 else "missing"
             )
         if outcome != "confirmed":
@@ -188,7 +188,7 @@ class EngagementPages:
             return read
         data, fields = read
         optin_id = fields.get("optin_id", "")
-        if optin_id.isdigit() and len(optin_id) < 10:
+        if optin_id.isascii() and optin_id.isdigit() and len(optin_id) < 10:
             async with self.site.services.engine.begin() as conn:
                 await optins.revoke_optin(
                     conn,

@@ -18,8 +18,14 @@ from suivi_server.services import Services
 JOURNEY_OVER: frozenset[str] = frozenset({"delivered", "returned", "expired"})
 
 
+# Moments that are a status rather than a detected situation, offered choices all the same.
+STATUS_MOMENTS: Mapping[tuple[str, str | None], str] = {("exception", "lost"): "lost"}
+
+
 def kinds(data: PageData) -> list[str]:
-    return [row.kind for row in data.situations]
+    """The active situations, and the status moment (a lost parcel) that asks for a choice."""
+    moment = STATUS_MOMENTS.get((data.shipment["status"], data.shipment["substatus"]))
+    return [row.kind for row in data.situations] + ([moment] if moment else [])
 
 
 def _zone(data: PageData) -> ZoneInfo:

@@ -29,7 +29,11 @@ class UnresolvableHost(UnsafeUrl):
 async def check_public_url(url: str, *, allow_private: bool = False) -> None:
     """Raise UnsafeUrl unless `url` is http(s) (https unless `allow_private`) and every address
     of its host is public. `allow_private` (tests, self-hosted receivers) lets any address by."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # "https://[::1" and other broken hosts
+        raise UnsafeUrl(f"{url!r}: {exc}") from None
     allowed = ("http", "https") if allow_private else ("https",)
     if parts.scheme not in allowed:
         raise UnsafeUrl(f"{url!r}: the scheme must be {' or '.join(allowed)}")
@@ -37,7 +41,6 @@ async def check_public_url(url: str, *, allow_private: bool = False) -> None:
         port = parts.port or _DEFAULT_PORTS[parts.scheme]
     except ValueError:
         raise UnsafeUrl(f"{url!r}: the port is not a number between 0 and 65535") from None
-    host = parts.hostname
     if not host:
         raise UnsafeUrl(f"{url!r} names no host")
     if allow_private:

@@ -49,7 +49,7 @@ def _read(question: Question, fields: Mapping[str, str]) -> Answer:
         scale = NPS_SCALE if isinstance(question, NpsQuestion) else CSAT_SCALE
         if not raw:
             return None
-        if not raw.isascii() or not raw.isdigit() or int(raw) not in scale:
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 2 or int(raw) not in scale:
             raise AnswerRefused(422, NOT_A_CHOICE)
         return int(raw)
     if isinstance(question, TextQuestion):

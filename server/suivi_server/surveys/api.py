@@ -9,7 +9,15 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -18,19 +26,12 @@ from suivi_server.api.body import json_object
 from suivi_server.api.errors import ApiError, invalid, not_found
 from suivi_server.api.openapi import Operation
 from suivi_server.api.query import single_values
+from suivi_server.api.shopper_text import ShopperTextJSON
 from suivi_server.surveys import store
 from suivi_server.surveys.model import Audience, Question, SurveyIn
 from suivi_server.surveys.results import results
 
 MAX_ID = 2**31 - 1
-# What a shopper typed leaves with <, > and & as \u escapes: still the same JSON, but inert
-# if a dashboard ever drops it into HTML.
-_INERT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
-
-
-class ShopperTextJSON(JSONResponse):
-    def render(self, content: Any) -> bytes:
-        return super().render(content).decode().translate(_INERT).encode()
 
 
 class SurveyOut(BaseModel):
@@ -55,7 +56,13 @@ def _iso_day(value: object) -> object:
     return value
 
 
-Day = Annotated[date, BeforeValidator(_iso_day)]
+def _in_range(value: date) -> date:
+    if not 1970 <= value.year <= 9998:
+        raise ValueError("a day between 1970 and 9998")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_in_range)]
 
 
 class ResultsQuery(BaseModel):
