@@ -330,6 +330,7 @@ async def test_transient_refusals_are_retried_to_success_with_their_attempts_rec
 
 
 @pytest.mark.integration
+@pytest.mark.clock_free  # every process on one fixed timeline (time-machine from NOW)
 async def test_a_sender_killed_mid_batch_five_times_loses_nothing(
     engine: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
@@ -355,6 +356,7 @@ async def test_a_sender_killed_mid_batch_five_times_loses_nothing(
     assert receivers.journal.bad_signatures == 0
 
 
+@pytest.mark.clock_free  # the bench's timeline starts at a fixed moment
 def test_the_kill_bench_runs() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "sender_kills.py"), "--smoke"],

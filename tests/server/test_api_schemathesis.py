@@ -13,6 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from schemathesis.engine import Status, events
 from sqlalchemy.pool import NullPool
@@ -90,6 +91,7 @@ def _failures(event: events.EngineEvent) -> list[str]:
     return found
 
 
+@pytest.mark.clock_free  # the app's clock is NOW, the fuzzer's seed fixed
 def test_the_api_keeps_its_documented_contract(database_url: str, tmp_path: Path) -> None:
     key = asyncio.run(_seed(database_url))
     # The app gets its own engine: schemathesis calls it from its own event loop thread.
