@@ -3,13 +3,15 @@ remedies; what a shopper typed leaves the API inert."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi_server.notifications.ssrf import UnsafeUrl, check_public_url
 from suivi_server.services import Services
-from tests.server.engagement_support import page, post_form, section, shipment_in
+from tests.server.engagement_support import SAME_ORIGIN, page, post_form, section, shipment_in
 from tests.server.factories import bearer
 from tests.server.survey_support import merchant_with_survey
 
@@ -94,3 +96,23 @@ async def test_shopper_text_leaves_the_choices_and_contacts_api_inert(
         assert "<img" not in answer.text
         assert "\\u003cimg" in answer.text
         assert hostile in answer.text.encode().decode("unicode_escape")
+
+
+async def test_a_form_body_without_length_is_bounded_while_it_streams(
+    engine: AsyncEngine, services: Services, client: httpx.AsyncClient
+) -> None:
+    _, shipment_id, _ = await shipment_in(engine, "refused")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(64):
+            yield b"text=" + b"x" * 1024 + b"&"
+
+    headers = {**SAME_ORIGIN, "Content-Type": "application/x-www-form-urlencoded"}
+    url = f"{page(services, shipment_id)}/choices?lang=en"
+    answer = await client.post(url, content=chunks(), headers=headers)
+    assert answer.status_code == 413
+    assert "This form is too long." in answer.text
+    other = await client.post(
+        url, content=b"{}", headers={**SAME_ORIGIN, "Content-Type": "application/json"}
+    )
+    assert other.status_code == 415
