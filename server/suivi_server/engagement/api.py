@@ -144,7 +144,19 @@ class ContactPage(BaseModel):
     next_cursor: int | None
 
 
-Since = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_in_range)]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _not_before_epoch(value: datetime) -> datetime:
+    """A lower bound before any stored contact means "from the start": no need to refuse it,
+    nor to carry year 1 to the database (year 1 at +01:00 is before year 1 in UTC)."""
+    try:
+        return max(value.astimezone(UTC), EPOCH)
+    except OverflowError:
+        return EPOCH
+
+
+Since = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_not_before_epoch)]
 
 
 class ContactQuery(BaseModel):
@@ -154,9 +166,7 @@ class ContactQuery(BaseModel):
     source: Source | None = None
     channel: Channel | None = None
     reason: Reason | None = None  # type: ignore[valid-type]
-    since: (
-        Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_in_range)] | None
-    ) = Field(default=None, description="occurred at or after")
+    since: Since | None = Field(default=None, description="occurred at or after")
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     cursor: Id | None = Field(default=None, description="next_cursor")
 

@@ -57,9 +57,8 @@ def _iso_day(value: object) -> object:
 
 
 def _in_range(value: date) -> date:
-    if not 1970 <= value.year <= 9998:
-        raise ValueError("a day between 1970 and 9998")
-    return value
+    """Days past any answer mean "no bound" on that side (and 9999-12-31 has no next day)."""
+    return min(max(value, date(1970, 1, 1)), date(9998, 12, 31))
 
 
 Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_in_range)]
