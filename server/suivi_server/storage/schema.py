@@ -121,6 +121,18 @@ shipments = sa.Table(
     sa.Column("next_poll_at", Timestamp),
     sa.Column("lease_owner", sa.String(64)),
     sa.Column("lease_expires_at", Timestamp),
+    # what the carrier itself announced (written by storage/ingest only); `estimate` above is
+    # the window shown to the shopper (written by the worker's pipeline only)
+    sa.Column("carrier_estimate", sa.JSON),
+    # the latest milestone reached: handover, hub, delivery_site, out_for_delivery
+    sa.Column("milestone", sa.String(24)),
+    # how often the shown window changed, and how often it moved later (each a reason to call)
+    sa.Column("estimate_moves", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("estimate_later_moves", sa.Integer, nullable=False, server_default="0"),
+    # the leading problem situation and since when (None: no problem), kept in step with the
+    # situations so the dashboard's problem list is one indexed range
+    sa.Column("problem", sa.String(40)),
+    sa.Column("problem_since", Timestamp),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
     sa.UniqueConstraint("merchant_id", "order_number", "tracking_number"),
@@ -131,6 +143,8 @@ shipments = sa.Table(
     sa.Index("ix_shipments_next_poll_at", "next_poll_at"),
     # the merchant's list, newest first, paged by id cursor
     sa.Index("ix_shipments_merchant_id_id", "merchant_id", "id"),
+    # the dashboard's problem shipments, oldest problem first
+    sa.Index("ix_shipments_merchant_id_problem_since", "merchant_id", "problem_since"),
 )
 
 tracking_events = sa.Table(
@@ -395,4 +409,115 @@ notification_optins = sa.Table(
     sa.Column("confirmed_at", Timestamp),
     sa.Column("revoked_at", Timestamp),
     sa.UniqueConstraint("shipment_id", "channel", "address"),
+)
+
+transit_counts = sa.Table(
+    "transit_counts",
+    metadata,
+    # deliveries per route, milestone, week and remaining business days: the transit model's
+    # histograms, one small upsert in each delivery's transaction (never a scan of deliveries)
+    sa.Column("carrier", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(100), primary_key=True),  # "" when the carrier gave none
+    sa.Column("origin_region", sa.String(8), primary_key=True),
+    sa.Column("dest_region", sa.String(8), primary_key=True),
+    sa.Column("milestone", sa.String(24), primary_key=True),
+    # days since 1970-01-05 (a Monday) // 7: recent weeks weigh more
+    sa.Column("week", sa.Integer, primary_key=True),
+    sa.Column("days", sa.Integer, primary_key=True),
+    sa.Column("deliveries", sa.Integer, nullable=False),
+    sa.Index("ix_transit_counts_week", "week"),
+)
+
+estimate_scores = sa.Table(
+    "estimate_scores",
+    metadata,
+    # per carrier, service, milestone and week: deliveries where the carrier announced a date,
+    # and how often its window and the model's held the arrival; decides which one is shown
+    sa.Column("carrier", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(100), primary_key=True),
+    sa.Column("milestone", sa.String(24), primary_key=True),
+    sa.Column("week", sa.Integer, primary_key=True),
+    sa.Column("deliveries", sa.Integer, nullable=False),
+    sa.Column("carrier_hits", sa.Integer, nullable=False),
+    sa.Column("model_hits", sa.Integer, nullable=False),
+)
+
+shown_estimates = sa.Table(
+    "shown_estimates",
+    metadata,
+    # every window shown to a shopper, when and at which milestone, with the carrier's and the
+    # model's candidates of that moment: what the estimate report and the scores are made of
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("shipment_id", sa.ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("milestone", sa.String(24)),
+    sa.Column("estimate", sa.JSON, nullable=False),
+    sa.Column("carrier_estimate", sa.JSON),
+    sa.Column("model_estimate", sa.JSON),
+    sa.Column("moved_later", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("shown_at", Timestamp, nullable=False),
+    sa.Index("ix_shown_estimates_shipment_id", "shipment_id"),
+    sa.Index("ix_shown_estimates_merchant_id_shown_at", "merchant_id", "shown_at"),
+)
+
+dashboard_users = sa.Table(
+    "dashboard_users",
+    metadata,
+    # a merchant's staff: admins manage users and rules, agents triage shipments
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),  # lower-cased
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("role", sa.String(16), nullable=False),  # admin | agent
+    # argon2 hash; None until the invitation is accepted
+    sa.Column("password_hash", sa.String(200)),
+    # the hash of the invitation link's token, and until when it is valid
+    sa.Column("invitation_hash", sa.String(128), unique=True),
+    sa.Column("invitation_expires_at", Timestamp),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_login_at", Timestamp),
+    sa.Column("disabled_at", Timestamp),
+    sa.Index("ix_dashboard_users_merchant_id", "merchant_id"),
+)
+
+dashboard_sessions = sa.Table(
+    "dashboard_sessions",
+    metadata,
+    # server-side sessions: the cookie carries a random token, the database only its hash
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("dashboard_users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Column("last_seen_at", Timestamp, nullable=False),
+    sa.Index("ix_dashboard_sessions_user_id", "user_id"),
+)
+
+shipment_notes = sa.Table(
+    "shipment_notes",
+    metadata,
+    # what an agent wrote about a shipment, and whether it marked the shipment handled
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("shipment_id", sa.ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", sa.ForeignKey("dashboard_users.id", ondelete="SET NULL")),
+    sa.Column("text", sa.String(2000), nullable=False, server_default=""),
+    sa.Column("handled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index("ix_shipment_notes_shipment_id", "shipment_id"),
+)
+
+shipment_handling = sa.Table(
+    "shipment_handling",
+    metadata,
+    # a problem marked handled: it leaves the list until a newer problem starts
+    sa.Column(
+        "shipment_id",
+        sa.ForeignKey("shipments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", sa.ForeignKey("dashboard_users.id", ondelete="SET NULL")),
+    sa.Column("handled_at", Timestamp, nullable=False),
 )
