@@ -145,6 +145,9 @@ shipments = sa.Table(
     sa.Index("ix_shipments_merchant_id_id", "merchant_id", "id"),
     # the dashboard's problem shipments, oldest problem first
     sa.Index("ix_shipments_merchant_id_problem_since", "merchant_id", "problem_since"),
+    # reports over a period: deliveries (carrier performance, estimates), shipments created
+    sa.Index("ix_shipments_merchant_id_delivered_at", "merchant_id", "delivered_at"),
+    sa.Index("ix_shipments_merchant_id_created_at", "merchant_id", "created_at"),
 )
 
 tracking_events = sa.Table(

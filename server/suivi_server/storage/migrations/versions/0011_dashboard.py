@@ -15,6 +15,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_shipments_merchant_id_delivered_at", ["merchant_id", "delivered_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_shipments_merchant_id_created_at", ["merchant_id", "created_at"], unique=False
+        )
     op.create_table(
         "dashboard_users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -120,6 +127,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index("ix_shipments_merchant_id_created_at")
+        batch_op.drop_index("ix_shipments_merchant_id_delivered_at")
     with op.batch_alter_table("shipment_notes", schema=None) as batch_op:
         batch_op.drop_index("ix_shipment_notes_shipment_id")
     op.drop_table("shipment_notes")
