@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from suivi import DeliveryEstimate, PickupPoint, Status, Substatus, Tracker, Tracking, TrackingEvent
+from suivi import PickupPoint, Status, Substatus, Tracker, Tracking, TrackingEvent
 from suivi.errors import CarrierUnavailable, ShipmentNotFound
 from suivi_server.storage.ingest import IngestResult, apply_tracking, refresh_shipment
 from suivi_server.storage.schema import shipments, tracking_events
@@ -124,24 +124,15 @@ async def test_a_notice_never_changes_the_status(engine: AsyncEngine, shipment_i
     assert row.last_event_at == SMS.timestamp
 
 
-async def test_estimate_pickup_point_and_signature_are_kept_when_a_later_answer_omits_them(
+async def test_pickup_point_and_signature_are_kept_when_a_later_answer_omits_them(
     engine: AsyncEngine, shipment_id: int
 ) -> None:
-    estimate = DeliveryEstimate(
-        earliest=date(2026, 11, 25), latest=date(2026, 11, 26), source="carrier"
-    )
     point = PickupPoint(name="Tabac de la Mairie", city="Paris")
-    await apply(
-        engine,
-        shipment_id,
-        tracking(AT_HUB, estimate=estimate, pickup_point=point, signed_by="C. MARTIN"),
-    )
-    result = await apply(engine, shipment_id, tracking(OUT))
+    await apply(engine, shipment_id, tracking(AT_HUB, pickup_point=point, signed_by="C. MARTIN"))
+    await apply(engine, shipment_id, tracking(OUT))
     row, _ = await stored(engine, shipment_id)
-    assert DeliveryEstimate.model_validate(row.estimate) == estimate
     assert PickupPoint.model_validate(row.pickup_point) == point
     assert row.signed_by == "C. MARTIN"
-    assert result.tracking.estimate == estimate
 
 
 async def test_not_found_keeps_a_pending_shipment_pending(

@@ -1,9 +1,13 @@
 """Storing what a carrier says about a shipment, idempotently.
 
 Events are keyed by (shipment, instant, code): seeing the same carrier answer twice stores
-nothing new. The shipment's current view (status, estimate, pickup point…) is then recomputed
-from ALL stored events with the SDK's taxonomy rules, so the order in which answers arrive
-never matters and an answer that omits old events loses nothing.
+nothing new. The shipment's current view (status, pickup point…) is then recomputed from ALL
+stored events with the SDK's taxonomy rules, so the order in which answers arrive never matters
+and an answer that omits old events loses nothing.
+
+Only the carrier's own estimate is stored here (`carrier_estimate`): what this answer announced,
+since a date the carrier stopped giving no longer holds. The window shown to the shopper
+(`estimate`) is the pipeline's alone, so it never comes back as if the carrier had said it.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class IngestResult:
     previous: tuple[Status, Substatus | None]
     tracking: Tracking
     error: SuiviError | None = None
+    # the parcel's delivery became known with this answer: what learning counts, exactly once
+    newly_delivered: bool = False
 
     @property
     def status_changed(self) -> bool:
@@ -89,6 +95,14 @@ async def _insert_new(
     return tuple(e for k, e in unique.items() if k in keys)
 
 
+def _carrier_estimate(tracking: Tracking, stored: Any) -> Any:
+    """What the carrier announces now: this answer's date, none if it gave none; an answer that
+    did not find the parcel says nothing about it, so the stored date stays."""
+    if tracking.status is Status.NOT_FOUND and not tracking.events:
+        return stored
+    return tracking.estimate.model_dump(mode="json") if tracking.estimate else None
+
+
 async def apply_tracking(
     conn: AsyncConnection, shipment_id: int, tracking: Tracking, now: datetime
 ) -> IngestResult:
@@ -102,7 +116,7 @@ async def apply_tracking(
     stored = await conn.execute(sa.select(tracking_events).where(_e.shipment_id == shipment_id))
     previous_status = Status(shipment.status)
     without_events = previous_status if tracking.status is Status.NOT_FOUND else tracking.status
-    estimate = tracking.estimate.model_dump(mode="json") if tracking.estimate else None
+    carrier_estimate = _carrier_estimate(tracking, shipment.carrier_estimate)
     pickup = tracking.pickup_point.model_dump(mode="json") if tracking.pickup_point else None
     current = Tracking.from_events(
         shipment.carrier,
@@ -110,7 +124,7 @@ async def apply_tracking(
         [_event(row) for row in stored],
         status_without_events=without_events,
         service=tracking.service or shipment.service,
-        estimate=estimate or shipment.estimate,
+        estimate=carrier_estimate,
         pickup_point=pickup or shipment.pickup_point,
         signed_by=tracking.signed_by or shipment.signed_by,
     )
@@ -121,7 +135,7 @@ async def apply_tracking(
             status=current.status.value,
             substatus=current.substatus.value if current.substatus else None,
             service=current.service,
-            estimate=estimate or shipment.estimate,
+            carrier_estimate=carrier_estimate,
             pickup_point=pickup or shipment.pickup_point,
             signed_by=current.signed_by,
             last_event_at=current.events[0].timestamp if current.events else None,
@@ -130,7 +144,13 @@ async def apply_tracking(
         )
     )
     previous_substatus = Substatus(shipment.substatus) if shipment.substatus else None
-    return IngestResult(shipment_id, new_events, (previous_status, previous_substatus), current)
+    return IngestResult(
+        shipment_id,
+        new_events,
+        (previous_status, previous_substatus),
+        current,
+        newly_delivered=shipment.delivered_at is None and current.delivered_at is not None,
+    )
 
 
 async def refresh_shipment(
