@@ -20,6 +20,7 @@ from suivi_server.engagement.choices import CHOICES
 from suivi_server.notifications.message import SHOPPER_CHOICE
 from suivi_server.notifications.planner import plan_event
 from suivi_server.pages.queries import as_utc
+from suivi_server.storage.problems import refresh_problem
 from suivi_server.storage.schema import shopper_choices
 
 STATES = ("open", "handled", "superseded", "closed")
@@ -99,6 +100,7 @@ async def record_choice(
         .returning(_c.id)
     )
     choice_id = int(result.scalar_one())
+    await refresh_problem(conn, int(shipment["id"]), now)
     await plan_event(
         conn,
         merchant_id=merchant_id,
@@ -155,4 +157,7 @@ async def mark_handled(
         .values(state="handled", updated_at=now)
     )
     row = (await conn.execute(sa.select(shopper_choices).where(*mine))).first()
-    return _stored(row) if row is not None else None
+    if row is None:
+        return None
+    await refresh_problem(conn, row.shipment_id, now)
+    return _stored(row)

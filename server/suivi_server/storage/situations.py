@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from suivi import DetectedSituation
 from suivi_server.storage.dialect import insert_ignoring_conflicts
+from suivi_server.storage.problems import refresh_problem
 from suivi_server.storage.schema import shipment_situations
 
 _t = shipment_situations.c
@@ -31,7 +32,8 @@ def _plain(facts: Any) -> Any:
 async def record_situations(
     conn: AsyncConnection, shipment_id: int, detected: Sequence[DetectedSituation], now: datetime
 ) -> list[DetectedSituation]:
-    """Store what is true now, close what no longer is; return the situations that are new."""
+    """Store what is true now, close what no longer is, keep the shipment's leading problem in
+    step; return the situations that are new."""
     new: list[DetectedSituation] = []
     for situation in detected:
         statement = insert_ignoring_conflicts(conn, shipment_situations, _IDENTITY).values(
@@ -51,6 +53,7 @@ async def record_situations(
         .where(_t.shipment_id == shipment_id, _t.resolved_at.is_(None), sa.not_(still_true))
         .values(resolved_at=now)
     )
+    await refresh_problem(conn, shipment_id, now)
     return new
 
 

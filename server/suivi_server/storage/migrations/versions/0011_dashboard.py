@@ -1,12 +1,18 @@
 """merchant dashboard: users with roles and invitations, server-side sessions, notes and
-handled marks on shipments
+handled marks on shipments; the problem column filled in for the shipments already stored
 
 Revision ID: 0011
 Revises: 0010
 """
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.engine import Connection
+
+from suivi_server.storage.problems import SITUATION_PROBLEMS, STATUS_PROBLEMS, from_rows, values_of
+from suivi_server.storage.schema import UtcDateTime
 
 revision = "0011"
 down_revision = "0010"
@@ -124,6 +130,75 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("shipment_notes", schema=None) as batch_op:
         batch_op.create_index("ix_shipment_notes_shipment_id", ["shipment_id"], unique=False)
+    backfill_problems(op.get_bind(), datetime.now(UTC))
+
+
+# The tables as this revision knows them (not the application's schema, which moves on).
+_shipments = sa.table(
+    "shipments",
+    sa.column("id", sa.Integer),
+    sa.column("merchant_id", sa.Integer),
+    sa.column("status", sa.String),
+    sa.column("substatus", sa.String),
+    sa.column("problem", sa.String),
+    sa.column("problem_since", UtcDateTime()),
+)
+_merchants = sa.table("merchants", sa.column("id", sa.Integer), sa.column("settings", sa.JSON))
+_situations = sa.table(
+    "shipment_situations",
+    sa.column("shipment_id", sa.Integer),
+    sa.column("kind", sa.String),
+    sa.column("facts", sa.JSON),
+    sa.column("detected_at", UtcDateTime()),
+    sa.column("resolved_at", UtcDateTime()),
+)
+_choices = sa.table(
+    "shopper_choices",
+    sa.column("shipment_id", sa.Integer),
+    sa.column("kind", sa.String),
+    sa.column("state", sa.String),
+    sa.column("created_at", UtcDateTime()),
+)
+_BATCH = 500
+
+
+def backfill_problems(conn: Connection, now: datetime) -> None:
+    """The leading problem of every shipment that may have one, computed as the application
+    does (storage/problems.py), by batches of shipment ids."""
+    s, t, c = _shipments.c, _situations.c, _choices.c
+    exceptions = sorted({status for status, _ in STATUS_PROBLEMS})
+    maybe = sa.union(
+        sa.select(s.id).where(s.status.in_(exceptions)),
+        sa.select(t.shipment_id).where(
+            t.resolved_at.is_(None), t.kind.in_(sorted(SITUATION_PROBLEMS))
+        ),
+        sa.select(c.shipment_id).where(c.state == "open"),
+    )
+    ids = sorted(conn.execute(maybe).scalars())
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start : start + _BATCH]
+        rows = conn.execute(
+            sa.select(
+                s.id, s.status, s.substatus, s.problem, s.problem_since, _merchants.c.settings
+            )
+            .join(_merchants, _merchants.c.id == s.merchant_id)
+            .where(s.id.in_(batch))
+        ).all()
+        active = conn.execute(
+            sa.select(t.shipment_id, t.kind, t.facts, t.detected_at).where(
+                t.shipment_id.in_(batch), t.resolved_at.is_(None)
+            )
+        ).all()
+        open_choices = conn.execute(
+            sa.select(c.shipment_id, c.kind, c.created_at).where(
+                c.shipment_id.in_(batch), c.state == "open"
+            )
+        ).all()
+        for row in rows:
+            mine = [r for r in active if r.shipment_id == row.id]
+            chosen = [r for r in open_choices if r.shipment_id == row.id]
+            values = values_of(from_rows(row, mine, chosen, now))
+            conn.execute(sa.update(_shipments).where(s.id == row.id).values(**values))
 
 
 def downgrade() -> None:
