@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount
 from suivi_server import health, metrics, webhooks
 from suivi_server.api import routes as api
 from suivi_server.config import Settings
+from suivi_server.dashboard import app as dashboard
 from suivi_server.notifications import unsubscribe
 from suivi_server.pages.shopper import Pages
 from suivi_server.security import PageTokens
@@ -70,6 +71,7 @@ def create_app(
             *metrics.routes(services, worker_metrics),
             *health.routes(services, worker_metrics),
             *unsubscribe.routes(services, shopper.site),
+            *dashboard.routes(services),  # before the shopper's /{merchant}/track
             *shopper.routes(),
         ],
         middleware=shopper.middleware(),

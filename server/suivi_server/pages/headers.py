@@ -46,7 +46,7 @@ class SecurityHeaders:
                 if "content-security-policy" not in headers:
                     headers["Content-Security-Policy"] = DEFAULT_CSP
                     headers["X-Frame-Options"] = "DENY"
-                headers["Referrer-Policy"] = "no-referrer"
+                headers.setdefault("Referrer-Policy", "no-referrer")  # the dashboard sets its own
                 headers["X-Content-Type-Options"] = "nosniff"
                 if https:
                     headers["Strict-Transport-Security"] = HSTS
