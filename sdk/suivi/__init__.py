@@ -1,7 +1,15 @@
 """Suivi: one status taxonomy over every carrier, with delivery estimates."""
 
 from suivi import errors
-from suivi._accuracy import CarrierAccuracy, EstimateOutcome, accuracy_by_carrier
+from suivi._accuracy import (
+    CalibrationRow,
+    CarrierAccuracy,
+    EstimateOutcome,
+    ReliabilityBin,
+    accuracy_by_carrier,
+    calibration,
+    window_width,
+)
 from suivi._adapter import (
     Adapter,
     AdapterSettings,
@@ -13,8 +21,23 @@ from suivi._adapter import (
 )
 from suivi._calendar import BusinessCalendar
 from suivi._client import SyncTracker, Tracker, TrackResult
-from suivi._estimate import TransitModel, TransitSample, TransitStats, region_of
+from suivi._estimate import (
+    TransitModel,
+    TransitObservation,
+    TransitSample,
+    TransitStats,
+    region_of,
+    transit_observations,
+)
+from suivi._forecast import Forecast
 from suivi._http import CarrierHTTP, Limiter, RetryPolicy
+from suivi._milestones import (
+    Milestone,
+    arrival,
+    current_milestone,
+    milestones_reached,
+    week_of,
+)
 from suivi._models import (
     DeliveryEstimate,
     Location,
@@ -24,7 +47,9 @@ from suivi._models import (
     Tracking,
     TrackingEvent,
 )
+from suivi._preference import EstimatePreference, score
 from suivi._registry import ENTRY_POINT_GROUP, Registry
+from suivi._settle import moved_later, settle
 from suivi._situations import (
     DEFAULT_SILENCE_HOURS,
     DelayReason,
@@ -57,15 +82,19 @@ __all__ = [
     "Adapter",
     "AdapterSettings",
     "BusinessCalendar",
+    "CalibrationRow",
     "CarrierAccuracy",
     "CarrierHTTP",
     "DelayReason",
     "DeliveryEstimate",
     "DetectedSituation",
     "EstimateOutcome",
+    "EstimatePreference",
+    "Forecast",
     "KeywordRule",
     "Limiter",
     "Location",
+    "Milestone",
     "NumberPattern",
     "OpeningDay",
     "OpeningSpan",
@@ -73,6 +102,7 @@ __all__ = [
     "RateLimit",
     "RawResponse",
     "Registry",
+    "ReliabilityBin",
     "RetryPolicy",
     "Row",
     "ShipmentFacts",
@@ -87,17 +117,28 @@ __all__ = [
     "Tracking",
     "TrackingEvent",
     "TransitModel",
+    "TransitObservation",
     "TransitSample",
     "TransitStats",
     "__version__",
     "accuracy_by_carrier",
+    "arrival",
     "aware",
+    "calibration",
     "current_event",
+    "current_milestone",
     "detect_situations",
     "error_for_status",
     "errors",
     "is_problem",
+    "milestones_reached",
+    "moved_later",
     "parse_local",
     "region_of",
     "retry_after_seconds",
+    "score",
+    "settle",
+    "transit_observations",
+    "week_of",
+    "window_width",
 ]

@@ -1,29 +1,42 @@
-"""Delivery estimates: the learned transit model first, then the carrier's date, then the promise.
+"""Delivery estimates: the learned transit model, the carrier's date, then the promise.
 
-The model counts business days from the first scan to the parcel's arrival, per carrier × service
-× origin→destination region, and falls back to coarser groups (carrier × service, then carrier)
-when a group has too few deliveries to trust. Arrival is the first time the parcel is available
-at a pickup point or locker when it went through one (the shopper's later collection is their
-own choice, not transit), else its delivery. The window shown is, per group, the run of at most
-`max_window_days` + 1 business days holding the most past arrivals. Milestones override every
-source: out for delivery means today, available for pickup and delivered mean the arrival day.
+The model counts business days from each milestone (hand-over, hub, delivery site, out for
+delivery) to the parcel's arrival, per carrier × service × origin→destination region, and falls
+back to coarser groups (carrier × service, then carrier) when a group has too few deliveries to
+trust. Arrival is the first time the parcel is available at a pickup point or locker when it
+went through one (the shopper's later collection is their own choice, not transit), else its
+delivery. A parcel is forecast from the furthest milestone it reached, on the arrivals still
+possible (it has not arrived yet), and shown the densest run of at most `max_window_days` + 1
+business days with its leave-one-out confidence (see `_transit`). Statuses pin the day whatever
+was forecast: out for delivery means today, available for pickup and delivered the arrival day.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from suivi._calendar import BusinessCalendar, local_date
+from suivi._forecast import Forecast, first_possible_day, forecast_from
+from suivi._milestones import JOURNEY, Milestone, arrival, milestones_reached
 from suivi._models import DeliveryEstimate, Tracking
 from suivi._situations import ShipmentFacts, handover_event
 from suivi._taxonomy import Status
+from suivi._transit import Histogram, Window
+
+if TYPE_CHECKING:
+    from suivi._preference import EstimatePreference
 
 ANY = "*"
 GroupKey = tuple[str, str, str, str]  # carrier, service, origin region, destination region
+# carrier, service, origin region, destination region, milestone, week, days, deliveries
+WeeklyCount = tuple[str, str, str, str, str, int, int, int]
+
+# Half-life of a week's deliveries in the model, in weeks (measured: bench/README.md).
+HALF_LIFE_WEEKS = 4.0
+HORIZON_WEEKS = 26
 
 # French postcodes whose department has three digits (overseas), and where Corsica splits.
 _FR_THREE_DIGIT_PREFIXES = frozenset({"97", "98"})
@@ -51,19 +64,6 @@ def _route(shipment: ShipmentFacts, postcode: str | None) -> tuple[str, str]:
     return origin, destination
 
 
-def arrival(tracking: Tracking) -> datetime | None:
-    """When the parcel reached the shopper: first available at a pickup point, else delivered.
-
-    Events are newest first, so the last pickup-point event is the first arrival there.
-    """
-    at_point = [
-        e.timestamp
-        for e in tracking.events
-        if e.affects_status and e.status is Status.AVAILABLE_FOR_PICKUP
-    ]
-    return at_point[-1] if at_point else tracking.delivered_at
-
-
 def group_keys(
     carrier: str, service: str | None, origin: str, destination: str
 ) -> tuple[GroupKey, ...]:
@@ -77,8 +77,46 @@ def group_keys(
 
 
 @dataclass(frozen=True, slots=True)
+class TransitObservation:
+    """One delivered shipment seen from one milestone: business days left until arrival."""
+
+    carrier: str
+    service: str | None
+    origin_region: str
+    dest_region: str
+    milestone: Milestone
+    days: int
+
+
+def transit_observations(shipment: ShipmentFacts, tracking: Tracking) -> list[TransitObservation]:
+    """One observation per milestone a delivered tracking reached before it arrived; none
+    before delivery. Days run from the milestone's local day to the arrival's, as estimates
+    count them, on the shipment's route and calendar."""
+    arrived = arrival(tracking)
+    if tracking.delivered_at is None or arrived is None:
+        return []
+    calendar = shipment.calendar(tracking.service)
+    arrival_day = local_date(arrived, calendar.zone)
+    origin, destination = _route(shipment, tracking.destination_postcode)
+    service = shipment.service or tracking.service
+    return [
+        TransitObservation(
+            shipment.carrier,
+            service,
+            origin,
+            destination,
+            milestone,
+            calendar.business_days_between(local_date(moment, calendar.zone), arrival_day),
+        )
+        for milestone, moment in milestones_reached(tracking).items()
+        if moment <= arrived
+    ]
+
+
+@dataclass(frozen=True, slots=True)
 class TransitSample:
-    """One delivered shipment: business days from first scan to arrival on its route."""
+    """A hand-over observation from known moments, for stores that query the hand-over and
+    arrival times directly rather than a tracking."""
 
     carrier: str
     service: str | None
@@ -111,14 +149,24 @@ class TransitSample:
         service: str | None = None,
         destination_postcode: str | None = None,
     ) -> TransitSample:
-        """The sample of known hand-over and arrival moments; shared with stores that query them,
-        so that learning and estimating use the same route key and calendar."""
+        """The sample of known hand-over and arrival moments, on the shipment's route key and
+        calendar (the ones estimates use)."""
         calendar = shipment.calendar(service)
         days = calendar.business_days_between(
             local_date(handed_over, calendar.zone), local_date(arrived, calendar.zone)
         )
         origin, destination = _route(shipment, destination_postcode)
         return cls(shipment.carrier, shipment.service or service, origin, destination, days)
+
+    def observation(self) -> TransitObservation:
+        return TransitObservation(
+            self.carrier,
+            self.service,
+            self.origin_region,
+            self.dest_region,
+            Milestone.HANDOVER,
+            self.business_days,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,124 +180,203 @@ class TransitStats:
     latest: int
 
 
-def _quantile(histogram: Mapping[int, int], total: int, q: float) -> int:
-    """Nearest-rank quantile: an observed value, never an interpolated one."""
-    rank = max(1, math.ceil(q * total))
-    seen = 0
-    for days in sorted(histogram):
-        seen += histogram[days]
-        if seen >= rank:
-            return days
-    raise ValueError("empty histogram")
+Histograms = Mapping[Milestone, Mapping[GroupKey, Histogram]]
 
 
-def _densest_window(histogram: Mapping[int, int], width: int) -> tuple[int, int]:
-    """The run of at most `width` + 1 business days holding the most samples, earlier on ties.
-
-    Quantile bounds would anchor a narrow window at the median and cap it below p90; the densest
-    run is the one that, on past data, most often contains the arrival. Both ends are observed
-    values, so a window never promises a day no parcel has ever taken.
-    """
-    observed = sorted(d for d, n in histogram.items() if n > 0)
-    first = max(
-        observed,
-        key=lambda d: (sum(histogram.get(d + k, 0) for k in range(width + 1)), -d),
-    )
-    return first, max(d for d in observed if d <= first + width)
+def _check(min_samples: int, max_window_days: int) -> None:
+    if min_samples < 1 or max_window_days < 0:
+        raise ValueError("need min_samples ≥ 1 and max_window_days ≥ 0")
 
 
 @dataclass(frozen=True)
 class TransitModel:
-    """Learned transit times; an empty model makes `estimate` use the carrier or the promise."""
+    """Learned remaining times per milestone; an empty model leaves the carrier or the promise.
 
-    groups: Mapping[GroupKey, TransitStats] = field(default_factory=dict)
+    `max_window_days` bounds latest − earliest in business days (1: at most two days shown);
+    a group is used when it holds at least `min_samples` effective deliveries still possible.
+    """
+
+    histograms: Histograms = field(default_factory=dict)
+    min_samples: int = 20
+    max_window_days: int = 3
+    _windows: dict[tuple[Milestone, GroupKey, int], tuple[Histogram, Window] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        _check(self.min_samples, self.max_window_days)
 
     @classmethod
     def learn(
         cls,
-        samples: Iterable[TransitSample],
+        observations: Iterable[TransitObservation | TransitSample],
         *,
         min_samples: int = 20,
         max_window_days: int = 3,
     ) -> TransitModel:
-        """Group samples at every level; keep only groups with at least `min_samples`.
-
-        `max_window_days` bounds latest − earliest in business days (1: at most two days shown).
-        """
-        histograms: defaultdict[GroupKey, Counter[int]] = defaultdict(Counter)
-        for s in samples:
-            for key in group_keys(s.carrier, s.service, s.origin_region, s.dest_region):
-                histograms[key][s.business_days] += 1
-        return cls.from_histograms(
-            histograms, min_samples=min_samples, max_window_days=max_window_days
-        )
+        """Every observation counts the same (tests, benchmarks, small in-memory sets)."""
+        _check(min_samples, max_window_days)
+        histograms: dict[Milestone, dict[GroupKey, Histogram]] = {}
+        for seen in observations:
+            o = seen.observation() if isinstance(seen, TransitSample) else seen
+            groups = histograms.setdefault(o.milestone, {})
+            for key in group_keys(o.carrier, o.service, o.origin_region, o.dest_region):
+                groups.setdefault(key, Histogram()).add(o.days)
+        return cls(histograms, min_samples, max_window_days)
 
     @classmethod
     def from_histograms(
         cls,
         histograms: Mapping[GroupKey, Mapping[int, int]],
         *,
+        milestone: Milestone = Milestone.HANDOVER,
         min_samples: int = 20,
         max_window_days: int = 3,
     ) -> TransitModel:
-        """`learn` from per-group counts (business days → deliveries), for callers that keep
-        them up to date over a sliding period instead of regrouping every sample."""
-        if min_samples < 1 or max_window_days < 0:
-            raise ValueError("need min_samples ≥ 1 and max_window_days ≥ 0")
-        groups = {}
-        for key, histogram in histograms.items():
-            total = sum(histogram.values())
-            if total >= min_samples:
-                earliest, latest = _densest_window(histogram, max_window_days)
-                p50, p90 = _quantile(histogram, total, 0.5), _quantile(histogram, total, 0.9)
-                groups[key] = TransitStats(total, p50, p90, earliest, latest)
-        return cls(groups)
+        """A model of one milestone from per-group counts (business days → deliveries), every
+        group already holding its fallbacks' share (as `learn` builds them)."""
+        groups: dict[GroupKey, Histogram] = {}
+        for key, counts in histograms.items():
+            histogram = groups.setdefault(key, Histogram())
+            for days, deliveries in counts.items():
+                histogram.add(days, deliveries)
+        return cls({milestone: groups}, min_samples, max_window_days)
+
+    @classmethod
+    def from_weekly_counts(
+        cls,
+        rows: Iterable[WeeklyCount],
+        *,
+        now_week: int,
+        half_life_weeks: float = HALF_LIFE_WEEKS,
+        horizon_weeks: int = HORIZON_WEEKS,
+        min_samples: int = 20,
+        max_window_days: int = 3,
+    ) -> TransitModel:
+        """The model of the `transit_counts` rows, finest groups only (fallbacks are summed
+        here). A week `age` weeks old weighs 0.5 ** (age / half_life_weeks), so a peak's
+        slowdown shows within weeks; weeks `horizon_weeks` old or older, and unknown milestones,
+        are left out. A week ahead of `now_week` (a clock set back) counts as this week."""
+        _check(min_samples, max_window_days)
+        if half_life_weeks <= 0 or horizon_weeks < 1:
+            raise ValueError("need half_life_weeks > 0 and horizon_weeks ≥ 1")
+        known = {m.value: m for m in Milestone}
+        histograms: dict[Milestone, dict[GroupKey, Histogram]] = {}
+        for carrier, service, origin, dest, name, week, days, deliveries in rows:
+            age = max(0, now_week - week)
+            milestone = known.get(name)
+            if age >= horizon_weeks or milestone is None:
+                continue
+            weight = 0.5 ** (age / half_life_weeks)
+            groups = histograms.setdefault(milestone, {})
+            for key in group_keys(carrier, service, origin, dest):
+                groups.setdefault(key, Histogram()).add(days, deliveries, weight)
+        return cls(histograms, min_samples, max_window_days)
+
+    def _window(
+        self, milestone: Milestone, keys: Iterable[GroupKey], first_day: int
+    ) -> tuple[Histogram, Window] | None:
+        """The finest group with enough deliveries on `first_day` or later, and its window."""
+        groups = self.histograms.get(milestone, {})
+        for key in keys:
+            cached = (milestone, key, first_day)
+            if cached not in self._windows:
+                histogram = groups.get(key)
+                remaining = histogram.from_day(first_day) if histogram else None
+                enough = remaining is not None and remaining.effective >= self.min_samples
+                self._windows[cached] = (
+                    (remaining, remaining.window(self.max_window_days))
+                    if remaining is not None and enough
+                    else None
+                )
+            found = self._windows[cached]
+            if found is not None:
+                return found
+        return None
 
     def transit(
-        self, carrier: str, service: str | None, origin: str, destination: str
+        self,
+        carrier: str,
+        service: str | None,
+        origin: str,
+        destination: str,
+        milestone: Milestone = Milestone.HANDOVER,
     ) -> TransitStats | None:
-        """The finest group with enough deliveries, or None."""
-        keys = group_keys(carrier, service, origin, destination)
-        return next((self.groups[key] for key in keys if key in self.groups), None)
+        """The finest group with enough deliveries from `milestone`, or None."""
+        found = self._window(milestone, group_keys(carrier, service, origin, destination), 0)
+        if found is None:
+            return None
+        histogram, window = found
+        return TransitStats(
+            histogram.deliveries,
+            histogram.quantile(0.5),
+            histogram.quantile(0.9),
+            window.earliest,
+            window.latest,
+        )
 
-    def estimate(
+    def forecast(
         self, shipment: ShipmentFacts, tracking: Tracking, now: datetime
-    ) -> DeliveryEstimate | None:
-        """Milestone if reached, else model, carrier, promise: the first that knows something."""
+    ) -> Forecast | None:
+        """Arrival chances from the furthest milestone reached that has enough data (an earlier
+        one otherwise), counted from that milestone's day on the days still possible; before
+        hand-over, from the day the carrier can first collect. None once arrived, or when no
+        group knows this route's remaining time."""
+        if arrival(tracking) is not None:
+            return None
         calendar = shipment.calendar(tracking.service)
         today = local_date(now, calendar.zone)
-        base = (
-            self._from_model(shipment, tracking, calendar, today)
-            or tracking.estimate
-            or _from_promise(shipment)
-        )
-        milestone = _MILESTONES.get(tracking.status)
-        return (
-            _on_day(milestone(tracking, calendar, today), tracking.estimate) if milestone else base
-        )
-
-    def _from_model(
-        self, shipment: ShipmentFacts, tracking: Tracking, calendar: BusinessCalendar, today: date
-    ) -> DeliveryEstimate | None:
         origin, destination = _route(shipment, tracking.destination_postcode)
-        stats = self.transit(
+        keys = group_keys(
             shipment.carrier, shipment.service or tracking.service, origin, destination
         )
-        if stats is None:
-            return None
-        first = handover_event(tracking)
-        start = (
-            local_date(first.timestamp, calendar.zone)
-            if first
-            else _first_handover_day(max(today, shipment.promised_ship_date or today), calendar)
-        )
-        return DeliveryEstimate(
-            earliest=calendar.add_business_days(start, stats.earliest),
-            latest=calendar.add_business_days(start, stats.latest),
-            p50=calendar.add_business_days(start, stats.p50),
-            p90=calendar.add_business_days(start, stats.p90),
-            source="model",
-        )
+        reached = milestones_reached(tracking)
+        starts = [
+            (m, local_date(reached[m], calendar.zone)) for m in reversed(JOURNEY) if m in reached
+        ]
+        if not starts:
+            ships = max(today, shipment.promised_ship_date or today)
+            starts = [(Milestone.HANDOVER, _first_handover_day(ships, calendar))]
+        for milestone, start in starts:
+            found = self._window(milestone, keys, first_possible_day(start, today, calendar))
+            if found is not None:
+                return forecast_from(milestone, start, *found, calendar)
+        return None
+
+    def estimate(
+        self,
+        shipment: ShipmentFacts,
+        tracking: Tracking,
+        now: datetime,
+        *,
+        preference: EstimatePreference | None = None,
+    ) -> DeliveryEstimate | None:
+        """The pinned day once a status fixes it; otherwise the carrier's window where it is
+        measured better at this milestone (`preference`), else the model's, the carrier's, the
+        merchant's promise: the first that knows something."""
+        calendar = shipment.calendar(tracking.service)
+        today = local_date(now, calendar.zone)
+        forecast = self.forecast(shipment, tracking, now)
+        pin = _PINNED.get(tracking.status)
+        if pin is not None:
+            day = pin(tracking, calendar, today)
+            sure = forecast is not None and forecast.milestone is Milestone.OUT_FOR_DELIVERY
+            chance = forecast.probability(day, day) if forecast and sure else None
+            return _on_day(day, tracking.estimate, chance)
+        carrier = tracking.estimate
+        if carrier is not None and preference is not None:
+            milestone = forecast.milestone if forecast else _reached_last(tracking)
+            service = shipment.service or tracking.service
+            if preference.prefers_carrier(shipment.carrier, service, milestone):
+                tally = preference.tally(shipment.carrier, service, milestone)
+                rate = round(tally.carrier_rate, 4) if tally else None
+                return carrier.model_copy(update={"confidence": rate})
+        return (forecast.estimate if forecast else None) or carrier or _from_promise(shipment)
+
+
+def _reached_last(tracking: Tracking) -> Milestone:
+    reached = milestones_reached(tracking)
+    return next((m for m in reversed(JOURNEY) if m in reached), Milestone.HANDOVER)
 
 
 def _first_handover_day(day: date, calendar: BusinessCalendar) -> date:
@@ -275,15 +402,18 @@ def _today(tracking: Tracking, calendar: BusinessCalendar, today: date) -> date:
 
 
 # Statuses that pin the delivery day whatever any source predicted.
-_MILESTONES: dict[Status, Callable[[Tracking, BusinessCalendar, date], date]] = {
+_PINNED: dict[Status, Callable[[Tracking, BusinessCalendar, date], date]] = {
     Status.OUT_FOR_DELIVERY: _today,
     Status.AVAILABLE_FOR_PICKUP: _arrival_day,
     Status.DELIVERED: _arrival_day,
 }
 
 
-def _on_day(day: date, carrier: DeliveryEstimate | None) -> DeliveryEstimate:
-    """A one-day estimate from the carrier's scan, keeping a time slot announced for that day."""
+def _on_day(
+    day: date, carrier: DeliveryEstimate | None, confidence: float | None
+) -> DeliveryEstimate:
+    """A one-day estimate from the carrier's scan, keeping a time slot announced for that day;
+    `confidence` is the out-for-delivery model's chance of arriving that day, when known."""
     slot = carrier if carrier and carrier.earliest == day == carrier.latest else None
     return DeliveryEstimate(
         earliest=day,
@@ -293,4 +423,5 @@ def _on_day(day: date, carrier: DeliveryEstimate | None) -> DeliveryEstimate:
         start_time=slot.start_time if slot else None,
         end_time=slot.end_time if slot else None,
         source="carrier",
+        confidence=round(confidence, 4) if confidence is not None else None,
     )

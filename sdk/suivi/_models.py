@@ -126,6 +126,12 @@ class DeliveryEstimate(_Frozen):
     start_time: time | None = Field(default=None, description="time window start, if announced")
     end_time: time | None = Field(default=None, description="time window end, if announced")
     source: EstimateSource
+    confidence: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="the chance, as measured, that the arrival falls between earliest and latest",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> DeliveryEstimate:

@@ -160,6 +160,7 @@ def test_model_estimate_counts_business_days_from_the_first_scan_across_a_holida
         p50=date(2026, 11, 12),  # Wednesday 11 November is a holiday
         p90=date(2026, 11, 13),
         source="model",
+        confidence=0.9,  # 18 of 20 inside, whichever delivery is left out of the choice
     )
 
 
