@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import io
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from suivi_server.dashboard.loop import (
     RuleChange,
@@ -29,6 +33,7 @@ from suivi_server.storage.schema import (
     shipments,
 )
 from tests.server.conftest import NOW
+from tests.server.dashboard_support import Staff, staff_client
 
 pytestmark = pytest.mark.anyio
 PARIS = ZoneInfo("Europe/Paris")
@@ -334,3 +339,136 @@ async def test_the_ranking_puts_the_situation_with_most_contacts_first_with_its_
         ("delivery_delayed", 16, 40, 40.0, 16 / 36, True),
         ("damaged", 8, 8, 100.0, 8 / 36, False),
     ]
+
+
+async def _seeded_staff(app: Starlette, engine: AsyncEngine) -> AsyncIterator[Staff]:
+    async with staff_client(app, engine, merchant_slug="maison-lumiere") as staff:
+        await _halving_history(engine, staff.merchant_id)
+        yield staff
+
+
+def _csv(response: httpx.Response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(response.text.removeprefix("\ufeff"))))
+
+
+async def test_the_loop_page_draws_the_rate_with_the_rule_marked_and_its_tables(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    async for staff in _seeded_staff(app, engine):
+        response = await staff.get("/dashboard/loop", params={"lang": "en"})
+    assert response.status_code == 200
+    html = response.text
+    assert 'class="chart-marker"' in html
+    assert "Delivery delayed: message switched on" in html
+    assert 'href="/dashboard/loop?' in html
+    assert "table=effect" in html
+    assert "Unlikely to be chance" in html  # the delay contacts' fall
+    assert "Could be chance" in html  # damaged: unchanged
+
+
+async def test_the_before_after_table_downloads_with_its_sample_sizes(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    async for staff in _seeded_staff(app, engine):
+        rows = _csv(await staff.get("/dashboard/loop?format=csv&table=effect&weeks=4&lang=en"))
+    assert rows[0][:8] == [
+        "Measure",
+        "Before: contacts",
+        "Before: shipments",
+        "Before: per 100",
+        "After: contacts",
+        "After: shipments",
+        "After: per 100",
+        "Change",
+    ]
+    assert rows[1][:8] == [
+        "Delivery delayed: contacts per 100 shipments in it",
+        "32", "40", "80", "16", "40", "40", "-50",
+    ]  # fmt: skip
+    by_reason = {row[0]: row[1:8] for row in rows[2:]}
+    assert by_reason["Reason: Where is my order?"] == ["32", "200", "16", "16", "200", "8", "-50"]
+    assert by_reason["Reason: My parcel is damaged"] == ["8", "200", "4", "8", "200", "4", "0"]
+
+
+async def test_the_ranking_downloads_with_whether_a_message_is_on(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    async for staff in _seeded_staff(app, engine):
+        rows = _csv(await staff.get("/dashboard/loop?format=csv&table=ranking&lang=en"))
+    assert rows == [
+        [
+            "Situation",
+            "Contacts",
+            "Share of contacts",
+            "Shipments in it",
+            "Contacts per 100 of them",
+            "Message",
+        ],
+        ["Delivery delayed", "16", "44.4", "40", "40", "On"],
+        ["Damaged", "8", "22.2", "8", "100", "On"],
+    ]
+
+
+async def test_weekly_rates_download_per_week_in_french(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    since = (CHANGE_AT - timedelta(weeks=4)).date().isoformat()
+    async for staff in _seeded_staff(app, engine):
+        rows = _csv(
+            await staff.get(
+                "/dashboard/loop",
+                params={"format": "csv", "table": "rates", "from": since, "lang": "fr"},
+            )
+        )
+    assert len(rows) == 1 + 9  # the eight weeks touch nine Mondays' weeks
+    totals = [(int(r[1]), int(r[2])) for r in rows[1:]]
+    assert sum(s for s, _ in totals) == 400
+    assert sum(c for _, c in totals) == 4 * 13 + 4 * 9
+
+
+async def test_another_merchants_staff_sees_none_of_these_contacts(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    async for _ in _seeded_staff(app, engine):
+        async with staff_client(app, engine, merchant_slug="autre-boutique") as other:
+            page = await other.get("/dashboard/loop?lang=en")
+            ranking = _csv(await other.get("/dashboard/loop?format=csv&table=ranking"))
+            rates = _csv(await other.get("/dashboard/loop?format=csv&table=rates"))
+    assert "message switched on" not in page.text
+    assert "No message to shoppers has been switched on" in page.text
+    assert ranking[1:] == []
+    assert {(r[1], r[2]) for r in rates[1:]} == {("0", "0")}
+
+
+async def test_parameters_that_cannot_be_read_are_replaced_and_said(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    async for staff in _seeded_staff(app, engine):
+        response = await staff.get(
+            "/dashboard/loop",
+            params={"period": "year", "weeks": "99", "change": "x", "from": "soon", "lang": "en"},
+        )
+        unknown = await staff.get("/dashboard/loop?change=987654&format=csv&table=nope&lang=en")
+    assert response.status_code == 200
+    for message in (
+        "The period is a day, a week or a month: showing weeks.",
+        "Compare between 1 and 12 weeks: showing 4.",
+        "This rule change does not exist: showing the latest.",
+        "Dates are written YYYY-MM-DD",
+    ):
+        assert message in response.text
+    assert unknown.status_code == 200
+    assert "There is no such table to download." in unknown.text
+    assert "This rule change does not exist" in unknown.text
+
+
+async def test_reasons_and_situations_stored_by_a_helpdesk_render_as_text(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    async with staff_client(app, engine) as staff:
+        await _contacts(engine, staff.merchant_id, "<b>odd</b>", "<i>x</i>", NOW - timedelta(1), 1)
+        response = await staff.get("/dashboard/loop")
+    assert "<b>odd</b>" not in response.text
+    assert "&lt;b&gt;odd&lt;/b&gt;" in response.text

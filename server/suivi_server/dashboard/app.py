@@ -31,6 +31,7 @@ from suivi_server.services import Services
 
 FEATURES: tuple[str, ...] = (
     "suivi_server.dashboard.home",
+    "suivi_server.dashboard.feedback",
     "suivi_server.dashboard.account",
 )
 STATIC = TEMPLATES.parent / "static"
