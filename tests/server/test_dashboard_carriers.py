@@ -3,12 +3,15 @@ and the announced window, exception and return rates, regions pooled, period and
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from suivi import PARIS
 from suivi_server.dashboard.carriers import (
@@ -23,6 +26,7 @@ from suivi_server.dashboard.report_period import Period, read_period
 from suivi_server.storage.merchants import Merchant
 from suivi_server.storage.schema import shipment_situations
 from tests.server.conftest import NOW
+from tests.server.dashboard_support import staff_client
 from tests.server.factories import add_event, create_merchant, create_shipment
 
 pytestmark = pytest.mark.anyio
@@ -239,3 +243,88 @@ def test_a_period_ending_before_it_starts_or_longer_than_a_year_is_refused() -> 
     assert read_period(backwards, today).error == "The period must start before it ends."
     long = {"from": (today - timedelta(days=400)).isoformat(), "to": today.isoformat()}
     assert read_period(long, today).error == "A period covers at most a year."
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+async def test_the_page_shows_each_carrier_and_its_histogram(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    await known_dataset(engine)
+    async with staff_client(app, engine) as staff:
+        response = await staff.get("/dashboard/carriers?lang=en")
+
+    assert response.status_code == 200
+    html = response.text
+    assert "Carrier performance" in html
+    assert "Mondial Relay" in html
+    assert "Department 75" in html
+    assert "66.7%" in html  # colissimo on time for the promise: 2 / 3
+    assert html.count('<figure class="chart">') == 3  # two histograms, one punctuality chart
+    assert "/dashboard/carriers?from=" in html
+    assert "format=csv&amp;table=lines" in html
+
+
+async def test_the_page_reads_in_french(app: Starlette, engine: AsyncEngine) -> None:
+    await known_dataset(engine)
+    async with staff_client(app, engine) as staff:
+        html = (await staff.get("/dashboard/carriers?lang=fr")).text
+
+    assert "66,7\xa0%" in html
+
+
+async def test_each_table_downloads_as_csv(app: Starlette, engine: AsyncEngine) -> None:
+    await known_dataset(engine)
+    period = {"from": PERIOD.since.isoformat(), "to": PERIOD.until.isoformat(), "lang": "en"}
+    async with staff_client(app, engine) as staff:
+        per_carrier = await staff.get("/dashboard/carriers", params={**period, "format": "csv"})
+        lines = await staff.get(
+            "/dashboard/carriers", params={**period, "format": "csv", "table": "lines"}
+        )
+        unknown = await staff.get(
+            "/dashboard/carriers", params={**period, "format": "csv", "table": "nope"}
+        )
+
+    assert per_carrier.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(per_carrier.text.removeprefix("\ufeff"))))
+    assert rows[0][:3] == ["Carrier", "Shipped", "Exceptions"]
+    assert rows[1] == ["colissimo", "7", "14.3", "28.6", "4", "2", "4", "66.7", "3", "33.3", "3"]
+    assert rows[2][0] == "mondial_relay"
+    assert [r[:3] for r in csv.reader(io.StringIO(lines.text))][1:] == [
+        ["colissimo", "", "75"],
+        ["colissimo", "", "69"],
+        ["mondial_relay", "", "13"],
+    ]
+    assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize("given", ["2026-13-01", "<b>x</b>", "2026-02-30"])
+async def test_a_bad_date_is_a_readable_message(
+    app: Starlette, engine: AsyncEngine, given: str
+) -> None:
+    async with staff_client(app, engine) as staff:
+        response = await staff.get("/dashboard/carriers", params={"from": given, "lang": "en"})
+        as_csv = await staff.get(
+            "/dashboard/carriers", params={"to": given, "format": "csv", "lang": "en"}
+        )
+
+    assert response.status_code == 400
+    assert "Dates are written YYYY-MM-DD" in response.text
+    assert "<b>x</b>" not in response.text
+    assert as_csv.status_code == 400
+    assert as_csv.headers["content-type"].startswith("text/html")
+
+
+async def test_a_user_sees_only_their_merchants_carriers(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    await known_dataset(engine)  # maison-lumiere's shipments
+    async with staff_client(app, engine, merchant_slug="autre-boutique") as staff:
+        page = await staff.get("/dashboard/carriers?lang=en")
+        export = await staff.get("/dashboard/carriers?format=csv&table=lines")
+
+    assert page.status_code == 200
+    assert "Colissimo" not in page.text
+    assert "Nothing in this period." in page.text
+    assert len(list(csv.reader(io.StringIO(export.text)))) == 1  # the header only

@@ -3,12 +3,17 @@ empty groups without a score, the free-text answers, and recommendation clicks."
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from suivi import PARIS
 from suivi_server.dashboard.clicks_report import (
@@ -28,6 +33,7 @@ from suivi_server.dashboard.satisfaction import (
 )
 from suivi_server.storage.schema import products, recommendation_clicks, survey_answers, surveys
 from tests.server.conftest import NOW
+from tests.server.dashboard_support import staff_client
 from tests.server.factories import create_merchant, create_shipment
 
 pytestmark = pytest.mark.anyio
@@ -43,6 +49,7 @@ SHORT: list[dict[str, Any]] = [
     {"id": "note", "kind": "csat", "label": "Your delivery, out of 5?"},
     {"id": "words", "kind": "free_text", "label": "In your words"},
 ]
+NUMBERS = itertools.count(1)
 HOSTILE = "<script>alert('x')</script> trop lent"
 
 
@@ -58,7 +65,7 @@ class Answers:
     """Surveys and answers of one merchant, each answer on its own shipment."""
 
     def __init__(self, engine: AsyncEngine, merchant_id: int) -> None:
-        self.engine, self.merchant_id, self.count = engine, merchant_id, 0
+        self.engine, self.merchant_id = engine, merchant_id
 
     async def survey(self, slug: str, questions: list[dict[str, Any]]) -> int:
         async with self.engine.begin() as conn:
@@ -76,12 +83,12 @@ class Answers:
         return int(inserted.inserted_primary_key[0])
 
     async def shipment(self, carrier: str = "colissimo") -> int:
-        self.count += 1
+        number = next(NUMBERS)
         return await create_shipment(
             self.engine,
             self.merchant_id,
-            order_number=f"S-{self.merchant_id}-{self.count}",
-            tracking_number=f"6A{self.count:011d}",
+            order_number=f"S-{number}",
+            tracking_number=f"6A{number:011d}",
             carrier=carrier,
             status="delivered",
         )
@@ -332,3 +339,178 @@ async def test_only_the_ten_most_clicked_products_are_listed(engine: AsyncEngine
         *(f"SKU-{n:02d}" for n in range(6, 12)),
         *(f"SKU-{n:02d}" for n in range(4)),
     ]
+
+
+# --- the page -------------------------------------------------------------------------------
+
+PERIOD_PARAMS = {"from": PERIOD.since.isoformat(), "to": PERIOD.until.isoformat()}
+
+
+def csv_rows(response: httpx.Response) -> list[list[str]]:
+    assert response.headers["content-type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.text.removeprefix("\ufeff"))))
+
+
+async def test_the_page_shows_the_scores_and_escapes_the_shoppers_words(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    await known_answers(engine)
+    async with staff_client(app, engine) as staff:
+        response = await staff.get("/dashboard/satisfaction", params={"lang": "en"})
+
+    assert response.status_code == 200
+    html = response.text
+    assert '<span class="figure">+25</span>' in html
+    assert '<span class="figure">60%</span>' in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; trop lent" in html
+    assert "<script>alert" not in html
+    assert "Collected at a pickup point" in html
+    assert html.count('<figure class="chart">') == 1  # no click: no clicks chart
+    assert "Autre" not in html  # another merchant's answer
+
+
+async def test_the_page_reads_in_french(app: Starlette, engine: AsyncEngine) -> None:
+    await known_answers(engine)
+    async with staff_client(app, engine) as staff:
+        html = (await staff.get("/dashboard/satisfaction", params={"lang": "fr"})).text
+
+    assert '<span class="figure">60\xa0%</span>' in html
+
+
+async def test_each_cut_downloads_as_csv(app: Starlette, engine: AsyncEngine) -> None:
+    await known_answers(engine)
+    async with staff_client(app, engine) as staff:
+
+        async def export(table: str, **more: str) -> list[list[str]]:
+            params = {**PERIOD_PARAMS, "lang": "en", "format": "csv", "table": table, **more}
+            return csv_rows(await staff.get("/dashboard/satisfaction", params=params))
+
+        carriers = await export("carriers")
+        situations = await export("situations")
+        months = await export("periods", by="month")
+        texts = await export("texts", q="a")
+
+    assert carriers == [
+        [
+            "Carrier",
+            "Answers",
+            "NPS",
+            "Promoters (9–10)",
+            "Passives (7–8)",
+            "Detractors (0–6)",
+            "CSAT (4 or 5 out of 5)",
+            "CSAT answers",
+        ],
+        ["colissimo", "4", "0", "1", "1", "1", "66.7", "3"],
+        ["mondial_relay", "1", "", "0", "0", "0", "100.0", "1"],
+        ["ups", "2", "100", "1", "0", "0", "0.0", "1"],
+    ]
+    assert [row[:3] for row in situations[1:]] == [
+        ["at_pickup_point", "1", ""],
+        ["late", "2", "0"],
+        ["on_time", "3", "50"],
+        ["", "1", ""],
+    ]
+    assert [row[1] for row in months[1:]] == ["0", "7"]
+    assert [row[1:] for row in texts[1:]] == [
+        ["mondial_relay", "at_pickup_point", "Relais pratique"],
+        ["ups", "late", "Livreur aimable"],
+        ["colissimo", "late", HOSTILE],
+        ["colissimo", "on_time", "Parfait, merci"],
+    ]
+
+
+async def test_a_formula_in_an_answer_is_exported_as_text(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    answers = Answers(engine, merchant_id)
+    short = await answers.survey("short", SHORT)
+    await answers.add(short, "ups", None, paris(day(1), 9), words='=HYPERLINK("http://x")')
+    async with staff_client(app, engine) as staff:
+        params = {**PERIOD_PARAMS, "format": "csv", "table": "texts"}
+        rows = csv_rows(await staff.get("/dashboard/satisfaction", params=params))
+
+    assert rows[1][-1] == '\'=HYPERLINK("http://x")'
+
+
+async def test_searching_the_answers_keeps_the_period(app: Starlette, engine: AsyncEngine) -> None:
+    await known_answers(engine)
+    async with staff_client(app, engine) as staff:
+        params = {**PERIOD_PARAMS, "q": "aimable", "lang": "en"}
+        html = (await staff.get("/dashboard/satisfaction", params=params)).text
+
+    assert "Livreur aimable" in html
+    assert "Relais pratique" not in html
+    assert "1 answer<" in html
+    assert f'name="from" value="{PERIOD.since.isoformat()}"' in html
+    assert "q=aimable&amp;format=csv&amp;table=texts" in html
+
+
+async def test_answers_are_paged_with_links_both_ways(app: Starlette, engine: AsyncEngine) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    answers = Answers(engine, merchant_id)
+    short = await answers.survey("short", SHORT)
+    for n in range(TEXTS_PER_PAGE + 1):
+        at = paris(day(0), 0) + timedelta(minutes=n)
+        await answers.add(short, "ups", None, at, words=f"mot-{n:02d}")
+    async with staff_client(app, engine) as staff:
+        first = (await staff.get("/dashboard/satisfaction", params={"lang": "en"})).text
+        second = (
+            await staff.get("/dashboard/satisfaction", params={"lang": "en", "page": "2"})
+        ).text
+        odd = await staff.get("/dashboard/satisfaction", params={"page": "-3'"})
+
+    assert "mot-20" in first
+    assert "mot-00" not in first
+    assert 'rel="next"' in first
+    assert 'rel="prev"' not in first
+    assert "mot-00" in second
+    assert "Page 2 of 2" in second
+    assert odd.status_code == 200
+
+
+async def test_clicks_are_charted_and_listed(app: Starlette, engine: AsyncEngine) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    shipment_id = await Answers(engine, merchant_id).shipment()
+    await click(engine, merchant_id, shipment_id, "<i>SKU</i>", "email", paris(day(1), 9))
+    async with staff_client(app, engine) as staff:
+        html = (await staff.get("/dashboard/satisfaction", params={"lang": "en"})).text
+
+    assert "Recommendation clicks per placement" in html
+    assert "&lt;i&gt;SKU&lt;/i&gt;" in html
+    assert "<i>SKU</i>" not in html
+
+
+@pytest.mark.parametrize(
+    "params", [{"from": "hier"}, {"to": "2026-11-31"}, {"from": "2026-11-20", "to": "2026-11-01"}]
+)
+async def test_a_bad_period_is_a_readable_message(
+    app: Starlette, engine: AsyncEngine, params: dict[str, str]
+) -> None:
+    async with staff_client(app, engine) as staff:
+        response = await staff.get("/dashboard/satisfaction", params={**params, "lang": "en"})
+
+    assert response.status_code == 400
+    assert 'class="error" role="alert"' in response.text
+
+
+async def test_a_user_sees_only_their_merchants_answers_and_clicks(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    merchant_id = await known_answers(engine)
+    shipment_id = await Answers(engine, merchant_id).shipment()
+    await click(engine, merchant_id, shipment_id, "LAMP-1", "page", paris(day(1), 9))
+    async with staff_client(app, engine, merchant_slug="troisieme") as staff:
+        html = (await staff.get("/dashboard/satisfaction", params={"lang": "en"})).text
+        exports = [
+            csv_rows(
+                await staff.get("/dashboard/satisfaction", params={"format": "csv", "table": table})
+            )
+            for table in ("carriers", "situations", "texts", "placements", "products")
+        ]
+
+    assert "Parfait" not in html
+    assert "LAMP-1" not in html
+    assert '<span class="figure">—</span>' in html  # no answer: no score
+    assert [len(rows) for rows in exports] == [1, 1, 1, 1, 1]

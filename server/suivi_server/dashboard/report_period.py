@@ -70,3 +70,8 @@ def read_period(params: Mapping[str, str], today: date) -> PeriodChoice:
 def merchant_zone(settings: Mapping[str, object]) -> ZoneInfo:
     zone = settings.get("timezone")
     return ZoneInfo(zone if isinstance(zone, str) and zone else "Europe/Paris")
+
+
+def merchant_today(now: datetime, settings: Mapping[str, object]) -> date:
+    """Today as the merchant counts days: what "the last four weeks" end with."""
+    return now.astimezone(merchant_zone(settings)).date()

@@ -197,7 +197,12 @@ async def satisfaction_report(
 ) -> SatisfactionReport:
     """NPS and CSAT overall, per carrier, per lived situation and per week or month."""
     answers = await period_answers(conn, merchant_id=merchant_id, period=period, zone=zone)
+    return summarize(answers, period=period, zone=zone, bucket=bucket)
 
+
+def summarize(
+    answers: Sequence[Scored], *, period: Period, zone: ZoneInfo, bucket: Bucket
+) -> SatisfactionReport:
     def when(a: Scored) -> date:
         return bucket_start(a.answered_at.astimezone(zone).date(), bucket)
 
@@ -214,6 +219,17 @@ async def satisfaction_report(
     )
 
 
+def matching(answers: Iterable[Scored], search: str) -> list[TextAnswer]:
+    """The free-text answers containing `search` (any case), in the answers' order."""
+    wanted = search.strip().casefold()
+    return [
+        TextAnswer(a.answer_id, text, a.carrier, a.situation, a.answered_at)
+        for a in answers
+        for text in a.texts
+        if wanted in text.casefold()
+    ]
+
+
 async def text_answers(
     conn: AsyncConnection,
     *,
@@ -223,20 +239,18 @@ async def text_answers(
     search: str = "",
     page: int = 1,
 ) -> TextPage:
-    """The period's free-text answers, newest first, those containing `search` (any case) only.
+    """The period's free-text answers, newest first, those containing `search` only.
 
     Read from the period's answers (the indexed range above) and searched here: the texts sit
     inside a JSON column no index can search, and a period's answers are few.
     """
     answers = await period_answers(conn, merchant_id=merchant_id, period=period, zone=zone)
-    wanted = search.strip().casefold()
-    found = [
-        TextAnswer(a.answer_id, text, a.carrier, a.situation, a.answered_at)
-        for a in answers
-        for text in a.texts
-        if wanted in text.casefold()
-    ]
+    return paginate(matching(answers, search), page)
+
+
+def paginate(found: Sequence[TextAnswer], page: int) -> TextPage:
+    """Page `page` (brought within 1..pages) of TEXTS_PER_PAGE answers."""
     pages = max(1, math.ceil(len(found) / TEXTS_PER_PAGE))
     page = min(max(page, 1), pages)
     shown = found[(page - 1) * TEXTS_PER_PAGE : page * TEXTS_PER_PAGE]
-    return TextPage(shown, page, pages, len(found))
+    return TextPage(list(shown), page, pages, len(found))
