@@ -18,6 +18,7 @@ from suivi_server.api.imports import ImportQuery, import_shipments
 from suivi_server.api.models import ShipmentIn, ShipmentPatch
 from suivi_server.api.openapi import Operation, document
 from suivi_server.engagement import api as engagement
+from suivi_server.helpdesk import api as helpdesk
 from suivi_server.recommendations import api as product_api
 from suivi_server.services import Services
 from suivi_server.surveys import api as surveys
@@ -150,6 +151,7 @@ OPERATIONS = [
     *surveys.OPERATIONS,
     *product_api.OPERATIONS,
     *engagement.OPERATIONS,
+    helpdesk.OPERATION,
 ]
 
 
