@@ -3,7 +3,7 @@ real login form (so every request carries a real session cookie and CSRF token).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -11,10 +11,11 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher, profiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
-from suivi_server.dashboard.passwords import hash_password
+from suivi_server.dashboard import passwords, sessions, users
 from suivi_server.storage.schema import dashboard_sessions, dashboard_users, merchants
 from tests.server.conftest import NOW
 from tests.server.factories import create_merchant
@@ -22,7 +23,16 @@ from tests.server.factories import create_merchant
 PASSWORD = "a long enough passphrase"
 BASE_URL = "http://testserver"
 SAME_ORIGIN = {"Origin": BASE_URL, "Sec-Fetch-Site": "same-origin"}
-_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2id at the library's CHEAPEST profile (made for tests): the real cost is about a
+    second per hash on a busy machine, and these tests hash and verify dozens of times."""
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+    passwords._dummy.cache_clear()
+    yield
+    passwords._dummy.cache_clear()
 
 
 async def create_user(
@@ -44,7 +54,7 @@ async def create_user(
                 email=email.lower(),
                 name=name,
                 role=role,
-                password_hash=_HASH if password == PASSWORD else hash_password(password),
+                password_hash=passwords.hash_password(password),
                 created_at=NOW,
             )
         )
@@ -80,15 +90,15 @@ class Staff:
     user_id: int
     merchant_id: int
     email: str
+    session_token: str
 
     async def csrf_token(self) -> str:
-        query = (
-            sa.select(dashboard_sessions.c.csrf_token)
-            .where(dashboard_sessions.c.user_id == self.user_id)
-            .order_by(dashboard_sessions.c.id.desc())
+        """This client's session's token (the user may hold other sessions)."""
+        query = sa.select(dashboard_sessions.c.csrf_token).where(
+            dashboard_sessions.c.token_hash == users.token_hash(self.session_token)
         )
         async with self.engine.connect() as conn:
-            return str((await conn.execute(query)).scalars().first())
+            return str((await conn.execute(query)).scalar())
 
     async def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return await self.client.get(path, **kwargs)
@@ -114,14 +124,18 @@ async def staff_client(
     merchant_slug: str = "maison-lumiere",
     email: str | None = None,
 ) -> AsyncIterator[Staff]:
-    """A client signed in as a new `role` user of `merchant_slug` (created when missing)."""
+    """A client holding a session of a new `role` user of `merchant_slug` (created when
+    missing); the session is opened directly, sparing each test an argon2 verification."""
     merchant_id = await merchant_id_for(engine, merchant_slug)
     email = email or f"{role}@{merchant_slug}.example"
     user_id = await create_user(engine, merchant_id, email, role=role)
+    async with engine.begin() as conn:
+        found = await users.by_email(conn, email)
+        assert found is not None
+        token = await sessions.open_session(conn, found, app.state.services.clock())
     async with anonymous_client(app) as client:
-        response = await dashboard_login(client, email)
-        assert response.status_code == 303, response.text
-        yield Staff(client, engine, user_id, merchant_id, email)
+        client.cookies.set(sessions.cookie_name(app.state.services.settings), token)
+        yield Staff(client, engine, user_id, merchant_id, email, token)
 
 
 @pytest.fixture

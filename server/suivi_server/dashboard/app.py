@@ -31,6 +31,9 @@ from suivi_server.services import Services
 
 FEATURES: tuple[str, ...] = (
     "suivi_server.dashboard.home",
+    "suivi_server.dashboard.problems",
+    "suivi_server.dashboard.shipment",
+    "suivi_server.dashboard.team",
     "suivi_server.dashboard.carrier_pages",
     "suivi_server.dashboard.satisfaction_pages",
     "suivi_server.dashboard.feedback",

@@ -6,6 +6,8 @@ whether the account exists.
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -18,7 +20,12 @@ TOO_LONG = N_("This password is too long.")
 IS_EMAIL = N_("Your password must not be your email address.")
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended cost
-_DUMMY = _HASHER.hash("not a password anyone has: unknown accounts check against it")
+
+
+@cache
+def _dummy() -> str:
+    """Made on first use: hashing costs time the commands that never check a password skip."""
+    return _HASHER.hash("not a password anyone has: unknown accounts check against it")
 
 
 def hash_password(password: str) -> str:
@@ -28,7 +35,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored: str | None, password: str) -> bool:
     """True when `password` matches; an account without a hash still spends the same time."""
     try:
-        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+        return _HASHER.verify(stored or _dummy(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
