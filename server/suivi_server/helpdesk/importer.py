@@ -71,6 +71,13 @@ class Summary:
             self.matched += 1
         self.reasons[result.reason or "other"] += 1
 
+    def merge(self, other: Summary) -> None:
+        """Add the totals of another batch of the same export."""
+        for name in ("created", "existing", "failed", "matched", "unmatched"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.reasons.update(other.reasons)
+        self.failures.extend(other.failures)
+
     def as_json(self) -> dict[str, object]:
         return {
             "format": self.format,
