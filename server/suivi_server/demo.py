@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi import Situation
+from suivi_server.demo_history import seed_history
 from suivi_server.recommendations.feed import read_feed
 from suivi_server.recommendations.store import import_feed
 from suivi_server.simulator import STORIES, Parcel, SimClock, Simulator
@@ -204,4 +205,5 @@ async def seed_demo(
         feed = PRODUCT_FEED.read_text(encoding="utf-8").replace("{base}", base_url)
         await import_feed(conn, merchant.id, list(read_feed(feed, "jsonl")), now)
         await insert_survey(conn, merchant.id, DEMO_SURVEY, now)
+        await seed_history(conn, merchant.id, now)
     return DemoData(api_key=api_key, shipment_ids=ids)

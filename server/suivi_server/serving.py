@@ -20,6 +20,7 @@ from suivi import AdapterSettings, Tracker
 from suivi_server.app import create_app
 from suivi_server.config import Settings
 from suivi_server.demo import DEMO_PARCELS, MERCHANT_SLUG, DemoData, demo_simulator, seed_demo
+from suivi_server.demo_history import DEMO_USER_EMAIL, DEMO_USER_PASSWORD
 from suivi_server.notifications import mailbox_pages
 from suivi_server.notifications.mailbox import Mailbox
 from suivi_server.notifications.sender import SenderMetrics
@@ -145,6 +146,8 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlet
         f"Merchant API key (shown once): {data.api_key}",
         f"API schema: {public_url}/api/openapi.json",
         f"Messages the demo sent (captured, not delivered): {public_url}/_demo/messages",
+        f"Merchant dashboard: {public_url}/dashboard/ (sign in as {DEMO_USER_EMAIL},"
+        f" password {DEMO_USER_PASSWORD})",
     ]
     return app, "\n".join(lines)
 
