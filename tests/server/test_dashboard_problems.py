@@ -3,12 +3,14 @@ handled marks, and merchants kept apart."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from suivi import DetectedSituation, Situation
 from suivi_server.dashboard import triage
@@ -23,6 +25,7 @@ from suivi_server.dashboard.problem_queries import (
 from suivi_server.storage.schema import dashboard_users, notifications
 from suivi_server.storage.situations import record_situations
 from tests.server.conftest import NOW
+from tests.server.dashboard_support import merchant_id_for, staff_client
 from tests.server.engagement_support import add_situation
 from tests.server.factories import create_merchant, create_shipment
 
@@ -38,16 +41,15 @@ async def shipment(
     since: datetime | None,
     **f: Any,
 ) -> int:
-    return await create_shipment(
-        engine,
-        merchant_id,
-        order_number=f"CMD-{n:04d}",
-        tracking_number=f"6A{n:011d}",
-        customer_email=f"client{n}@example.com",
-        problem=problem,
-        problem_since=since,
+    values = {
+        "order_number": f"CMD-{n:04d}",
+        "tracking_number": f"6A{n:011d}",
+        "customer_email": f"client{n}@example.com",
+        "problem": problem,
+        "problem_since": since,
         **f,
-    )
+    }
+    return await create_shipment(engine, merchant_id, **values)
 
 
 async def staff(engine: AsyncEngine, merchant_id: int, email: str = "agent@example.com") -> int:
@@ -233,3 +235,87 @@ async def test_a_handled_shipment_comes_back_with_a_newer_problem(engine: AsyncE
     assert [(r.id, r.problem, r.problem_since) for r in found.rows] == [
         (shipment_id, "damaged", NOW + 2 * HOUR)
     ]
+
+
+async def test_the_page_lists_problems_with_age_banner_and_message(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    merchant = await merchant_id_for(engine, "maison-lumiere")
+    damaged = await shipment(engine, merchant, 1, "damaged", NOW - (3 * DAY + 4 * HOUR))
+    await add_situation(engine, damaged, "damaged", NOW - 3 * DAY)
+    await shipment(engine, merchant, 2, None, None)
+    async with staff_client(app, engine) as agent:
+        response = await agent.get("/dashboard/problems?lang=en")
+    assert response.status_code == 200
+    html = response.text
+    assert f'href="/dashboard/shipments/{damaged}"' in html
+    assert "Damaged</a>" in html
+    assert "3 d 4 h" in html
+    assert "CMD-0001" in html
+    assert "CMD-0002" not in html
+    assert "Nothing sent yet" in html
+
+
+async def test_the_page_pages_by_cursor_and_refuses_a_forged_one(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    merchant = await merchant_id_for(engine, "maison-lumiere")
+    for n in range(1, 53):
+        await shipment(engine, merchant, n, "delivery_delayed", NOW - n * HOUR)
+    async with staff_client(app, engine) as agent:
+        first = await agent.get("/dashboard/problems?lang=en")
+        cursor = re.search(r'href="\?next=([0-9.]+)" rel="next"', first.text)
+        assert cursor is not None
+        second = await agent.get(f"/dashboard/problems?lang=en&next={cursor.group(1)}")
+        forged = await agent.get("/dashboard/problems?lang=en&next=yesterday")
+    assert re.findall(r"CMD-\d{4}", second.text) == ["CMD-0002", "CMD-0001"]
+    assert "CMD-0052" in first.text
+    assert "CMD-0002" not in first.text
+    assert 'rel="next"' not in second.text
+    assert forged.status_code == 200
+    assert "This page link is no longer valid" in forged.text
+    assert "CMD-0052" in forged.text
+
+
+async def test_the_csv_has_every_row_of_the_filter(app: Starlette, engine: AsyncEngine) -> None:
+    merchant = await merchant_id_for(engine, "maison-lumiere")
+    for n in range(1, 4):
+        await shipment(engine, merchant, n, "damaged", NOW - n * DAY, order_number=f"=CMD-{n}")
+    await shipment(engine, merchant, 9, "refused", NOW - DAY)
+    async with staff_client(app, engine) as agent:
+        response = await agent.get("/dashboard/problems?lang=en&kind=damaged&format=csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    lines = response.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Problem,Problem since,Age,Carrier,Tracking number,Order,")
+    assert [line.split(",")[5] for line in lines[1:]] == ["'=CMD-3", "'=CMD-2", "'=CMD-1"]
+    assert lines[1].split(",")[:4] == [
+        "Damaged",
+        (NOW - 3 * DAY).isoformat(),
+        "3 d 0 h",
+        "Colissimo",
+    ]
+
+
+async def test_bad_filters_get_a_readable_answer(app: Starlette, engine: AsyncEngine) -> None:
+    async with staff_client(app, engine) as agent:
+        unknown = await agent.get("/dashboard/problems?lang=en&kind=%3Cscript%3E&carrier=x")
+        long = await agent.get("/dashboard/problems?lang=en&q=" + "a" * 400)
+    assert unknown.status_code == 200
+    assert "<script>" not in unknown.text
+    assert long.status_code == 200
+    assert "Search for one order number" in long.text
+
+
+async def test_another_shop_never_sees_these_problems(app: Starlette, engine: AsyncEngine) -> None:
+    shop_a = await merchant_id_for(engine, "shop-a")
+    await shipment(engine, shop_a, 1, "damaged", NOW - DAY)
+    async with staff_client(app, engine, merchant_slug="shop-b") as agent:
+        listed = await agent.get("/dashboard/problems?lang=en")
+        searched = await agent.get("/dashboard/problems?lang=en&q=cmd-0001")
+        exported = await agent.get("/dashboard/problems?format=csv")
+    for response in (listed, searched, exported):
+        assert "CMD-0001" not in response.text
+        assert "6A00000000001" not in response.text
+        assert "/dashboard/shipments/" not in response.text
+    assert "No shipment matches." in searched.text
+    assert exported.text.lstrip("\ufeff").count("\r\n") == 1  # the header only

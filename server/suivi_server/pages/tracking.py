@@ -6,6 +6,8 @@ older links then answer 410 with the lookup form offered, never the shipment.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -17,6 +19,17 @@ from suivi_server.pages.site import LINK_EXPIRED, Site
 from suivi_server.security import InvalidToken
 
 DAY = 86_400
+
+
+def framed_by_us(request: Request, public_url: str) -> dict[str, str] | None:
+    """The dashboard shows agents this very page in a frame: loaded as a frame, it may be
+    framed by our own origin (and by no one else); loaded any other way, by no one."""
+    if request.headers.get("sec-fetch-dest") != "iframe":
+        return None
+    parts = urlsplit(public_url)
+    return {
+        "Content-Security-Policy": content_security_policy([f"{parts.scheme}://{parts.netloc}"])
+    }
 
 
 class TrackingPages:
@@ -50,8 +63,9 @@ class TrackingPages:
         if isinstance(data, Response):
             return data
         extras = await page_extras(self.site.extras, self.site.services, data, request)
+        headers = framed_by_us(request, self.site.services.settings.public_url)
         return self.site.tracking_page(
-            request, data, token=request.path_params["token"], extras=extras
+            request, data, token=request.path_params["token"], extras=extras, headers=headers
         )
 
     async def status(self, request: Request) -> Response:
