@@ -1,108 +1,79 @@
-"""Reports over stored shipments: how accurate were the delivery estimates we showed?"""
+"""`suivi estimate-report`: how the delivery windows shown to shoppers held, as a table."""
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import click
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from suivi import (
-    CarrierAccuracy,
-    DeliveryEstimate,
-    EstimateOutcome,
-    Status,
-    accuracy_by_carrier,
-)
-from suivi_server.storage.schema import merchants, shipments, tracking_events
+from suivi_server.commands import load_settings_or_exit
 
-_s = shipments.c
-_e = tracking_events.c
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
-async def estimate_accuracy(
-    engine: AsyncEngine, *, since: date | None = None
-) -> list[CarrierAccuracy]:
-    """Per carrier: share of deliveries inside the window shown at hand-over, mean error in days.
-
-    Judged on the arrival day in the merchant's time zone, as the model learns it: the first
-    `available_for_pickup` event when the parcel waited at a pickup point, else `delivered_at`.
-    """
-    at_pickup = sa.func.min(
-        sa.case(
-            (
-                sa.and_(_e.affects_status, _e.status == Status.AVAILABLE_FOR_PICKUP.value),
-                _e.occurred_at,
-            )
-        )
-    ).label("at_pickup")
-    query = (
-        sa.select(
-            _s.carrier,
-            _s.shipped_estimate,
-            _s.delivered_at,
-            merchants.c.settings.label("merchant_settings"),
-            at_pickup,
-        )
-        .join(merchants, merchants.c.id == _s.merchant_id)
-        .outerjoin(tracking_events, _e.shipment_id == _s.id)
-        .where(
-            _s.status == "delivered",
-            _s.shipped_estimate.is_not(None),
-            _s.delivered_at.is_not(None),
-        )
-        .group_by(_s.id, merchants.c.id)  # primary keys: every selected column depends on them
-    )
-    if since is not None:
-        query = query.where(_s.delivered_at >= since)
-    async with engine.connect() as conn:
-        rows = (await conn.execute(query)).all()
-    return accuracy_by_carrier(
-        EstimateOutcome(
-            carrier=row.carrier,
-            estimate=DeliveryEstimate.model_validate(row.shipped_estimate),
-            delivered_on=(row.at_pickup or row.delivered_at)
-            .astimezone(ZoneInfo((row.merchant_settings or {}).get("timezone", "Europe/Paris")))
-            .date(),
-        )
-        for row in rows
-    )
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
 
 
 @click.command("estimate-report")
-@click.option(
-    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Deliveries from this day."
-)
-def estimate_report(since: object) -> None:
-    """Accuracy of the delivery windows shown to shoppers, per carrier."""
+@click.option("--from", "since", type=_DAY, help="Deliveries from this day (YYYY-MM-DD).")
+@click.option("--to", "until", type=_DAY, help="Deliveries until this day, included.")
+@click.option("--merchant", "slug", help="One merchant's deliveries (default: every merchant).")
+def estimate_report(since: datetime | None, until: datetime | None, slug: str | None) -> None:
+    """Per carrier, service and milestone: hit rate, stated against observed confidence, mean
+    width, mean error and the share of parcels whose promise moved later."""
     import asyncio
-    from datetime import datetime
 
     from rich.console import Console
     from rich.table import Table
 
-    from suivi_server.config import load_settings
+    from suivi_server.estimates.report import EstimateReportRow
+    from suivi_server.estimates.report import estimate_report as report
     from suivi_server.storage.engine import create_engine, upgrade
+    from suivi_server.storage.merchants import merchant_by_slug
 
-    async def run() -> list[CarrierAccuracy]:
-        url = load_settings().database_url
+    if since and until and until < since:
+        raise click.BadParameter("must not be before --from", param_hint="--to")
+
+    async def run() -> list[EstimateReportRow]:
+        url = load_settings_or_exit().database_url
         await upgrade(url)
         engine = create_engine(url)
         try:
-            day = since.date() if isinstance(since, datetime) else None
-            return await estimate_accuracy(engine, since=day)
+            async with engine.connect() as conn:
+                merchant = await merchant_by_slug(conn, slug) if slug else None
+                if slug and merchant is None:
+                    raise click.ClickException(f"no merchant {slug!r}")
+                merchant_id = merchant.id if merchant else None
+                return await report(
+                    conn, merchant_id=merchant_id, since=_day(since), until=_day(until)
+                )
         finally:
             await engine.dispose()
 
     rows = asyncio.run(run())
-    table = Table("carrier", "deliveries", "inside window", "mean abs. error (days)")
+    table = Table(
+        "carrier",
+        "service",
+        "milestone",
+        "deliveries",
+        "hit rate",
+        "stated",
+        "width (bd)",
+        "abs. error (d)",
+        "moved later",
+    )
     for row in rows:
+        stated = row.stated_confidence
         table.add_row(
             row.carrier,
+            row.service or "-",
+            row.milestone or "hand-over",
             str(row.deliveries),
-            f"{row.inside_window:.1%}",
+            f"{row.hit_rate:.1%}",
+            f"{stated:.0%}" if stated is not None else "-",
+            f"{row.mean_width_days:.2f}",
             f"{row.mean_abs_error_days:.2f}",
+            f"{row.moved_later:.1%}",
         )
-    Console().print(table if rows else "no delivered shipment with an estimate yet")
+    Console().print(table if rows else "no delivered shipment with a shown window in that range")

@@ -24,9 +24,10 @@ from suivi.errors import CarrierResponseInvalid
 from suivi_adapters.ups.webhook import CREDENTIAL_HEADER, parse_track_alert
 from suivi_server.api.body import read_body
 from suivi_server.api.errors import ApiError
+from suivi_server.estimates.models import TransitModels
 from suivi_server.services import Services
 from suivi_server.storage.schema import shipments
-from suivi_server.worker.pipeline import TransitModels, ingest, shipment_rows
+from suivi_server.worker.pipeline import ingest, shipment_rows
 
 log = logging.getLogger("suivi.webhooks")
 _s = shipments.c
@@ -69,7 +70,7 @@ async def _feed(services: Services, models: TransitModels, tracking: Tracking) -
         ids = list((await conn.execute(query)).scalars())
     if not ids:
         return 0, 0
-    model = await models.get(now)
+    learned = await models.get(now)
     new_events = 0
     for shipment_id in ids:
         async with services.engine.begin() as conn:
@@ -78,7 +79,9 @@ async def _feed(services: Services, models: TransitModels, tracking: Tracking) -
             row = (await conn.execute(locked)).first()
             if row is None:  # deleted since the lookup
                 continue
-            ingested = await ingest(conn, row, tracking, now, model)
+            ingested = await ingest(
+                conn, row, tracking, now, learned.model, preference=learned.preference
+            )
             await conn.execute(
                 sa.update(shipments).where(_s.id == shipment_id).values(**ingested.values)
             )

@@ -98,6 +98,62 @@ def test_the_window_is_said_in_plain_words(fields: dict[str, Any], expected: str
     assert window(shipment(**fields)) == expected
 
 
+def odds(confidence: float, earliest: str = "2026-11-26", latest: str = "2026-11-27") -> Any:
+    return shipment(
+        estimate={
+            "earliest": earliest,
+            "latest": latest,
+            "source": "model",
+            "confidence": confidence,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("confidence", "expected"),
+    [
+        (0.97, "9 chances in 10 between Thursday 26 November and Friday 27 November"),
+        (1.0, "9 chances in 10 between Thursday 26 November and Friday 27 November"),
+        (0.89, "8 chances in 10 between Thursday 26 November and Friday 27 November"),
+        (0.6, "6 chances in 10 between Thursday 26 November and Friday 27 November"),
+        (0.59, "Arrives between Thursday 26 November and Friday 27 November"),
+    ],
+)
+def test_the_window_says_its_odds_floored_and_only_when_they_are_good(
+    confidence: float, expected: str
+) -> None:
+    assert window(odds(confidence)) == expected
+
+
+def test_a_one_day_window_says_its_odds_too() -> None:
+    one_day = odds(0.8, "2026-11-26", "2026-11-26")
+    assert window(one_day) == "8 chances in 10 on Thursday 26 November"
+
+
+def test_the_odds_are_not_said_of_a_window_whose_first_day_is_past() -> None:
+    started = odds(0.9, "2026-11-24", "2026-11-26")
+    assert window(started) == "Arrives between Wednesday 25 November and Thursday 26 November"
+
+
+def test_the_odds_are_said_in_french() -> None:
+    said = window(odds(0.92), language("fr"))
+    assert said == "9 chances sur 10 entre le jeudi 26 novembre et le vendredi 27 novembre"
+
+
+def test_an_hour_slot_today_stays_as_it_was() -> None:
+    slot = {
+        "earliest": "2026-11-25",
+        "latest": "2026-11-25",
+        "start_time": "10:00:00",
+        "end_time": "12:00:00",
+        "source": "carrier",
+        "confidence": 0.95,
+    }
+    assert (
+        window(shipment(estimate=slot)) == "Arrives Wednesday 25 November, between 10:00 and 12:00"
+    )
+
+
 def test_the_window_is_localized() -> None:
     est = {
         "earliest": "2026-11-26",

@@ -1,71 +1,145 @@
-"""Estimates against outcomes: the worker learns transit times up to the parcel's arrival, and the
-accuracy report judges the window shown at hand-over on that same arrival day."""
+"""The estimate report: how the windows shown held, per carrier and service, then per milestone,
+on a dataset whose figures are worked out by hand; through the function, the API and the CLI."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
+from typing import Any
 
+import anyio
+import httpx
 import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from suivi import PARIS, DeliveryEstimate, Status, Tracking, TrackingEvent, TransitStats
-from suivi_server.reports import estimate_accuracy
-from suivi_server.worker.estimates import learn_transit_model, shipment_facts
-from tests.server.conftest import NOW
+from suivi import PARIS, DeliveryEstimate
+from suivi_server.estimates.report import EstimateReportRow, estimate_report
+from suivi_server.storage.schema import shown_estimates
+from tests.server.conftest import NOW, SECRET_KEYS
 from tests.server.factories import add_event, create_merchant, create_shipment
 
 pytestmark = pytest.mark.anyio
 
 MONDAY = date(2026, 11, 16)
+TUESDAY, THURSDAY = MONDAY + timedelta(days=1), MONDAY + timedelta(days=3)
 
 
-def _window(first: date, last: date) -> dict[str, str]:
-    return DeliveryEstimate(earliest=first, latest=last, p50=first, source="model").model_dump(
-        mode="json"
+def _window(first: date, last: date, confidence: float | None = None) -> dict[str, Any]:
+    estimate = DeliveryEstimate(
+        earliest=first, latest=last, p50=first, source="model", confidence=confidence
     )
+    return estimate.model_dump(mode="json")
 
 
 def _paris(day: date, hour: int) -> datetime:
     return datetime.combine(day, datetime.min.time(), PARIS) + timedelta(hours=hour)
 
 
-async def test_share_inside_the_window_and_mean_error_per_carrier(engine: AsyncEngine) -> None:
-    merchant_id, _ = await create_merchant(engine)
-    monday = MONDAY
-    cases = [  # carrier, window, delivered on
-        ("colissimo", (monday, monday + timedelta(days=1)), monday),  # inside, 0 days off
-        ("colissimo", (monday, monday + timedelta(days=1)), monday + timedelta(days=3)),  # 3 late
-        ("ups", (monday, monday), monday),
-    ]
-    for i, (carrier, (first, last), delivered_on) in enumerate(cases):
-        await create_shipment(
-            engine,
-            merchant_id,
-            order_number=f"O-{i}",
-            carrier=carrier,
-            status="delivered",
-            shipped_estimate=_window(first, last),
-            delivered_at=datetime.combine(delivered_on, datetime.min.time(), NOW.tzinfo)
-            + timedelta(hours=11),
+async def _delivery(
+    engine: AsyncEngine, merchant_id: int, n: int, window: dict[str, Any], on: date, **fields: Any
+) -> int:
+    return await create_shipment(
+        engine,
+        merchant_id,
+        order_number=f"O-{n}",
+        tracking_number=f"6A{n:011d}",
+        status="delivered",
+        shipped_estimate=window,
+        delivered_at=_paris(on, 11),
+        **fields,
+    )
+
+
+async def _shown(
+    engine: AsyncEngine, merchant_id: int, shipment_id: int, milestone: str, window: Any, hour: int
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.insert(shown_estimates).values(
+                merchant_id=merchant_id,
+                shipment_id=shipment_id,
+                milestone=milestone,
+                estimate=window,
+                shown_at=_paris(MONDAY, hour),
+            )
         )
+
+
+async def _dataset(engine: AsyncEngine) -> tuple[int, str, int, str]:
+    """Two merchants; the first has three deliveries judged, plus some that must not count."""
+    merchant_id, key = await create_merchant(engine)
+    other_id, other_key = await create_merchant(engine, slug="autre-boutique")
+    inside = await _delivery(engine, merchant_id, 1, _window(MONDAY, TUESDAY, 0.75), MONDAY)
+    await _delivery(
+        engine,
+        merchant_id,
+        2,
+        _window(MONDAY, TUESDAY, 0.875),
+        THURSDAY,  # two business days late, three calendar days after p50
+        estimate_later_moves=1,
+    )
+    await _delivery(engine, merchant_id, 3, _window(MONDAY, MONDAY), MONDAY, carrier="ups")
+    # At the hub, the window shown first (Tuesday) is what is judged, not a later one.
+    await _shown(engine, merchant_id, inside, "hub", _window(TUESDAY, TUESDAY, 0.7), 8)
+    await _shown(engine, merchant_id, inside, "hub", _window(MONDAY, MONDAY, 0.9), 9)
+    await _shown(engine, merchant_id, inside, "out_for_delivery", _window(MONDAY, MONDAY), 10)
+    await create_shipment(  # not delivered yet
+        engine, merchant_id, order_number="in-flight", shipped_estimate=_window(MONDAY, MONDAY)
+    )
+    await create_shipment(  # delivered, but no window was ever shown
+        engine, merchant_id, order_number="no-window", status="delivered", delivered_at=NOW
+    )
+    await _delivery(engine, other_id, 9, _window(TUESDAY, TUESDAY), MONDAY)  # another shop's
+    return merchant_id, key, other_id, other_key
+
+
+EXPECTED = [
+    EstimateReportRow("colissimo", "", None, 2, 0.5, 0.8125, 2.0, 1.5, 0.5),
+    EstimateReportRow("colissimo", "", "hub", 1, 0.0, 0.7, 1.0, 1.0, 0.0),
+    EstimateReportRow("colissimo", "", "out_for_delivery", 1, 1.0, None, 1.0, 0.0, 0.0),
+    EstimateReportRow("ups", "", None, 1, 1.0, None, 1.0, 0.0, 0.0),
+]
+
+
+async def test_the_figures_per_carrier_service_and_milestone(engine: AsyncEngine) -> None:
+    merchant_id, *_ = await _dataset(engine)
+    async with engine.connect() as conn:
+        rows = await estimate_report(conn, merchant_id=merchant_id, since=None, until=None)
+    assert rows == EXPECTED
+
+
+async def test_the_range_is_of_local_delivery_days(engine: AsyncEngine) -> None:
+    merchant_id, *_ = await _dataset(engine)
+    async with engine.connect() as conn:
+        mondays = await estimate_report(conn, merchant_id=merchant_id, since=None, until=MONDAY)
+        later = await estimate_report(conn, merchant_id=merchant_id, since=TUESDAY, until=None)
+    assert [(r.carrier, r.milestone, r.deliveries) for r in mondays] == [
+        ("colissimo", None, 1),
+        ("colissimo", "hub", 1),
+        ("colissimo", "out_for_delivery", 1),
+        ("ups", None, 1),
+    ]
+    assert [(r.carrier, r.milestone, r.deliveries, r.hit_rate) for r in later] == [
+        ("colissimo", None, 1, 0.0)
+    ]
+
+
+async def test_a_delivery_just_after_midnight_in_paris_is_of_the_paris_day(
+    engine: AsyncEngine,
+) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    window = _window(TUESDAY, TUESDAY)
     await create_shipment(
         engine,
         merchant_id,
-        order_number="in-flight",
-        status="in_transit",
-        shipped_estimate=_window(monday, monday),
+        status="delivered",
+        shipped_estimate=window,
+        delivered_at=datetime(2026, 11, 16, 23, 30, tzinfo=UTC),  # Tuesday 00:30 in Paris
     )
-    await create_shipment(
-        engine, merchant_id, order_number="no-estimate", status="delivered", delivered_at=NOW
-    )
-
-    rows = {row.carrier: row for row in await estimate_accuracy(engine)}
-    assert set(rows) == {"colissimo", "ups"}
-    assert rows["colissimo"].deliveries == 2
-    assert rows["colissimo"].inside_window == 0.5
-    assert rows["colissimo"].mean_abs_error_days == 1.5
-    assert rows["ups"].inside_window == 1.0
+    async with engine.connect() as conn:
+        [row] = await estimate_report(conn, merchant_id=merchant_id, since=TUESDAY, until=TUESDAY)
+    assert row.hit_rate == 1.0
 
 
 async def test_a_pickup_point_parcel_is_judged_on_its_arrival_there(engine: AsyncEngine) -> None:
@@ -74,8 +148,9 @@ async def test_a_pickup_point_parcel_is_judged_on_its_arrival_there(engine: Asyn
         engine,
         merchant_id,
         carrier="mondial_relay",
+        service="24R",
         status="delivered",
-        shipped_estimate=_window(MONDAY, MONDAY + timedelta(days=1)),
+        shipped_estimate=_window(MONDAY, TUESDAY),
         delivered_at=_paris(MONDAY + timedelta(days=4), 17),  # collected on Friday
     )
     for day, hour, status in (
@@ -84,96 +159,90 @@ async def test_a_pickup_point_parcel_is_judged_on_its_arrival_there(engine: Asyn
         (MONDAY + timedelta(days=4), 17, "delivered"),
     ):
         await add_event(engine, shipment_id, _paris(day, hour), status, status, status)
-
-    [row] = await estimate_accuracy(engine)
-    assert (row.carrier, row.inside_window, row.mean_abs_error_days) == ("mondial_relay", 1.0, 0.0)
-
-
-async def test_a_delivery_is_judged_on_the_merchants_local_day(engine: AsyncEngine) -> None:
-    merchant_id, _ = await create_merchant(engine)
-    tuesday = MONDAY + timedelta(days=1)
-    await create_shipment(
-        engine,
-        merchant_id,
-        status="delivered",
-        shipped_estimate=_window(tuesday, tuesday),
-        delivered_at=datetime(2026, 11, 16, 23, 30, tzinfo=UTC),  # Tuesday 00:30 in Paris
-    )
-    [row] = await estimate_accuracy(engine)
-    assert row.inside_window == 1.0
-
-
-async def _relay_delivery(
-    engine: AsyncEngine, merchant_id: int, n: int, arrival_days: int, **fields: object
-) -> None:
-    """A parcel handed over on Monday, at the pickup point `arrival_days` later, collected on
-    the following Monday."""
-    collected = _paris(MONDAY + timedelta(days=7), 18)
-    shipment_id = await create_shipment(
-        engine,
-        merchant_id,
-        order_number=f"R-{n}",
-        tracking_number=f"MR{n:06d}",
-        carrier="mondial_relay",
-        service="24R",
-        status="delivered",
-        delivered_at=collected,
-        **fields,
-    )
-    for at, status in (
-        (_paris(MONDAY - timedelta(days=3), 9), "info_received"),
-        (_paris(MONDAY, 18), "in_transit"),
-        (_paris(MONDAY + timedelta(days=arrival_days), 10), "available_for_pickup"),
-        (collected, "delivered"),
-    ):
-        await add_event(engine, shipment_id, at, status, f"{status}-{n}", status)
-
-
-async def test_the_worker_learns_until_arrival_on_the_route_it_estimates(
-    engine: AsyncEngine,
-) -> None:
-    settings = {"origin_country": "FR", "origin_postcode": "69007"}
-    merchant_id, _ = await create_merchant(engine, settings=settings)
-    for n, days in enumerate([2] * 10 + [3] * 6 + [4] * 4):
-        await _relay_delivery(engine, merchant_id, n, days, customer_postcode="75011")
-
-    model = await learn_transit_model(engine, now=NOW)
-
-    # Arrival at the point (2-4 business days), not the collection a week later; the window
-    # spans at most two business days by default.
-    assert model.transit("mondial_relay", "24R", "69", "75") == TransitStats(20, 2, 4, 2, 3)
-
-
-async def test_a_worker_estimate_finds_the_group_it_learned(engine: AsyncEngine) -> None:
-    settings = {"origin_country": "FR", "origin_postcode": "69007"}
-    merchant_id, _ = await create_merchant(engine, settings=settings)
-    for n in range(20):
-        await _relay_delivery(engine, merchant_id, n, 2, customer_postcode="13008")
-    for n in range(20, 45):  # the carrier's other route is slower, and busier
-        await _relay_delivery(engine, merchant_id, n, 5, customer_postcode="33000")
-    model = await learn_transit_model(engine, now=NOW)
-
-    row = SimpleNamespace(  # a shipment row as the worker reads it
-        carrier="mondial_relay",
-        service="24R",
-        ordered_at=NOW,
-        created_at=NOW,
-        promised_ship_date=None,
-        promised_delivery_date=None,
-        customer_country="FR",
-        customer_postcode="13001",
-    )
-
-    handed_over = _paris(date(2026, 11, 23), 18)
-    parcel = Tracking.from_events(
+    async with engine.connect() as conn:
+        [row] = await estimate_report(conn, merchant_id=None, since=None, until=None)
+    assert (row.carrier, row.service, row.hit_rate, row.mean_abs_error_days) == (
         "mondial_relay",
-        "MR9",
-        [TrackingEvent(timestamp=handed_over, status=Status.IN_TRANSIT, code="C", label="l")],
+        "24R",
+        1.0,
+        0.0,
     )
-    estimate = model.estimate(shipment_facts(row, settings), parcel, handed_over)
-    assert estimate is not None  # the carrier-wide group would say Saturday 28
-    assert (estimate.source, estimate.earliest, estimate.latest) == (
-        "model",
-        date(2026, 11, 25),
-        date(2026, 11, 25),
+
+
+async def test_the_api_counts_only_the_callers_deliveries(
+    engine: AsyncEngine, client: httpx.AsyncClient
+) -> None:
+    _, key, _, other_key = await _dataset(engine)
+    mine = await client.get(
+        "/api/estimates/report",
+        params={"from": "2026-11-01", "to": "2026-11-30"},
+        headers={"Authorization": f"Bearer {key}"},
     )
+    theirs = await client.get(
+        "/api/estimates/report", headers={"Authorization": f"Bearer {other_key}"}
+    )
+    assert mine.status_code == 200
+    assert [(r["carrier"], r["milestone"], r["deliveries"]) for r in mine.json()["data"]] == [
+        (r.carrier, r.milestone, r.deliveries) for r in EXPECTED
+    ]
+    assert mine.json()["data"][0]["stated_confidence"] == 0.8125
+    assert [(r["carrier"], r["deliveries"], r["hit_rate"]) for r in theirs.json()["data"]] == [
+        ("colissimo", 1, 0.0)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2026-13-01"}, "from"),
+        ({"to": "yesterday"}, "to"),
+        ({"from": "0"}, "from"),
+        ({"from": "2026-11-20", "to": "2026-11-10"}, None),
+    ],
+)
+async def test_the_api_refuses_bad_days_with_a_json_error(
+    engine: AsyncEngine, client: httpx.AsyncClient, params: dict[str, str], field: str | None
+) -> None:
+    _, key = await create_merchant(engine)
+    response = await client.get(
+        "/api/estimates/report", params=params, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "validation_error"
+    if field:
+        assert body["field"] == field
+    else:
+        assert "before from" in body["message"]
+
+
+async def test_the_api_needs_a_key(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/estimates/report")).status_code == 401
+
+
+async def test_the_command_prints_the_table(engine: AsyncEngine, database_url: str) -> None:
+    from suivi_server.reports import estimate_report as command
+
+    await _dataset(engine)
+    env = {
+        "SUIVI_DATABASE_URL": database_url,
+        "SUIVI_SECRET_KEYS": SECRET_KEYS[0],
+        "COLUMNS": "200",
+    }
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(command, list(args), env=env, terminal_width=200)
+
+    result = await anyio.to_thread.run_sync(
+        run, "--from", "2026-11-01", "--to", "2026-11-30", "--merchant", "maison-lumiere"
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "colissimo" in line or "ups" in line]
+    assert len(lines) == 4
+    cells = [cell.strip() for cell in lines[0].split("│")[1:-1]]
+    assert cells[:6] == ["colissimo", "-", "hand-over", "2", "50.0%", "81%"]
+    unknown = await anyio.to_thread.run_sync(run, "--merchant", "nobody")
+    assert (unknown.exit_code, "no merchant 'nobody'" in unknown.output) == (1, True)
+    backwards = await anyio.to_thread.run_sync(run, "--from", "2026-11-20", "--to", "2026-11-10")
+    assert (backwards.exit_code, "--to" in backwards.output) == (2, True)

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from suivi_server.api import estimates
 from suivi_server.api import notifications as notes
 from suivi_server.api import responses as out
 from suivi_server.api import shipments
@@ -151,6 +152,7 @@ OPERATIONS = [
     *surveys.OPERATIONS,
     *product_api.OPERATIONS,
     *engagement.OPERATIONS,
+    *estimates.OPERATIONS,
     helpdesk.OPERATION,
 ]
 

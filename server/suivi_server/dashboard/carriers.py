@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from suivi import Status, TransitSample, region_of
 from suivi_server.dashboard.report_period import Period, merchant_zone
+from suivi_server.estimates.facts import NOT_HANDED_OVER, shipment_facts
 from suivi_server.storage.merchants import Merchant
 from suivi_server.storage.schema import shipment_situations, shipments, tracking_events
-from suivi_server.worker.estimates import NOT_HANDED_OVER, shipment_facts
 
 OTHER_REGION = "other"
 ALL = ""  # the service or region of a line that covers them all

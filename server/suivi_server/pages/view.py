@@ -5,6 +5,7 @@ Pure functions of the query result, the language and the clock, so they are test
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
@@ -27,9 +28,13 @@ from suivi_server.pages.presentation import (
 from suivi_server.pages.queries import EventRow, PageData, SituationRow, as_utc
 from suivi_server.pages.wording import (
     BRANCHES,
+    DAY_WITH_ODDS,
+    ODDS_FROM_TENTHS,
+    ODDS_UP_TO_TENTHS,
     SENTENCES,
     STEP_LABELS,
     STEP_REACHED,
+    WINDOW_WITH_ODDS,
     carrier_name,
     lookup,
 )
@@ -286,13 +291,23 @@ def _expected(
     if estimate.latest < today:
         return lang.gettext(LATER_THAN_PLANNED)
     earliest = max(estimate.earliest, today)
+    hours = _hours_on(estimate, earliest)
+    chances = _chances(estimate, today)
+    if chances and not hours:
+        if earliest == estimate.latest:
+            return lang.gettext(DAY_WITH_ODDS, chances=chances, date=lang.day(earliest))
+        return lang.gettext(
+            WINDOW_WITH_ODDS,
+            chances=chances,
+            start=lang.day(earliest),
+            end=lang.day(estimate.latest),
+        )
     if earliest != estimate.latest:
         return lang.gettext(
             "Arrives between %(start)s and %(end)s",
             start=lang.day(earliest),
             end=lang.day(estimate.latest),
         )
-    hours = _hours_on(estimate, earliest)
     if hours:
         return lang.gettext(
             "Arrives %(date)s, between %(start)s and %(end)s",
@@ -301,6 +316,16 @@ def _expected(
             end=lang.clock(hours[1]),
         )
     return lang.gettext("Arrives %(date)s", date=lang.day(earliest))
+
+
+def _chances(estimate: DeliveryEstimate, today: date) -> int | None:
+    """The window's chance in tenths, floored so it is never overstated; None when it is too low
+    to be worth saying, unknown, or no longer the window it was measured for (its first day is
+    past: what is left of it is not what the confidence was stated for)."""
+    if estimate.confidence is None or estimate.earliest < today:
+        return None
+    tenths = min(math.floor(estimate.confidence * 10 + 1e-9), ODDS_UP_TO_TENTHS)
+    return tenths if tenths >= ODDS_FROM_TENTHS else None
 
 
 def _hours_on(estimate: DeliveryEstimate | None, day: date) -> tuple[time, time] | None:

@@ -80,6 +80,13 @@ SENTENCES: Mapping[str, str] = {
 }
 
 
+# A window whose confidence is worth saying, in tenths ("9 chances in 10"): from 6 in 10 on.
+ODDS_FROM_TENTHS = 6
+# Certainty is never promised: a window that always held so far is still said at 9 in 10.
+ODDS_UP_TO_TENTHS = 9
+WINDOW_WITH_ODDS = N_("%(chances)s chances in 10 between %(start)s and %(end)s")
+DAY_WITH_ODDS = N_("%(chances)s chances in 10 on %(date)s")
+
 # Carriers whose name is not their identifier title-cased.
 CARRIER_NAMES: Mapping[str, str] = {"dpd": "DPD", "ups": "UPS", "mondial_relay": "Mondial Relay"}
 

@@ -41,6 +41,8 @@ class IngestResult:
     error: SuiviError | None = None
     # the parcel's delivery became known with this answer: what learning counts, exactly once
     newly_delivered: bool = False
+    # the shipment row as it was before this answer, read under the row lock (the shown window)
+    before: Any = None
 
     @property
     def status_changed(self) -> bool:
@@ -150,6 +152,7 @@ async def apply_tracking(
         (previous_status, previous_substatus),
         current,
         newly_delivered=shipment.delivered_at is None and current.delivered_at is not None,
+        before=shipment,
     )
 
 

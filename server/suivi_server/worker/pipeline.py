@@ -2,34 +2,38 @@
 
 The worker (answers it asked for) and the carrier webhooks (answers pushed to us) both call
 `ingest` inside the transaction that writes the returned values, so events, the shipment's
-view, its estimate and its situations always change together, whichever way the news came.
+view, its shown estimate, what is learned from its delivery and its situations always change
+together, whichever way the news came.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from suivi import (
     DeliveryEstimate,
     DetectedSituation,
+    EstimatePreference,
+    ShipmentFacts,
     Status,
     Thresholds,
     Tracking,
     TransitModel,
     detect_situations,
 )
+from suivi_server.estimates.facts import shipment_facts
+from suivi_server.estimates.learning import learn_delivery
+from suivi_server.estimates.shown import show_estimate
 from suivi_server.notifications.planner import plan_notifications
 from suivi_server.storage.ingest import IngestResult, apply_tracking
 from suivi_server.storage.schema import merchants, shipments
 from suivi_server.storage.situations import record_situations
 from suivi_server.worker.cadence import has_expired, next_poll_at
-from suivi_server.worker.estimates import learn_transit_model, shipment_facts
 
 _s = shipments.c
 
@@ -62,73 +66,68 @@ def shipment_rows() -> sa.Select[Any]:
 
 
 async def ingest(
-    conn: AsyncConnection, row: Any, tracking: Tracking, now: datetime, model: TransitModel
+    conn: AsyncConnection,
+    row: Any,
+    tracking: Tracking,
+    now: datetime,
+    model: TransitModel,
+    *,
+    preference: EstimatePreference | None = None,
 ) -> Ingested:
-    """Store the answer, estimate the delivery, record situations and the notifications they
-    cause (same transaction); say when to poll next."""
+    """Store the answer, show an estimate, learn from a delivery that just landed, record
+    situations and the notifications they cause (same transaction); say when to poll next."""
     applied = await apply_tracking(conn, row.id, tracking, now)
     status = applied.tracking.status
     last_event = applied.tracking.events[0].timestamp if applied.tracking.events else None
-    values: dict[str, Any] = {}
+    settings = dict(row.merchant_settings or {})
+    facts = shipment_facts(row, settings)
+    shown = await show_estimate(
+        conn,
+        applied.before,
+        facts,
+        applied.tracking,
+        now,
+        model=model,
+        preference=preference or EstimatePreference(),
+    )
+    if applied.newly_delivered:
+        await learn_delivery(conn, row.id, facts, applied.tracking)
+    values: dict[str, Any] = dict(shown.values)
     if has_expired(status, now=now, created_at=row.created_at, last_event_at=last_event):
         status = Status.EXPIRED
         values.update(status=Status.EXPIRED.value, substatus=None)
-    estimate, new = await _situations(conn, row, applied.tracking, now, model)
+    new = await _situations(conn, row, facts, applied.tracking, shown.estimate, now)
     changed = applied.status_changed or status is not applied.tracking.status
     substatus = applied.tracking.substatus if status is applied.tracking.status else None
     await plan_notifications(
         conn,
         merchant_id=row.merchant_id,
         shipment_id=row.id,
-        merchant_settings=dict(row.merchant_settings or {}),
+        merchant_settings=settings,
         situations=new,
         status_change=(status.value, substatus.value if substatus else None, last_event)
         if changed
         else None,
         now=now,
     )
-    values["estimate"] = estimate.model_dump(mode="json") if estimate else None
-    if row.shipped_estimate is None and estimate and status in _IN_FLIGHT:
+    if applied.before.shipped_estimate is None and shown.estimate and status in _IN_FLIGHT:
         values["shipped_estimate"] = values["estimate"]
-    expected = estimate.latest if estimate else None
+    expected = shown.estimate.latest if shown.estimate else None
     values["next_poll_at"] = next_poll_at(status, now=now, expected=expected)
     return Ingested(applied, tuple(new), values)
 
 
 async def _situations(
-    conn: AsyncConnection, row: Any, tracking: Tracking, now: datetime, model: TransitModel
-) -> tuple[DeliveryEstimate | None, list[DetectedSituation]]:
-    """Estimate the delivery, then record which situations hold (same transaction)."""
+    conn: AsyncConnection,
+    row: Any,
+    facts: ShipmentFacts,
+    tracking: Tracking,
+    estimate: DeliveryEstimate | None,
+    now: datetime,
+) -> list[DetectedSituation]:
+    """Record which situations hold, judged on the window shown (same transaction)."""
     settings = dict(row.merchant_settings or {})
-    facts = shipment_facts(row, settings)
-    estimate = model.estimate(facts, tracking, now)
     thresholds = Thresholds.model_validate(settings.get("thresholds", {}))
     seen = tracking.model_copy(update={"estimate": estimate})
     detected = detect_situations(facts, seen, estimate, now, thresholds)
-    return estimate, await record_situations(conn, row.id, detected, now)
-
-
-class TransitModels:
-    """The transit model learned from recent deliveries, relearned at most once per `refresh`.
-
-    For request handlers: learning is a query over months of deliveries, too slow to repeat
-    on every push, and concurrent requests share one relearning.
-    """
-
-    def __init__(self, engine: AsyncEngine, *, refresh: timedelta = timedelta(hours=1)) -> None:
-        self.engine = engine
-        self.refresh = refresh
-        self._model: TransitModel | None = None
-        self._learned_at: datetime | None = None
-        self._lock = asyncio.Lock()
-
-    async def get(self, now: datetime) -> TransitModel:
-        async with self._lock:
-            if (
-                self._model is None
-                or self._learned_at is None
-                or now - self._learned_at >= self.refresh
-            ):
-                self._model = await learn_transit_model(self.engine, now=now)
-                self._learned_at = now
-            return self._model
+    return await record_situations(conn, row.id, detected, now)

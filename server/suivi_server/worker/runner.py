@@ -26,12 +26,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from suivi import Status, Tracker, Tracking, TrackResult, TransitModel
+from suivi import Status, Tracker, Tracking, TrackResult
 from suivi.errors import ShipmentNotFound
+from suivi_server.estimates.models import Learned, TransitModels
 from suivi_server.storage.schema import shipments
 from suivi_server.worker.cadence import next_poll_at
 from suivi_server.worker.claim import DEFAULT_LEASE, claim_due, release
-from suivi_server.worker.estimates import learn_transit_model
 from suivi_server.worker.pipeline import ingest, shipment_rows
 
 log = logging.getLogger("suivi.worker")
@@ -108,15 +108,8 @@ class Worker:
         self.lease = lease
         self.after_apply = after_apply
         self.metrics = metrics if metrics is not None else WorkerMetrics()
-        self.model = TransitModel.learn([])
-        self.model_refresh = model_refresh
-        self._model_learned_at: datetime | None = None
-
-    async def _refresh_model(self, now: datetime) -> None:
-        """Relearn transit times from recent deliveries, at most once per `model_refresh`."""
-        if self._model_learned_at is None or now - self._model_learned_at >= self.model_refresh:
-            self.model = await learn_transit_model(self.engine, now=now)
-            self._model_learned_at = now
+        self.models = TransitModels(engine, refresh=model_refresh)
+        self.learned = Learned.empty()
 
     async def run_once(self) -> int:
         """One cycle: claim a batch, poll it, apply the answers. Returns how many were polled."""
@@ -133,7 +126,7 @@ class Worker:
             raise
 
     async def _poll(self, ids: list[int], now: datetime) -> int:
-        await self._refresh_model(now)
+        self.learned = await self.models.get(now)
         query = shipment_rows().where(_s.id.in_(ids))
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
@@ -236,7 +229,10 @@ class Worker:
             tracking = result.tracking or Tracking(
                 carrier=row.carrier, tracking_number=row.tracking_number, status=Status.NOT_FOUND
             )
-            ingested = await ingest(conn, row, tracking, now, self.model)
+            learned = self.learned
+            ingested = await ingest(
+                conn, row, tracking, now, learned.model, preference=learned.preference
+            )
             self.metrics.new_events += len(ingested.applied.new_events)
             self.metrics.status_changes += ingested.applied.status_changed
             self.metrics.situations.update(s.kind.value for s in ingested.situations)

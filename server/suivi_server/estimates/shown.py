@@ -1,0 +1,101 @@
+"""The window shown to the shopper: chosen on each answer, changed only when it must, recorded.
+
+The carrier's estimate (what this answer said), the model's forecast and the measured preference
+between them give a candidate; `settle` keeps the window already shown unless the candidate is
+materially different. Each change of the shown window before arrival is counted (and whether it
+moved later: each is a reason to call), and recorded in `shown_estimates` with the carrier's and
+the model's candidates of that moment, as is the window in force when a new milestone is
+reached: what the report judges, and what the carrier-versus-model scores are made of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from suivi import (
+    DeliveryEstimate,
+    EstimatePreference,
+    ShipmentFacts,
+    Tracking,
+    TransitModel,
+    current_milestone,
+    moved_later,
+    settle,
+)
+from suivi._milestones import arrival
+from suivi_server.storage.schema import shipments, shown_estimates
+
+_s = shipments.c
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """The window to show after this answer, and the shipment columns that say so."""
+
+    estimate: DeliveryEstimate | None
+    values: dict[str, Any]
+
+
+def _window(
+    estimate: DeliveryEstimate | None,
+) -> tuple[date, date, time | None, time | None] | None:
+    """What the shopper reads of an estimate: its days and its time slot."""
+    if estimate is None:
+        return None
+    return estimate.earliest, estimate.latest, estimate.start_time, estimate.end_time
+
+
+def _json(estimate: DeliveryEstimate | None) -> dict[str, Any] | None:
+    return estimate.model_dump(mode="json") if estimate else None
+
+
+async def show_estimate(
+    conn: AsyncConnection,
+    before: Any,
+    facts: ShipmentFacts,
+    tracking: Tracking,
+    now: datetime,
+    *,
+    model: TransitModel,
+    preference: EstimatePreference,
+) -> Shown:
+    """Decide the shown window from `before` (the shipment row as it was, read under its lock)."""
+    calendar = facts.calendar(tracking.service)
+    today = now.astimezone(calendar.zone).date()
+    forecast = model.forecast(facts, tracking, now)
+    candidate = model.estimate(facts, tracking, now, preference=preference)
+    shown = DeliveryEstimate.model_validate(before.estimate) if before.estimate else None
+    settled = (
+        settle(shown, candidate, today=today, calendar=calendar, forecast=forecast)
+        if candidate
+        else shown
+    )
+    reached = current_milestone(tracking)
+    milestone = reached[0].value if reached else None
+    values: dict[str, Any] = {"estimate": _json(settled), "milestone": milestone}
+    changed = _window(settled) != _window(shown)
+    if settled is None or arrival(tracking) is not None:
+        return Shown(settled, values)  # after arrival the window is a fact, not a promise
+    later = moved_later(shown, settled) if changed else False
+    if changed and shown is not None:
+        values["estimate_moves"] = _s.estimate_moves + 1
+        values["estimate_later_moves"] = _s.estimate_later_moves + int(later)
+    if changed or milestone != before.milestone:
+        await conn.execute(
+            sa.insert(shown_estimates).values(
+                merchant_id=before.merchant_id,
+                shipment_id=before.id,
+                milestone=milestone,
+                estimate=_json(settled),
+                carrier_estimate=_json(tracking.estimate),
+                model_estimate=_json(forecast.estimate if forecast else None),
+                moved_later=later,
+                shown_at=now,
+            )
+        )
+    return Shown(settled, values)
