@@ -199,3 +199,56 @@ def notifications(slug: str, source: Path | None) -> None:
     if source is not None:
         click.echo(f"rules stored; changed: {', '.join(changed) or 'nothing'}", err=True)
     click.echo(json.dumps(stored.model_dump(mode="json"), indent=2))
+
+
+@merchant.command("invite")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "agent"]), default="agent", show_default=True)
+def invite(slug: str, email: str, role: str) -> None:
+    """Invite EMAIL to merchant SLUG's dashboard and print the invitation link (7 days)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from suivi_server.commands import load_settings_or_exit
+    from suivi_server.dashboard import invitations, users
+    from suivi_server.storage.merchants import merchant_by_slug
+
+    try:
+        address = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL") from None
+
+    async def work(engine: Any, now: Any) -> str:
+        async with engine.begin() as conn:
+            found = await merchant_by_slug(conn, slug)
+            if found is None:
+                raise click.ClickException(f"no merchant {slug!r}")
+            try:
+                return await users.invite(conn, found.id, address, role, now)  # type: ignore[arg-type]
+            except users.AlreadyMember:
+                raise click.ClickException(f"{address} already has an account") from None
+
+    token = _run(work)
+    click.echo(f"{address} invited as {role}. Invitation link (valid 7 days, single use):")
+    click.echo(invitations.invitation_link(load_settings_or_exit(), token))
+
+
+@merchant.command("users")
+@click.argument("slug")
+def list_users(slug: str) -> None:
+    """List merchant SLUG's dashboard users: email, role, status, name."""
+    from suivi_server.dashboard import users
+    from suivi_server.storage.merchants import merchant_by_slug
+
+    async def work(engine: Any, now: Any) -> tuple[Any, list[users.StaffUser]]:
+        async with engine.connect() as conn:
+            found = await merchant_by_slug(conn, slug)
+            if found is None:
+                raise click.ClickException(f"no merchant {slug!r}")
+            return now, await users.of_merchant(conn, found.id)
+
+    now, team = _run(work)
+    for user in team:
+        click.echo(f"{user.email}\t{user.role}\t{user.status(now)}\t{user.name}")
+    if not team:
+        click.echo("no users yet: invite one with `suivi merchant invite`", err=True)

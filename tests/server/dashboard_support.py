@@ -138,8 +138,8 @@ async def staff_client(
         yield Staff(client, engine, user_id, merchant_id, email, token)
 
 
-@pytest.fixture
-async def dashboard_client(app: Starlette, engine: AsyncEngine) -> AsyncIterator[Staff]:
-    """An admin of maison-lumiere, signed in."""
+@pytest.fixture(name="dashboard_client")
+async def dashboard_client_fixture(app: Starlette, engine: AsyncEngine) -> AsyncIterator[Staff]:
+    """An admin of maison-lumiere, signed in (import this name, request `dashboard_client`)."""
     async with staff_client(app, engine, role="admin") as staff:
         yield staff

@@ -38,15 +38,6 @@ MAX_ID = 2**31 - 1
 CSV_HEADER = (N_("Name"), N_("Email"), N_("Role"), N_("Status"), N_("Last sign-in"))
 
 
-def state(user: users.StaffUser, desk: Desk) -> str:
-    if user.disabled_at is not None:
-        return "disabled"
-    if not user.pending:
-        return "active"
-    expires = user.invitation_expires_at
-    return "pending" if expires is not None and expires > desk.now else "expired"
-
-
 async def _fields(request: Request) -> dict[str, str]:
     return {k: v[:320] for k, v in (await request.form()).items() if isinstance(v, str)}
 
@@ -62,7 +53,7 @@ async def _show(
                 u.name,
                 u.email,
                 t(ROLE_NAMES[u.role]),
-                t(STATES[state(u, desk)]),
+                t(STATES[u.status(desk.now)]),
                 u.last_login_at.isoformat() if u.last_login_at else "",
             )
             for u in team
@@ -75,7 +66,7 @@ async def _show(
         title=TEAM,
         status=status,
         error=error,
-        team=[(u, state(u, desk)) for u in team],
+        team=[(u, u.status(desk.now)) for u in team],
         roles=ROLE_NAMES,
         states=STATES,
         **extra,

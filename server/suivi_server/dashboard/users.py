@@ -46,6 +46,14 @@ class StaffUser:
         """Invited, but the invitation was not accepted yet."""
         return self.password_hash is None
 
+    def status(self, now: datetime) -> Literal["active", "pending", "expired", "disabled"]:
+        if self.disabled_at is not None:
+            return "disabled"
+        if not self.pending:
+            return "active"
+        expires = self.invitation_expires_at
+        return "pending" if expires is not None and expires > now else "expired"
+
 
 class LastAdmin(Exception):
     """The change would leave the merchant without an active admin."""
