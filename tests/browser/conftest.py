@@ -216,3 +216,44 @@ def artifacts() -> Path:
     shutil.rmtree(ARTIFACTS / "browser", ignore_errors=True)
     (ARTIFACTS / "browser").mkdir(parents=True)
     return ARTIFACTS / "browser"
+
+
+DASHBOARD_EMAIL = "admin@maison-lumiere.example"
+
+
+@pytest.fixture(scope="session")
+def dashboard_admin(site: Site) -> tuple[str, str]:
+    """An admin of the first shop, as (email, password) to type into the login form."""
+    from tests.server.dashboard_support import PASSWORD, create_user, merchant_id_for
+
+    async def seed(engine: AsyncEngine) -> None:
+        merchant_id = await merchant_id_for(engine, "maison-lumiere")
+        await create_user(engine, merchant_id, DASHBOARD_EMAIL, role="admin", name="Camille Martin")
+
+    site.run(seed)
+    return DASHBOARD_EMAIL, PASSWORD
+
+
+def dashboard_sign_in(page: Page, site: Site, email: str, password: str, lang: str = "fr") -> None:
+    """Sign in through the real form and wait for the overview."""
+    page.goto(f"{site.url}/dashboard/login?lang={lang}")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{site.url}/dashboard/")
+
+
+@pytest.fixture
+def dashboard_page(
+    browser: Browser, site: Site, dashboard_admin: tuple[str, str]
+) -> Iterator[Page]:
+    """A laptop-size page signed in to the dashboard as the first shop's admin; Content-Security-
+    Policy violations are recorded in `page.csp_errors`."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if "Content Security" in m.text else None)
+    page.csp_errors = errors  # type: ignore[attr-defined]
+    dashboard_sign_in(page, site, *dashboard_admin)
+    yield page
+    context.close()
