@@ -361,7 +361,7 @@ async def test_the_loop_page_draws_the_rate_with_the_rule_marked_and_its_tables(
     assert response.status_code == 200
     html = response.text
     assert 'class="chart-marker"' in html
-    assert "Delivery delayed: message switched on" in html
+    assert "Delivery delayed: message on" in html
     assert 'href="/dashboard/loop?' in html
     assert "table=effect" in html
     assert "Unlikely to be chance" in html  # the delay contacts' fall
@@ -436,7 +436,7 @@ async def test_another_merchants_staff_sees_none_of_these_contacts(
             page = await other.get("/dashboard/loop?lang=en")
             ranking = _csv(await other.get("/dashboard/loop?format=csv&table=ranking"))
             rates = _csv(await other.get("/dashboard/loop?format=csv&table=rates"))
-    assert "message switched on" not in page.text
+    assert "Delivery delayed: message on" not in page.text
     assert "No message to shoppers has been switched on" in page.text
     assert ranking[1:] == []
     assert {(r[1], r[2]) for r in rates[1:]} == {("0", "0")}

@@ -114,4 +114,4 @@ async def test_the_demo_user_signs_in_with_the_printed_password(
         loop = await client.get("/dashboard/loop?lang=en")
     assert response.status_code == 303
     assert loop.status_code == 200
-    assert "Delivery delayed: message switched on" in loop.text
+    assert "Delivery delayed: message on" in loop.text

@@ -48,8 +48,8 @@ SITUATIONS: Mapping[str, str] = {
     "": N_("No particular situation"),
 }
 CHANGE_KINDS: Mapping[ChangeKind, str] = {
-    "on": N_("message switched on"),
-    "off": N_("message switched off"),
+    "on": N_("message on"),
+    "off": N_("message off"),
     "changed": N_("message changed"),
 }
 GRANULARITY_NAMES: Mapping[Granularity, str] = {
