@@ -37,6 +37,7 @@ FEATURES: tuple[str, ...] = (
     "suivi_server.dashboard.carrier_pages",
     "suivi_server.dashboard.satisfaction_pages",
     "suivi_server.dashboard.feedback",
+    "suivi_server.dashboard.contacts",
     "suivi_server.dashboard.account",
 )
 STATIC = TEMPLATES.parent / "static"

@@ -159,6 +159,7 @@ class ColumnMap:
     """Which column of this file holds each field, and which are custom reference fields."""
 
     format: HelpdeskFormat
+    headers: tuple[str, ...]
     fields: Mapping[Field, int]
     references: tuple[int, ...]
     ignored: tuple[str, ...]
@@ -182,7 +183,9 @@ def mapping(fmt: HelpdeskFormat, headers: Sequence[str]) -> ColumnMap:
     ignored = tuple(
         h for i, h in enumerate(headers) if i not in used and i not in references and h.strip()
     )
-    return ColumnMap(fmt, found, references, ignored)
+    return ColumnMap(
+        fmt, tuple(h.lstrip("\ufeff").strip() for h in headers), found, references, ignored
+    )
 
 
 def fits(fmt: HelpdeskFormat, headers: Sequence[str]) -> bool:

@@ -171,14 +171,10 @@ async def import_tickets(
     helpdesk: str,
     lines: Iterable[Ticket | BadLine],
     now: datetime,
-    *,
-    max_lines: int | None = None,
 ) -> Summary:
-    """Import every line in one transaction (the caller's); TooManyLines past `max_lines`."""
+    """Import every line, one at a time as they are read, in the caller's transaction."""
     summary = Summary(helpdesk)
-    for count, line in enumerate(lines, start=1):
-        if max_lines is not None and count > max_lines:
-            raise TooManyLines(max_lines)
+    for line in lines:
         summary.add(await import_ticket(conn, merchant_id, helpdesk, line, now))
     return summary
 
@@ -206,7 +202,12 @@ async def import_export(
     max_lines: int | None = None,
 ) -> Summary:
     """Read `text` as `helpdesk`'s export (detected when None) and import every ticket;
-    UnknownFormat when the header is not one, TooManyLines past `max_lines`."""
-    export = read_export(text, helpdesk, merchant_zone=merchant_zone(merchant), now=now)
-    name = export.columns.format.name
-    return await import_tickets(conn, merchant.id, name, export.lines, now, max_lines=max_lines)
+    UnknownFormat when the header is not one. Past `max_lines` tickets, TooManyLines before
+    anything is stored (a first pass counts them: the caller may commit what it returns)."""
+    zone = merchant_zone(merchant)
+    if max_lines is not None:
+        counted = read_export(text, helpdesk, merchant_zone=zone, now=now).lines
+        if sum(1 for _ in counted) > max_lines:
+            raise TooManyLines(max_lines)
+    export = read_export(text, helpdesk, merchant_zone=zone, now=now)
+    return await import_tickets(conn, merchant.id, export.columns.format.name, export.lines, now)
