@@ -250,3 +250,17 @@ async def test_a_merchants_import_never_touches_another_merchants_shipments(
 async def test_the_import_needs_an_api_key(client: httpx.AsyncClient) -> None:
     answer = await client.post("/api/contacts/import", content=b"Id\n", headers=CSV)
     assert answer.status_code == 401
+
+
+async def test_a_custom_reference_field_names_an_order_even_without_digits(
+    engine: AsyncEngine, client: httpx.AsyncClient
+) -> None:
+    merchant_id, key = await create_merchant(engine)
+    shipment_id = await create_shipment(engine, merchant_id, order_number="LAMPE-ROUGE")
+    body = (
+        "Id,Subject,Created at,Order number [txt]\n"
+        f"1,Question,{NOW.isoformat()},lampe-rouge\n"
+        f"2,Question lampe-rouge,{NOW.isoformat()},\n"  # in the prose: a word, not an order
+    )
+    assert (await post(client, key, body)).json()["matched"] == 1
+    assert [r.shipment_id for r in await stored(engine)] == [shipment_id, None]

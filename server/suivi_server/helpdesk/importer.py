@@ -139,8 +139,7 @@ async def import_ticket(
     if isinstance(line, BadLine):
         error = {"field": line.field, "message": line.message}
         return TicketResult(line.line, "failed", errors=(error,))
-    texts = [*line.references, f"{line.subject}\n{line.text}"]
-    match = await find_shipment(conn, merchant_id, texts, line.email, line.occurred_at)
+    match = await find_shipment(conn, merchant_id, line)
     shipment_id = match.shipment_id if match else None
     reason = classify(line.subject, line.text)
     contact = contacts.NewContact(

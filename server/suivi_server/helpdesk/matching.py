@@ -11,7 +11,7 @@ time. Every query filters on the merchant.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from suivi import Adapter, NumberPattern, Registry
+from suivi_server.helpdesk.tickets import Ticket
 from suivi_server.storage.schema import order_lookup_key, shipments
 
 # Words that may be a reference: letters, digits and the separators order numbers use.
@@ -99,18 +100,16 @@ async def _by_email(
     return found[0] if len(found) == 1 else None
 
 
-async def find_shipment(
-    conn: AsyncConnection,
-    merchant_id: int,
-    texts: Sequence[str],
-    email: str | None,
-    at: datetime,
-) -> Match | None:
-    """The shipment the ticket is about, searched in each of `texts` in turn (custom fields
-    first: what an agent typed beats a number in the prose), tracking numbers before order
-    numbers, else by the requester's email; None when nothing names one of this merchant's."""
-    for text in texts:
+async def find_shipment(conn: AsyncConnection, merchant_id: int, ticket: Ticket) -> Match | None:
+    """The shipment the ticket is about: searched in its custom reference fields first (what an
+    agent typed beats a number in the prose; a whole cell may be an order number without
+    digits), then in its subject and text, tracking numbers before order numbers; else by the
+    requester's email. None when nothing names one of this merchant's shipments."""
+    sources = [(cell, True) for cell in ticket.references]
+    for text, whole in [*sources, (f"{ticket.subject}\n{ticket.text}", False)]:
         tracking, orders = candidates([text])
+        if whole and len(text.strip()) <= 64:
+            orders.insert(0, order_lookup_key(text))
         if tracking:
             found = await _first(conn, merchant_id, _s.tracking_number.in_(tracking))
             if found is not None:
@@ -119,8 +118,8 @@ async def find_shipment(
             found = await _first(conn, merchant_id, _s.order_key.in_(orders))
             if found is not None:
                 return Match(found, "order_number")
-    if email:
-        found = await _by_email(conn, merchant_id, email, at)
+    if ticket.email:
+        found = await _by_email(conn, merchant_id, ticket.email, ticket.occurred_at)
         if found is not None:
             return Match(found, "email")
     return None

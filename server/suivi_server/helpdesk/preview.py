@@ -45,8 +45,7 @@ async def preview_export(
         if isinstance(line, BadLine):
             samples.append(line)
             continue
-        texts = [*line.references, f"{line.subject}\n{line.text}"]
-        match = await find_shipment(conn, merchant.id, texts, line.email, line.occurred_at)
+        match = await find_shipment(conn, merchant.id, line)
         order = None
         if match is not None:
             query = sa.select(shipments.c.order_number).where(
