@@ -10,6 +10,7 @@ per carrier, the mean confidence stated with the share of arrivals actually insi
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ def calibration(outcomes: Iterable[EstimateOutcome], *, bins: int = 10) -> list[
 
 
 def _shares(rows: list[tuple[float, bool]]) -> tuple[float, float]:
-    return sum(c for c, _ in rows) / len(rows), sum(hit for _, hit in rows) / len(rows)
+    return math.fsum(c for c, _ in rows) / len(rows), sum(hit for _, hit in rows) / len(rows)
 
 
 def _reliability(rows: list[tuple[float, bool]], bins: int) -> tuple[ReliabilityBin, ...]:
