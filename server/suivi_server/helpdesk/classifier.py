@@ -30,47 +30,60 @@ _WORD = re.compile(r"\w+")
 READ_CHARS = 2000
 
 
+def _phrase(text: str) -> tuple[str, bool]:
+    """A phrase of the table as a regular expression, and whether a negation cancels it."""
+    text = text.strip()
+    negatable = text.startswith("~")
+    body = text.removeprefix("~").strip()
+    words = _WORD.findall(body.rstrip("*"))
+    if not words:
+        raise ValueError(f"phrase {text!r} has no word")
+    tail = r"\w*" if body.endswith("*") else r"\b"
+    return r"\b" + r"\W+".join(map(re.escape, words)) + tail, negatable
+
+
 @dataclass(frozen=True, slots=True)
-class Phrase:
-    pattern: re.Pattern[str]
-    negatable: bool
+class Part:
+    """Any of its phrases: those a negation cannot cancel, and those it can, one regex each."""
+
+    plain: re.Pattern[str] | None
+    negatable: re.Pattern[str] | None
 
     @classmethod
-    def parse(cls, text: str) -> Phrase:
-        text = text.strip()
-        negatable = text.startswith("~")
-        body = text.removeprefix("~").strip()
-        prefix = body.endswith("*")
-        words = _WORD.findall(body.rstrip("*"))
-        if not words:
-            raise ValueError(f"phrase {text!r} has no word")
-        tail = r"\w*" if prefix else r"\b"
-        return cls(re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + tail), negatable)
+    def parse(cls, alternatives: str) -> Part:
+        phrases = [_phrase(alt) for alt in alternatives.split("|")]
+
+        def joined(negatable: bool) -> re.Pattern[str] | None:
+            chosen = [pattern for pattern, flag in phrases if flag is negatable]
+            return re.compile("|".join(chosen)) if chosen else None
+
+        return cls(joined(False), joined(True))
 
     def found_in(self, clauses: list[str]) -> bool:
         for clause in clauses:
-            for match in self.pattern.finditer(clause):
+            if self.plain is not None and self.plain.search(clause):
+                return True
+            for match in self.negatable.finditer(clause) if self.negatable else ():
                 before = _WORD.findall(clause[: match.start()])[-NEGATION_REACH:]
-                if not (self.negatable and NEGATIONS.intersection(before)):
+                if not NEGATIONS.intersection(before):
                     return True
         return False
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """Every part present (each part: any of its phrases) adds the weight to the reason."""
+    """Every part present adds the weight to the reason."""
 
     reason: str
     weight: int
-    parts: tuple[tuple[Phrase, ...], ...]
+    parts: tuple[Part, ...]
 
     def applies(self, clauses: list[str]) -> bool:
-        return all(any(p.found_in(clauses) for p in part) for part in self.parts)
+        return all(part.found_in(clauses) for part in self.parts)
 
 
 def _rule(reason: str, weight: int, text: str) -> Rule:
-    parts = tuple(tuple(Phrase.parse(alt) for alt in part.split("|")) for part in text.split(" + "))
-    return Rule(reason, weight, parts)
+    return Rule(reason, weight, tuple(Part.parse(part) for part in text.split(" + ")))
 
 
 RULES = tuple(_rule(reason, w, text) for reason, rows in PHRASES.items() for w, text in rows)
