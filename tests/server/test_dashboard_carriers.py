@@ -91,8 +91,10 @@ async def report(engine: AsyncEngine, merchant_id: int, period: Period = PERIOD)
         return await carrier_report(conn, merchant=merchant(merchant_id), period=period)
 
 
-async def known_dataset(engine: AsyncEngine) -> int:
-    merchant_id, _ = await create_merchant(engine)
+async def known_dataset(engine: AsyncEngine, merchant_id: int | None = None) -> int:
+    """Shipments of the given merchant (a new one by default) whose figures the tests know."""
+    if merchant_id is None:
+        merchant_id, _ = await create_merchant(engine)
     rows = Shipments(engine, merchant_id)
     # colissimo: four deliveries (in 2, 4 and 1 business days, one never scanned), one
     # exception, two returns
@@ -328,3 +330,21 @@ async def test_a_user_sees_only_their_merchants_carriers(
     assert "Colissimo" not in page.text
     assert "Nothing in this period." in page.text
     assert len(list(csv.reader(io.StringIO(export.text)))) == 1  # the header only
+
+
+async def test_the_estimate_report_is_a_table_of_the_page(
+    app: Starlette, engine: AsyncEngine
+) -> None:
+    await known_dataset(engine)
+    period = {"from": PERIOD.since.isoformat(), "to": PERIOD.until.isoformat(), "lang": "en"}
+    async with staff_client(app, engine) as staff:
+        html = (await staff.get("/dashboard/carriers", params=period)).text
+        export = await staff.get(
+            "/dashboard/carriers", params={**period, "format": "csv", "table": "estimates"}
+        )
+
+    assert "Delivery estimates" in html
+    rows = list(csv.reader(io.StringIO(export.text.removeprefix("\ufeff"))))
+    assert rows[0][:5] == ["Carrier", "Service", "Window shown", "Deliveries", "Inside the window"]
+    # the three colissimo deliveries announced a window at hand-over; one arrived inside it
+    assert rows[1][:5] == ["colissimo", "", "", "3", "33.3"]

@@ -113,8 +113,10 @@ class Answers:
         return shipment_id
 
 
-async def known_answers(engine: AsyncEngine) -> int:
-    merchant_id, _ = await create_merchant(engine)
+async def known_answers(engine: AsyncEngine, merchant_id: int | None = None) -> int:
+    """Answers of the given merchant (a new one by default) whose scores the tests know."""
+    if merchant_id is None:
+        merchant_id, _ = await create_merchant(engine)
     answers = Answers(engine, merchant_id)
     full, short = await answers.survey("full", FULL), await answers.survey("short", SHORT)
     await answers.add(

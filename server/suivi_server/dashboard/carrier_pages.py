@@ -1,13 +1,16 @@
 """`/dashboard/carriers`: how each carrier performed over a period, every table also as CSV
-(`?format=csv&table=carriers|lines`)."""
+(`?format=csv&table=carriers|lines|estimates`)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from suivi_server.dashboard import charts, render
+from suivi_server.dashboard import charts, estimate_table, render
 from suivi_server.dashboard.access import DashboardRoute, Desk
 from suivi_server.dashboard.carriers import (
     ALL,
@@ -18,7 +21,7 @@ from suivi_server.dashboard.carriers import (
     Rate,
     carrier_report,
 )
-from suivi_server.dashboard.report_format import Figures, csv_number, csv_share
+from suivi_server.dashboard.report_format import DASH, Figures, csv_number, csv_share
 from suivi_server.dashboard.report_period import PeriodChoice, merchant_today, read_period
 from suivi_server.dashboard.report_tables import (
     Cell,
@@ -47,8 +50,9 @@ def region_label(region: str, lang: Language) -> str:
     return lang.country(region)
 
 
-def service_label(service: str, lang: Language) -> str:
-    return service or lang.gettext(N_("No service named"))
+def service_label(service: str) -> str:
+    """The carrier's service; a dash when it named none."""
+    return service or DASH
 
 
 def _rate(rate: Rate, figures: Figures) -> Cell:
@@ -66,7 +70,7 @@ CARRIER: Column[CarrierLine] = Column(
 ROUTE: tuple[Column[CarrierLine], ...] = (
     Column(
         N_("Service"),
-        lambda x, f: Cell(service_label(x.service, f.lang)),
+        lambda x, f: Cell(service_label(x.service)),
         lambda x: x.service,
     ),
     Column(
@@ -127,14 +131,11 @@ FIGURES: tuple[Column[CarrierLine], ...] = (
         number=True,
     ),
 )
-TABLES: dict[str, tuple[Column[CarrierLine], ...]] = {
+TABLES: dict[str, tuple[Column[Any], ...]] = {
     "carriers": (CARRIER, *FIGURES),
     "lines": (CARRIER, *ROUTE, *FIGURES),
+    "estimates": estimate_table.COLUMNS,
 }
-
-
-def _rows(report: CarrierReport, name: str) -> list[CarrierLine]:
-    return report.carriers if name == "carriers" else report.lines
 
 
 def _charts(report: CarrierReport, lang: Language) -> list[object]:
@@ -173,21 +174,23 @@ async def carriers_page(request: Request, desk: Desk) -> Response:
         request.query_params, merchant_today(desk.now, desk.merchant.settings)
     )
     report = await carrier_report(desk.conn, merchant=desk.merchant, period=choice.period)
+    estimates = await estimate_table.estimate_rows(
+        desk.conn, merchant_id=desk.merchant.id, period=choice.period
+    )
+    rows: dict[str, Sequence[Any]] = {
+        "carriers": report.carriers,
+        "lines": report.lines,
+        "estimates": estimates,
+    }
     wanted = request.query_params.get("table", "carriers")
     if request.query_params.get("format") == "csv" and choice.error is None:
         if wanted not in TABLES:
             raise HTTPException(404)
-        rows = _rows(report, wanted)
-        return csv_table(csv_name(wanted, choice.period), TABLES[wanted], rows, desk.lang)
+        columns = TABLES[wanted]
+        return csv_table(csv_name(wanted, choice.period), columns, rows[wanted], desk.lang)
     figures = Figures(desk.lang)
     tables: dict[str, Table] = {
-        name: table(
-            name,
-            columns,
-            _rows(report, name),
-            figures,
-            export_link(request, choice.period, name),
-        )
+        name: table(name, columns, rows[name], figures, export_link(request, choice.period, name))
         for name, columns in TABLES.items()
     }
     return render.page(
@@ -199,6 +202,7 @@ async def carriers_page(request: Request, desk: Desk) -> Response:
         period=choice.period,
         period_error=choice.error,
         tables=tables,
+        has_estimates=bool(estimates),
         charts=_charts(report, desk.lang),
         min_region_share=figures.percent(MIN_REGION_SHARE),
     )

@@ -6,26 +6,30 @@ Two populations, each one indexed range of the merchant's shipments:
   against the window announced at hand-over;
 - the shipments created in the period (`ix_shipments_merchant_id_created_at`): volumes, and the
   share that had an exception or came back to the merchant.
-Transit days and arrival are counted exactly as the estimate model learns them (the same
-`TransitSample`), so the figures here are the ones the estimates are built from. Regions too
+Transit days and arrival are counted exactly as the estimate model learns them (the carrier's
+calendar at the destination, in the merchant's days), so the figures here are the ones the
+estimates are built from. Regions too
 small to read on their own are pooled into "other", per carrier and service.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from suivi import Status, TransitSample, region_of
+from suivi import BusinessCalendar, Status, region_of
 from suivi_server.dashboard.report_period import Period, merchant_zone
-from suivi_server.estimates.facts import NOT_HANDED_OVER, shipment_facts
+from suivi_server.estimates.facts import NOT_HANDED_OVER
 from suivi_server.storage.merchants import Merchant
 from suivi_server.storage.schema import shipment_situations, shipments, tracking_events
 
@@ -146,8 +150,10 @@ def pool_regions(sizes: Mapping[str, int]) -> dict[str, str]:
 
 
 def _had(kind: str) -> sa.ColumnElement[bool]:
+    """Whether the shipment had this trouble: its status, any of its events (read through the
+    query's join on the shipment's events), or one of its situations."""
     statuses, situations = TROUBLE_STATUSES[kind], TROUBLE_SITUATIONS[kind]
-    by_event = sa.exists().where(_e.shipment_id == _s.id, _e.status.in_(statuses))
+    by_event = sa.func.max(sa.case((_e.status.in_(statuses), 1), else_=0)) == 1
     by_situation = sa.exists().where(_k.shipment_id == _s.id, _k.kind.in_(situations))
     return sa.or_(_s.status.in_(statuses), by_event, by_situation)
 
@@ -155,14 +161,21 @@ def _had(kind: str) -> sa.ColumnElement[bool]:
 async def _created(
     conn: AsyncConnection, merchant_id: int, start: datetime, end: datetime
 ) -> list[Any]:
-    query = sa.select(
-        _s.carrier,
-        _s.service,
-        _s.customer_country,
-        _s.customer_postcode,
-        _had("exception").label("had_exception"),
-        _had("return").label("had_return"),
-    ).where(_s.merchant_id == merchant_id, _s.created_at >= start, _s.created_at < end)
+    """The period's new shipments, each joined once to its events (one merge on the shipment's
+    event index), rather than one lookup per shipment and trouble."""
+    query = (
+        sa.select(
+            _s.carrier,
+            _s.service,
+            _s.customer_country,
+            _s.customer_postcode,
+            _had("exception").label("had_exception"),
+            _had("return").label("had_return"),
+        )
+        .outerjoin(tracking_events, _e.shipment_id == _s.id)
+        .where(_s.merchant_id == merchant_id, _s.created_at >= start, _s.created_at < end)
+        .group_by(_s.id)  # the primary key: every selected column depends on it
+    )
     return list((await conn.execute(query)).all())
 
 
@@ -204,20 +217,31 @@ def _window(estimate: Any) -> tuple[date, date] | None:
         return None
 
 
-def _delivery_tally(row: Any, merchant: Merchant) -> tuple[str, _Tally]:
-    """A delivery's region and what it adds to its line."""
-    facts = shipment_facts(row, dict(merchant.settings))
+@lru_cache(maxsize=16384)
+def transit_days(
+    carrier: str, service: str | None, country: str, zone: ZoneInfo, start: date, end: date
+) -> int:
+    """Business days in (start, end] on the carrier's calendar at the destination: the count
+    the estimate model learns (`ShipmentFacts.calendar`, `TransitSample.between`), cached
+    because a period's deliveries share few carriers, countries and days."""
+    calendar = BusinessCalendar.for_carrier(carrier, service, country=country, zone=zone)
+    return calendar.business_days_between(start, end)
+
+
+def _count_delivery(tally: _Tally, row: Any, zone: ZoneInfo) -> None:
     arrived: datetime = row.at_pickup or row.delivered_at
-    tally = _Tally(delivered=1)
+    day = arrived.astimezone(zone).date()
+    tally.delivered += 1
     if row.handed_over is not None:
-        sample = TransitSample.between(facts, row.handed_over, arrived)
-        tally.transit[sample.business_days] += 1
-    day = arrived.astimezone(merchant_zone(merchant.settings)).date()
+        country = row.customer_country or "FR"
+        start = row.handed_over.astimezone(zone).date()
+        tally.transit[transit_days(row.carrier, row.service, country, zone, start, day)] += 1
     if row.promised_delivery_date is not None:
-        tally.promised, tally.on_promise = 1, int(day <= row.promised_delivery_date)
+        tally.promised += 1
+        tally.on_promise += day <= row.promised_delivery_date
     if (window := _window(row.shipped_estimate)) is not None:
-        tally.announced, tally.in_window = 1, int(window[0] <= day <= window[1])
-    return region_of(row.customer_country, row.customer_postcode), tally
+        tally.announced += 1
+        tally.in_window += window[0] <= day <= window[1]
 
 
 def _group(
@@ -257,14 +281,29 @@ def _line_order(key: tuple[str, str, str], tally: _Tally) -> tuple[str, str, boo
 async def carrier_report(
     conn: AsyncConnection, *, merchant: Merchant, period: Period
 ) -> CarrierReport:
-    """The period's figures for one merchant (two indexed range queries)."""
-    start, end = period.bounds(merchant_zone(merchant.settings))
-    raw: list[tuple[tuple[str, str, str], _Tally]] = []
-    for row in await _created(conn, merchant.id, start, end):
-        region = region_of(row.customer_country, row.customer_postcode)
-        tally = _Tally(shipped=1, exceptions=int(row.had_exception), returns=int(row.had_return))
-        raw.append(((row.carrier, row.service or "", region), tally))
-    for row in await _delivered(conn, merchant.id, start, end):
-        region, tally = _delivery_tally(row, merchant)
-        raw.append(((row.carrier, row.service or "", region), tally))
-    return _report(_group(raw))
+    """The period's figures for one merchant (two indexed range queries).
+
+    The rows are counted in a worker thread: a large merchant's month is tens of thousands of
+    deliveries, and the event loop keeps serving pages meanwhile.
+    """
+    zone = merchant_zone(merchant.settings)
+    start, end = period.bounds(zone)
+    created = await _created(conn, merchant.id, start, end)
+    delivered = await _delivered(conn, merchant.id, start, end)
+    return await asyncio.to_thread(_count, created, delivered, zone)
+
+
+def _count(created: Iterable[Any], delivered: Iterable[Any], zone: ZoneInfo) -> CarrierReport:
+    raw: dict[tuple[str, str, str], _Tally] = defaultdict(_Tally)
+    for row in created:
+        tally = raw[row.carrier, row.service or "", _region(row)]
+        tally.shipped += 1
+        tally.exceptions += bool(row.had_exception)
+        tally.returns += bool(row.had_return)
+    for row in delivered:
+        _count_delivery(raw[row.carrier, row.service or "", _region(row)], row, zone)
+    return _report(raw)
+
+
+def _region(row: Any) -> str:
+    return region_of(row.customer_country, row.customer_postcode)

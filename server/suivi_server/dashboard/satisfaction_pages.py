@@ -70,11 +70,13 @@ def lived_label(situation: str | None, lang: Language) -> str:
     return lang.gettext(LIVED.get(situation or "", NOT_KNOWN))
 
 
-def bucket_label(key: str, bucket: Bucket, lang: Language) -> str:
+def bucket_label(key: str, bucket: Bucket, lang: Language, *, short: bool = False) -> str:
+    """ "Week of 16 Nov" or "November 2026"; `short` ("16 Nov", "Nov 2026") fits a chart's axis."""
     day = date.fromisoformat(key)
-    if bucket == "week":
-        return lang.gettext(N_("Week of %(day)s"), day=lang.short_day(day))
-    return str(format_date(day, "LLLL y", locale=lang.locale))
+    if bucket == "month":
+        return str(format_date(day, "MMM y" if short else "LLLL y", locale=lang.locale))
+    first = str(format_date(day, "d MMM", locale=lang.locale))
+    return first if short else lang.gettext(N_("Week of %(day)s"), day=first)
 
 
 def _scores(key: Column[SatisfactionLine]) -> tuple[Column[SatisfactionLine], ...]:
@@ -176,7 +178,7 @@ PRODUCT_COLUMNS: tuple[Column[ProductClicks], ...] = (
 def _chart(report: SatisfactionReport, lang: Language) -> object:
     """Promoters, detractors and satisfied shoppers as shares: NPS is the gap between the first
     two lines, and shares keep every series on one 0–100 % axis."""
-    labels = [bucket_label(x.key or "", report.bucket, lang) for x in report.by_period]
+    labels = [bucket_label(x.key or "", report.bucket, lang, short=True) for x in report.by_period]
 
     def series(label: str, shares: Sequence[float | None]) -> charts.Series:
         return charts.Series(lang.gettext(label), list(zip(labels, shares, strict=True)))
