@@ -4,7 +4,8 @@ The list walks ix_shipments_merchant_id_problem_since (oldest problem first) wit
 cursor, never OFFSET; a shipment marked handled after its problem started is left out until a
 newer problem starts. A search is an exact lookup instead, over all the merchant's shipments
 (a caller may ask about a parcel that has no problem): order key
-(ix_shipments_merchant_order_key), tracking number (ix_shipments_merchant_number) or email.
+(ix_shipments_merchant_order_key), tracking number (ix_shipments_merchant_number), or email
+among the shipments with a problem now (no index covers the email column).
 Each page then costs two more queries, whatever its size: the rows' active situations
 (ix_shipment_situations_active) and what the shopper was last sent
 (ix_notifications_shipment_id_channel).
@@ -111,16 +112,27 @@ def _in_problem_list(merchant_id: int, now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def _matches(search: str) -> sa.ColumnElement[bool]:
+def _matches(merchant_id: int, search: str) -> sa.ColumnElement[bool]:
     """Exact match on the order number (as the lookup form folds it), the tracking number as
-    typed or as carriers write it, or the email address as typed or lower-cased."""
+    typed or as carriers write it, or (text with an @) the email address as typed or
+    lower-cased: one indexed lookup each. No index covers the email, so it is matched within
+    the problem range only (ix_shipments_merchant_id_problem_since), never by a scan of every
+    shipment."""
     typed = search.strip()
-    numbers = {typed, "".join(typed.split()).upper()}
-    return sa.or_(
-        _s.order_key == order_lookup_key(typed),
-        _s.tracking_number.in_(sorted(numbers)),
-        _s.customer_email.in_(sorted({typed, typed.lower()})),
-    )
+    numbers = sorted({typed, "".join(typed.split()).upper()})
+    mine = _s.merchant_id == merchant_id
+    lookups = [
+        sa.select(_s.id).where(mine, _s.order_key == order_lookup_key(typed)),
+        sa.select(_s.id).where(mine, _s.tracking_number.in_(numbers)),
+    ]
+    if "@" in typed:
+        emails = sorted({typed, typed.lower()})
+        lookups.append(
+            sa.select(_s.id).where(
+                mine, _s.problem_since.is_not(None), _s.customer_email.in_(emails)
+            )
+        )
+    return _s.id.in_(sa.union(*lookups).scalar_subquery())
 
 
 async def problem_page(
@@ -131,17 +143,16 @@ async def problem_page(
         shipment_handling, _h.shipment_id == _s.id
     )
     if where.search:
-        query = query.where(_s.merchant_id == merchant_id, _matches(where.search))
+        query = query.where(_s.merchant_id == merchant_id, _matches(merchant_id, where.search))
         query = query.order_by(_s.id.desc())
     else:
         query = query.where(_in_problem_list(merchant_id, now))
         if where.after is not None:
             after = where.after
+            # the bound on its own first, so it is the index range's start, not a filter
             query = query.where(
-                sa.or_(
-                    _s.problem_since > after.since,
-                    sa.and_(_s.problem_since == after.since, _s.id > after.id),
-                )
+                _s.problem_since >= after.since,
+                sa.or_(_s.problem_since > after.since, _s.id > after.id),
             )
         query = query.order_by(_s.problem_since, _s.id)
     for column, value in ((_s.problem, where.kind), (_s.carrier, where.carrier)):

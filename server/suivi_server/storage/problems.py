@@ -201,5 +201,6 @@ async def refresh_problem(conn: AsyncConnection, shipment_id: int, now: datetime
         return
     situations = await conn.execute(situation_query.where(_t.shipment_id == shipment_id))
     choices = await conn.execute(choice_query.where(_c.shipment_id == shipment_id))
-    top = from_rows(shipment, situations.all(), choices.all(), now)
-    await conn.execute(sa.update(shipments).where(_s.id == shipment_id).values(**values_of(top)))
+    values = values_of(from_rows(shipment, situations.all(), choices.all(), now))
+    if values != {"problem": shipment.problem, "problem_since": shipment.problem_since}:
+        await conn.execute(sa.update(shipments).where(_s.id == shipment_id).values(**values))
