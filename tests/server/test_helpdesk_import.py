@@ -198,8 +198,8 @@ async def test_bad_lines_fail_alone_and_are_listed(
     [
         (b"", {}, 400, "empty_body"),
         (b"\xff\xfeI\x00d\x00", {}, 400, "bad_encoding"),
-        (b"Name,Email\nA,a@example.com\n", {}, 400, "unknown_format"),
-        (b"Id,Created at\n1,2026-11-20 10:00\n", {"format": "gorgias"}, 400, "unknown_format"),
+        (b"Name,Email\nA,a@example.com\n", {}, 422, "unknown_format"),
+        (b"Id,Created at\n1,2026-11-20 10:00\n", {"format": "gorgias"}, 422, "unknown_format"),
         (b"Id,Created at\n", {"format": "kayako"}, 422, "validation_error"),
     ],
 )

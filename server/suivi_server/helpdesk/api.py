@@ -73,7 +73,7 @@ async def import_contacts(request: Request, caller: Caller) -> Response:
             caller.conn, caller.merchant, text, helpdesk, caller.services.clock(), MAX_TICKETS
         )
     except UnknownFormat as exc:
-        raise ApiError(400, "unknown_format", str(exc)) from None
+        raise ApiError(422, "unknown_format", str(exc)) from None
     except TooManyLines as exc:
         raise ApiError(413, "too_many_tickets", str(exc)) from None
     return JSONResponse(summary.as_json())
@@ -88,7 +88,8 @@ OPERATION = Operation(
     body_types=("text/csv",),
     query=ContactImportQuery,
     errors=(
-        (400, "empty, not UTF-8, or not a ticket export of the helpdesk"),
+        (400, "empty, or not UTF-8"),
+        (422, "not a ticket export (of the helpdesk named)"),
         (413, "larger than 16 MiB or more than 20000 tickets"),
     ),
 )
