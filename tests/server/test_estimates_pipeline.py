@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi import DeliveryEstimate, Status, Substatus, Tracking, TrackingEvent, week_of
+from suivi_server.estimates import models
 from suivi_server.estimates.models import Learned, TransitModels
 from suivi_server.storage.schema import estimate_scores, shipments, shown_estimates, transit_counts
 from suivi_server.worker.pipeline import ingest, shipment_rows
@@ -206,3 +207,14 @@ async def test_a_delivery_scores_the_carrier_and_the_model_at_each_milestone(
         0,
         1,
     )
+
+
+async def test_many_counts_are_built_in_a_process_into_the_same_model(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = await _learned(engine, 55, 40)
+    monkeypatch.setattr(models, "ROWS_BUILT_HERE", 0)
+    apart = await TransitModels(engine).get(NOW)
+    route = ("colissimo", None, "FR", "75")
+    assert apart.model.transit(*route) == here.model.transit(*route) is not None
+    assert apart.preference == here.preference
