@@ -14,7 +14,9 @@ estimate replaces the shown one only when
    a business day is material: it is the carrier's own news.
 
 Otherwise the shown dates stay; with a forecast, its stated confidence becomes the shown
-window's chance under that forecast, so the figure the shopper reads stays true.
+window's chance under that forecast, so the figure the shopper reads stays true. That chance is
+discounted as the new window's own: its stated confidence against its plain mass under the
+forecast (the forecast's histogram is the one the shown window was chosen on, or nearly).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def settle(
         return new
     chance: float | None
     if forecast is not None:
-        chance = round(forecast.probability(shown.earliest, shown.latest), 4)
+        chance = round(_honest_chance(shown, new, forecast), 4)
     elif _window(shown) == _window(new):
         chance = new.confidence
     else:
@@ -92,3 +94,12 @@ def _replaces(
 def _window(estimate: DeliveryEstimate) -> tuple[date, date, time | None, time | None]:
     """What the shopper reads: the days and the time slot."""
     return estimate.earliest, estimate.latest, estimate.start_time, estimate.end_time
+
+
+def _honest_chance(shown: DeliveryEstimate, new: DeliveryEstimate, forecast: Forecast) -> float:
+    """The shown window's mass under `forecast`, scaled as the new window's confidence is."""
+    plain = forecast.probability(shown.earliest, shown.latest)
+    new_plain = forecast.probability(new.earliest, new.latest)
+    if new.confidence is None or new_plain <= 0:
+        return plain
+    return min(1.0, plain * min(1.0, new.confidence / new_plain))

@@ -51,6 +51,15 @@ def test_a_window_still_likely_stays_and_says_its_new_chance() -> None:
     assert kept == SHOWN.model_copy(update={"confidence": 0.7})
 
 
+def test_the_kept_windows_chance_is_discounted_as_the_new_ones() -> None:
+    # The new window holds 70 % of the forecast but states 0.63 (a tenth less, as its group's
+    # choice is partly luck): the kept window's 70 % is stated as 0.63 too.
+    new = window(WEDNESDAY, THURSDAY, confidence=0.63)
+    chances = forecast({TUESDAY: 0.3, WEDNESDAY: 0.4, THURSDAY: 0.3})
+    kept = settle(SHOWN, new, today=MONDAY, calendar=DPD, forecast=chances)
+    assert kept == SHOWN.model_copy(update={"confidence": 0.63})
+
+
 def test_a_window_that_became_unlikely_is_replaced() -> None:
     new = window(THURSDAY, FRIDAY, confidence=0.85)
     chances = forecast({WEDNESDAY: 0.1, THURSDAY: 0.6, FRIDAY: 0.3})
