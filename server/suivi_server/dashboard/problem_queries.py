@@ -5,7 +5,7 @@ cursor, never OFFSET; a shipment marked handled after its problem started is lef
 newer problem starts. A search is an exact lookup instead, over all the merchant's shipments
 (a caller may ask about a parcel that has no problem): order key
 (ix_shipments_merchant_order_key), tracking number (ix_shipments_merchant_number), or email
-among the shipments with a problem now (no index covers the email column).
+whatever its case (ix_shipments_merchant_id_email_key).
 Each page then costs two more queries, whatever its size: the rows' active situations
 (ix_shipment_situations_active) and what the shopper was last sent
 (ix_notifications_shipment_id_channel).
@@ -114,10 +114,8 @@ def _in_problem_list(merchant_id: int, now: datetime) -> sa.ColumnElement[bool]:
 
 def _matches(merchant_id: int, search: str) -> sa.ColumnElement[bool]:
     """Exact match on the order number (as the lookup form folds it), the tracking number as
-    typed or as carriers write it, or (text with an @) the email address as typed or
-    lower-cased: one indexed lookup each. No index covers the email, so it is matched within
-    the problem range only (ix_shipments_merchant_id_problem_since), never by a scan of every
-    shipment."""
+    typed or as carriers write it, or (text with an @) the email address whatever
+    its case: one indexed lookup each."""
     typed = search.strip()
     numbers = sorted({typed, "".join(typed.split()).upper()})
     mine = _s.merchant_id == merchant_id
@@ -127,11 +125,7 @@ def _matches(merchant_id: int, search: str) -> sa.ColumnElement[bool]:
     ]
     if "@" in typed:
         emails = sorted({typed, typed.lower()})
-        lookups.append(
-            sa.select(_s.id).where(
-                mine, _s.problem_since.is_not(None), _s.customer_email.in_(emails)
-            )
-        )
+        lookups.append(sa.select(_s.id).where(mine, _s.customer_email.in_(emails)))
     return _s.id.in_(sa.union(*lookups).scalar_subquery())
 
 

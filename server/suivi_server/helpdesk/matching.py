@@ -91,7 +91,7 @@ async def _by_email(
         .where(
             _s.merchant_id == merchant_id,
             _s.created_at.between(at - EMAIL_WINDOW, at),
-            sa.func.lower(_s.customer_email) == email,
+            sa.func.lower(_s.customer_email) == email.lower(),
             sa.or_(_s.delivered_at.is_(None), _s.delivered_at > at),
         )
         .limit(2)

@@ -145,9 +145,20 @@ shipments = sa.Table(
     sa.Index("ix_shipments_merchant_id_id", "merchant_id", "id"),
     # the dashboard's problem shipments, oldest problem first
     sa.Index("ix_shipments_merchant_id_problem_since", "merchant_id", "problem_since"),
+    # the list filtered by one kind of problem, and searches by the shopper's email
+    sa.Index(
+        "ix_shipments_merchant_id_problem_problem_since", "merchant_id", "problem", "problem_since"
+    ),
     # reports over a period: deliveries (carrier performance, estimates), shipments created
     sa.Index("ix_shipments_merchant_id_delivered_at", "merchant_id", "delivered_at"),
     sa.Index("ix_shipments_merchant_id_created_at", "merchant_id", "created_at"),
+)
+
+# searches by the shopper's email, whatever its case (stored as the merchant gave it)
+sa.Index(
+    "ix_shipments_merchant_id_email_key",
+    shipments.c.merchant_id,
+    sa.func.lower(shipments.c.customer_email),
 )
 
 tracking_events = sa.Table(

@@ -28,6 +28,16 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_shipments_merchant_id_created_at", ["merchant_id", "created_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_shipments_merchant_id_problem_problem_since",
+            ["merchant_id", "problem", "problem_since"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_shipments_merchant_id_email_key",
+            ["merchant_id", sa.text("lower(customer_email)")],
+            unique=False,
+        )
     op.create_table(
         "dashboard_users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -203,6 +213,8 @@ def backfill_problems(conn: Connection, now: datetime) -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index("ix_shipments_merchant_id_email_key")
+        batch_op.drop_index("ix_shipments_merchant_id_problem_problem_since")
         batch_op.drop_index("ix_shipments_merchant_id_created_at")
         batch_op.drop_index("ix_shipments_merchant_id_delivered_at")
     with op.batch_alter_table("shipment_notes", schema=None) as batch_op:
