@@ -19,12 +19,12 @@ from suivi._adapter import (
     error_for_status,
     retry_after_seconds,
 )
-from suivi._calendar import BusinessCalendar
+from suivi._calendar import BusinessCalendar, local_date
 from suivi._client import SyncTracker, Tracker, TrackResult
 from suivi._estimate import (
+    HORIZON_WEEKS,
     TransitModel,
     TransitObservation,
-    TransitSample,
     TransitStats,
     region_of,
     transit_observations,
@@ -75,6 +75,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_SILENCE_HOURS",
     "ENTRY_POINT_GROUP",
+    "HORIZON_WEEKS",
     "NOTICE",
     "PARIS",
     "STATUS_PRECEDENCE",
@@ -118,7 +119,6 @@ __all__ = [
     "TrackingEvent",
     "TransitModel",
     "TransitObservation",
-    "TransitSample",
     "TransitStats",
     "__version__",
     "accuracy_by_carrier",
@@ -131,6 +131,7 @@ __all__ = [
     "error_for_status",
     "errors",
     "is_problem",
+    "local_date",
     "milestones_reached",
     "moved_later",
     "parse_local",

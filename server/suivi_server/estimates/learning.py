@@ -22,11 +22,11 @@ from suivi import (
     ShipmentFacts,
     Tracking,
     arrival,
+    local_date,
     score,
     transit_observations,
     week_of,
 )
-from suivi._calendar import local_date
 from suivi_server.storage.dialect import upsert_insert
 from suivi_server.storage.schema import estimate_scores, shown_estimates, transit_counts
 

@@ -21,8 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from suivi import EstimatePreference, TransitModel, week_of
-from suivi._estimate import HORIZON_WEEKS
+from suivi import HORIZON_WEEKS, EstimatePreference, TransitModel, week_of
 from suivi_server.storage.engine import create_engine
 from suivi_server.storage.schema import estimate_scores, transit_counts
 

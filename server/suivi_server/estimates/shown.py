@@ -23,11 +23,11 @@ from suivi import (
     ShipmentFacts,
     Tracking,
     TransitModel,
+    arrival,
     current_milestone,
     moved_later,
     settle,
 )
-from suivi._milestones import arrival
 from suivi_server.storage.schema import shipments, shown_estimates
 
 _s = shipments.c
