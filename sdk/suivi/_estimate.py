@@ -22,7 +22,7 @@ from suivi._calendar import BusinessCalendar, local_date
 from suivi._forecast import Forecast, first_possible_day, forecast_from
 from suivi._milestones import JOURNEY, Milestone, arrival, milestones_reached
 from suivi._models import DeliveryEstimate, Tracking
-from suivi._situations import ShipmentFacts, handover_event
+from suivi._situations import ShipmentFacts
 from suivi._taxonomy import Status
 from suivi._transit import Histogram, Window
 
@@ -120,62 +120,6 @@ def transit_observations(shipment: ShipmentFacts, tracking: Tracking) -> list[Tr
 
 
 @dataclass(frozen=True, slots=True)
-class TransitSample:
-    """A hand-over observation from known moments, for stores that query the hand-over and
-    arrival times directly rather than a tracking."""
-
-    carrier: str
-    service: str | None
-    origin_region: str
-    dest_region: str
-    business_days: int
-
-    @classmethod
-    def observe(cls, shipment: ShipmentFacts, tracking: Tracking) -> TransitSample | None:
-        """The sample a delivered tracking gives, or None before delivery or without a scan."""
-        first = handover_event(tracking)
-        arrived = arrival(tracking)
-        if first is None or tracking.delivered_at is None or arrived is None:
-            return None
-        return cls.between(
-            shipment,
-            first.timestamp,
-            arrived,
-            service=tracking.service,
-            destination_postcode=tracking.destination_postcode,
-        )
-
-    @classmethod
-    def between(
-        cls,
-        shipment: ShipmentFacts,
-        handed_over: datetime,
-        arrived: datetime,
-        *,
-        service: str | None = None,
-        destination_postcode: str | None = None,
-    ) -> TransitSample:
-        """The sample of known hand-over and arrival moments, on the shipment's route key and
-        calendar (the ones estimates use)."""
-        calendar = shipment.calendar(service)
-        days = calendar.business_days_between(
-            local_date(handed_over, calendar.zone), local_date(arrived, calendar.zone)
-        )
-        origin, destination = _route(shipment, destination_postcode)
-        return cls(shipment.carrier, shipment.service or service, origin, destination, days)
-
-    def observation(self) -> TransitObservation:
-        return TransitObservation(
-            self.carrier,
-            self.service,
-            self.origin_region,
-            self.dest_region,
-            Milestone.HANDOVER,
-            self.business_days,
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class TransitStats:
     """One group's transit times in business days: quantiles, and the window to show."""
 
@@ -216,7 +160,7 @@ class TransitModel:
     @classmethod
     def learn(
         cls,
-        observations: Iterable[TransitObservation | TransitSample],
+        observations: Iterable[TransitObservation],
         *,
         min_samples: int = 20,
         max_window_days: int = 3,
@@ -224,8 +168,7 @@ class TransitModel:
         """Every observation counts the same (tests, benchmarks, small in-memory sets)."""
         _check(min_samples, max_window_days)
         histograms: dict[Milestone, dict[GroupKey, Histogram]] = {}
-        for seen in observations:
-            o = seen.observation() if isinstance(seen, TransitSample) else seen
+        for o in observations:
             groups = histograms.setdefault(o.milestone, {})
             for key in group_keys(o.carrier, o.service, o.origin_region, o.dest_region):
                 groups.setdefault(key, Histogram()).add(o.days)

@@ -10,15 +10,17 @@ from suivi import (
     PARIS,
     BusinessCalendar,
     DeliveryEstimate,
+    Milestone,
     ShipmentFacts,
     Status,
     Substatus,
     Tracking,
     TrackingEvent,
     TransitModel,
-    TransitSample,
+    TransitObservation,
     TransitStats,
     region_of,
+    transit_observations,
 )
 
 MONDAY = datetime(2026, 11, 9, 9, 0, tzinfo=PARIS)
@@ -46,7 +48,7 @@ def tracking(*events: TrackingEvent, **fields: object) -> Tracking:
     )
 
 
-def samples(days: list[int], **route: str) -> list[TransitSample]:
+def samples(days: list[int], **route: str) -> list[TransitObservation]:
     where = {
         "carrier": "colissimo",
         "service": "expert",
@@ -55,8 +57,13 @@ def samples(days: list[int], **route: str) -> list[TransitSample]:
     }
     where |= route
     return [
-        TransitSample(
-            where["carrier"], where["service"], where["origin_region"], where["dest_region"], n
+        TransitObservation(
+            where["carrier"],
+            where["service"],
+            where["origin_region"],
+            where["dest_region"],
+            Milestone.HANDOVER,
+            n,
         )
         for n in days
     ]
@@ -283,22 +290,6 @@ COLLECTED_FRIDAY = event(
 )
 
 
-def test_a_pickup_point_parcel_is_learned_until_its_arrival_not_its_collection() -> None:
-    reminded = event(
-        datetime(2026, 11, 12, 9, 0, tzinfo=PARIS),
-        Status.AVAILABLE_FOR_PICKUP,
-        Substatus.PICKUP_POINT,
-    )
-    parcel = tracking(PICKED_UP_FRIDAY, AT_POINT_TUESDAY, reminded, COLLECTED_FRIDAY)
-    sample = TransitSample.observe(shipment(), parcel)
-    # Saturday 7, Monday 9, Tuesday 10: the first arrival, not the reminder nor the collection.
-    assert sample == TransitSample("colissimo", "expert", "69", "75", 3)
-
-
-def test_a_pickup_point_parcel_not_yet_collected_is_no_sample() -> None:
-    assert TransitSample.observe(shipment(), tracking(PICKED_UP_FRIDAY, AT_POINT_TUESDAY)) is None
-
-
 @pytest.mark.parametrize(
     "events",
     [(PICKED_UP_FRIDAY, AT_POINT_TUESDAY), (PICKED_UP_FRIDAY, AT_POINT_TUESDAY, COLLECTED_FRIDAY)],
@@ -310,26 +301,25 @@ def test_at_the_pickup_point_the_estimate_is_the_arrival_day(events: tuple[Track
     assert (estimate.earliest, estimate.latest) == (date(2026, 11, 10), date(2026, 11, 10))
 
 
-def test_a_sample_from_known_moments_uses_the_shipments_route_and_calendar() -> None:
-    sample = TransitSample.between(
-        shipment(service=None, destination_postcode=None),
-        datetime(2026, 11, 6, 19, 0, tzinfo=PARIS),
-        datetime(2026, 11, 10, 23, 30, tzinfo=UTC),  # Wednesday 11 in Paris, a holiday
+def test_an_observation_falls_back_on_the_carriers_service_and_postcode() -> None:
+    parcel = tracking(
+        PICKED_UP_FRIDAY,
+        event(datetime(2026, 11, 10, 23, 30, tzinfo=UTC), Status.DELIVERED),  # 11th in Paris
         service="expert",
         destination_postcode="13008",
     )
-    assert sample == TransitSample("colissimo", "expert", "69", "13", 3)
+    facts = shipment(service=None, destination_postcode=None)
+    # Saturday 7, Monday 9, Tuesday 10; the arrival on Wednesday 11, a holiday, adds none.
+    assert transit_observations(facts, parcel) == [
+        TransitObservation("colissimo", "expert", "69", "13", Milestone.HANDOVER, 3)
+    ]
 
 
-def test_a_delivered_tracking_becomes_a_transit_sample() -> None:
+def test_a_delivered_tracking_counts_business_days_from_hand_over() -> None:
     parcel = tracking(
-        event(datetime(2026, 11, 6, 19, 0, tzinfo=PARIS), Status.IN_TRANSIT),
-        event(datetime(2026, 11, 12, 11, 0, tzinfo=PARIS), Status.DELIVERED),
+        PICKED_UP_FRIDAY, event(datetime(2026, 11, 12, 11, 0, tzinfo=PARIS), Status.DELIVERED)
     )
-    sample = TransitSample.observe(shipment(), parcel)
     # Saturday 7, Monday 9, Tuesday 10, Thursday 12: Sunday and 11 November do not count.
-    assert sample == TransitSample("colissimo", "expert", "69", "75", 4)
-
-
-def test_an_undelivered_tracking_is_no_sample() -> None:
-    assert TransitSample.observe(shipment(), IN_TRANSIT) is None
+    assert transit_observations(shipment(), parcel) == [
+        TransitObservation("colissimo", "expert", "69", "75", Milestone.HANDOVER, 4)
+    ]

@@ -222,7 +222,7 @@ def transit_days(
     carrier: str, service: str | None, country: str, zone: ZoneInfo, start: date, end: date
 ) -> int:
     """Business days in (start, end] on the carrier's calendar at the destination: the count
-    the estimate model learns (`ShipmentFacts.calendar`, `TransitSample.between`), cached
+    the estimate model learns (`ShipmentFacts.calendar`, `transit_observations`), cached
     because a period's deliveries share few carriers, countries and days."""
     calendar = BusinessCalendar.for_carrier(carrier, service, country=country, zone=zone)
     return calendar.business_days_between(start, end)
