@@ -42,6 +42,7 @@ for extra in (ROOT / "sdk", ROOT / "server"):  # runnable without the editable i
         sys.path.append(str(extra))
 
 from suivi import (  # noqa: E402
+    HORIZON_WEEKS,
     BusinessCalendar,
     CalibrationRow,
     DeliveryEstimate,
@@ -66,9 +67,9 @@ from suivi import (  # noqa: E402
     week_of,
     window_width,
 )
-from suivi._estimate import HALF_LIFE_WEEKS, HORIZON_WEEKS  # noqa: E402
-from suivi._milestones import JOURNEY  # noqa: E402
 from suivi_server.simulator.scenario import Milestone as Step  # noqa: E402
+
+JOURNEY = tuple(Milestone)  # in journey order
 
 PARIS = ZoneInfo("Europe/Paris")
 ORIGIN = ("Lyon", "69007")
@@ -830,7 +831,7 @@ def simulate(
     width: int = 1,
     handover_widths: Iterable[int] = (0, 2),
     min_samples: int = 20,
-    half_life_weeks: float = HALF_LIFE_WEEKS,
+    half_life_weeks: float | None = None,
 ) -> dict[int, Lane]:
     """Walk the year in time order. Each delivery adds its observations to the weekly counts
     and its carrier-versus-model scores the moment it lands; at each local midnight the model
@@ -865,17 +866,23 @@ def _relearn(
     counts: Counter[CountKey],
     now_week: int,
     min_samples: int,
-    half_life_weeks: float,
+    half_life_weeks: float | None,
 ) -> None:
     for key in [k for k in counts if now_week - k[5] >= HORIZON_WEEKS]:
         del counts[key]
     rows = [(*key, n) for key, n in counts.items()]
-    base = TransitModel.from_weekly_counts(
-        rows,
-        now_week=now_week,
-        half_life_weeks=half_life_weeks,
-        min_samples=min_samples,
-        max_window_days=0,
+    base = (
+        TransitModel.from_weekly_counts(
+            rows, now_week=now_week, min_samples=min_samples, max_window_days=0
+        )
+        if half_life_weeks is None
+        else TransitModel.from_weekly_counts(
+            rows,
+            now_week=now_week,
+            half_life_weeks=half_life_weeks,
+            min_samples=min_samples,
+            max_window_days=0,
+        )
     )
     for lane in lanes.values():
         lane.model = TransitModel(
@@ -1174,6 +1181,11 @@ def print_milestones(scored: Scored) -> None:
                 f"{_pct(m.observed if m else None)} | {_pct(given)} | "
                 f"{_pct(k.hit if k else None)} | {_pct(p.hit)} | {_num(p.width)} |"
             )
+        sources = Counter(o.estimate.source for o in scored.outcomes["shown", milestone])
+        total = sum(sources.values())
+        print(
+            "shown from: " + ", ".join(f"{k} {_pct(v / total)}" for k, v in sorted(sources.items()))
+        )
 
 
 def print_handover(lanes: Sequence[Scored]) -> list[tuple[str, bool]]:
@@ -1303,7 +1315,7 @@ def main(argv: list[str] | None = None) -> int:
                         "at every milestone (the worker's MAX_WINDOW_DAYS)")  # fmt: skip
     parser.add_argument("--warmup-weeks", type=int, default=4)
     parser.add_argument("--min-samples", type=int, default=20)
-    parser.add_argument("--half-life-weeks", type=float, default=HALF_LIFE_WEEKS)
+    parser.add_argument("--half-life-weeks", type=float, help="the SDK's default unless given")
     parser.add_argument("--smoke", action="store_true", help="four weeks at 20 a day, in seconds")
     args = parser.parse_args(argv)
     first, last = date(args.year, 1, 1), date(args.year, 12, 31)
@@ -1343,8 +1355,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "carriers: "
         + ", ".join(f"{k} {v}" for k, v in sorted(Counter(s.carrier for s in shipments).items()))
-        + f"; model relearned each local midnight from the weekly counts (half-life "
-        f"{args.half_life_weeks:g} weeks, min_samples {args.min_samples})"
+        + "; model relearned each local midnight from the weekly counts (half-life "
+        f"{args.half_life_weeks or 'the SDK default'} weeks, min_samples {args.min_samples})"
     )
     print_generated(shipments)
     print(f"\n## Per carrier and milestone (max_window_days={args.max_window_days})")

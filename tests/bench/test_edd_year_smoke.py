@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from suivi import Milestone, milestones_reached, transit_observations
-from suivi._milestones import JOURNEY, arrival
+from suivi import Milestone, arrival, milestones_reached, transit_observations
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "edd_year.py"
 FIRST, LAST = date(2026, 11, 2), date(2026, 11, 22)
+JOURNEY = tuple(Milestone)
 
 
 @pytest.fixture(scope="module")
