@@ -17,8 +17,8 @@ from starlette.applications import Starlette
 from suivi_server.app import create_app
 from suivi_server.config import Settings
 from suivi_server.dashboard.sessions import IDLE, LIFETIME
-from suivi_server.storage.schema import dashboard_sessions
-from tests.server.conftest import SECRET_KEYS
+from suivi_server.storage.schema import dashboard_sessions, lookup_attempts
+from tests.server.conftest import NOW, SECRET_KEYS
 from tests.server.dashboard_support import (  # noqa: F401 (fixtures)
     PASSWORD,
     anonymous_client,
@@ -140,25 +140,44 @@ async def test_a_disabled_account_cannot_sign_in(
     assert (await dashboard_login(client, EMAIL)).status_code == 400
 
 
-async def test_failures_are_limited_per_account_with_retry_after(
+async def test_failures_are_limited_per_account_for_a_quarter_of_an_hour(
     client: httpx.AsyncClient, camille: int, clock: list[datetime]
 ) -> None:
-    for _ in range(5):
+    for _ in range(10):
         assert (await dashboard_login(client, EMAIL, "wrong password here")).status_code == 400
     blocked = await dashboard_login(client, EMAIL)  # even the right password waits
     assert blocked.status_code == 429
-    assert blocked.headers["retry-after"] == "60"
+    assert blocked.headers["retry-after"] == "900"
     assert "Too many failed attempts" in blocked.text
-    clock[0] += timedelta(seconds=61)
+    clock[0] = NOW + timedelta(minutes=14, seconds=59)
+    assert (await dashboard_login(client, EMAIL)).status_code == 429
+    clock[0] = NOW + timedelta(minutes=15)
     assert (await dashboard_login(client, EMAIL)).status_code == 303
 
 
 async def test_failures_are_limited_per_client_address(
     client: httpx.AsyncClient, camille: int
 ) -> None:
-    for n in range(10):  # ten different accounts guessed from one address
+    for n in range(30):  # thirty different accounts guessed from one address
         response = await dashboard_login(client, f"guess{n}@maison-lumiere.example", "x" * 12)
         assert response.status_code == 400
+    assert (await dashboard_login(client, EMAIL)).status_code == 429
+
+
+async def test_the_shopper_lookups_pruning_forgets_only_its_own_misses(
+    client: httpx.AsyncClient, camille: int, clock: list[datetime], engine: AsyncEngine
+) -> None:
+    unknown_parcel = "/maison-lumiere/track/colissimo/6A00000000000"
+    assert (await client.get(unknown_parcel)).status_code == 404  # a lookup miss at NOW
+    for _ in range(10):
+        assert (await dashboard_login(client, EMAIL, "wrong password here")).status_code == 400
+    clock[0] = NOW + timedelta(minutes=2)
+    assert (await client.get(unknown_parcel)).status_code == 404  # prunes the lookup's past
+    async with engine.connect() as conn:
+        seconds = (await conn.execute(sa.select(lookup_attempts.c.second))).scalars().all()
+    now, before = int(clock[0].timestamp()), int(NOW.timestamp())
+    assert sorted(seconds) == [before, before, now]  # address and account at NOW, lookup now
+    clock[0] = NOW + timedelta(minutes=14)
     assert (await dashboard_login(client, EMAIL)).status_code == 429
 
 

@@ -2,11 +2,12 @@
 
 Unknown email, wrong password and disabled account get the same answer after the same work
 (one argon2 verification), so the form tells nothing about who has an account. Failures are
-limited per client address and per account, counted in the database shared by every replica
-(the lookup form's `lookup_attempts` table, under "login:" keys). The window is one minute
-because that table is pruned to the last minute by every limiter that writes to it. A
-successful login does not count. The form has no session to bind a token to: it is protected
-by the Origin/Sec-Fetch-Site check and SameSite cookies.
+limited per client address and per account over a quarter of an hour, counted in the database
+shared by every replica (the lookup form's `lookup_attempts` table, each limiter under its own
+key prefix and pruned to its own window). An account guessed from many addresses is held by
+the account's limit, one address guessing many accounts by the address's. A successful login
+does not count. The form has no session to bind a token to: it is protected by the
+Origin/Sec-Fetch-Site check and SameSite cookies.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from starlette.routing import BaseRoute, Route
 
 from suivi_server.dashboard import guard, passwords, render, sessions, users
 from suivi_server.dashboard.access import CROSS_SITE, Shell, refuse
-from suivi_server.pages.attempts import AttemptLimiter, client_key
+from suivi_server.pages.attempts import AttemptLimiter, KeySpace, client_key
 from suivi_server.pages.i18n import N_, Language
 
-WINDOW = timedelta(minutes=1)
-PER_ACCOUNT = 5
+WINDOW = timedelta(minutes=15)
+PER_ACCOUNT = 10
+PER_ADDRESS = 30  # an office's agents share one address
 MAX_FIELD = 300
 BAD_LOGIN = N_("Wrong email or password.")
-TOO_MANY = N_("Too many failed attempts. Please wait a minute and try again.")
+TOO_MANY = N_("Too many failed attempts. Please wait a quarter of an hour and try again.")
 GONE = N_("This invitation link has expired or was already used. Ask an admin for a new one.")
 MISMATCH = N_("The two passwords differ.")
 NO_NAME = N_("Please give your name.")
@@ -44,7 +46,7 @@ def safe_next(value: str | None) -> str:
 
 def account_key(email: str) -> str:
     digest = hashlib.sha256(users.normalize_email(email).encode()).hexdigest()
-    return f"login:user:{digest[:40]}"
+    return digest[:40]
 
 
 async def _fields(request: Request) -> dict[str, str]:
@@ -56,10 +58,13 @@ class Login:
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
         services = shell.services
+        engine, clock = services.engine, services.clock
         self.by_address = AttemptLimiter(
-            services.engine, services.settings.lookup_attempts_per_minute, WINDOW, services.clock
+            engine, PER_ADDRESS, WINDOW, clock, prefix=KeySpace.LOGIN_ADDRESS
         )
-        self.by_account = AttemptLimiter(services.engine, PER_ACCOUNT, WINDOW, services.clock)
+        self.by_account = AttemptLimiter(
+            engine, PER_ACCOUNT, WINDOW, clock, prefix=KeySpace.LOGIN_ACCOUNT
+        )
 
     def _page(
         self,
@@ -94,7 +99,7 @@ class Login:
             return refuse(request, services, lang, 403, CROSS_SITE)
         fields = await _fields(request)
         email, password = fields.get("email", "").strip(), fields.get("password", "")
-        address = f"login:ip:{client_key(request.client.host if request.client else None)}"
+        address = client_key(request.client.host if request.client else None)
         account = account_key(email)
         if await self.by_address.blocked(address) or await self.by_account.blocked(account):
             retry = {"Retry-After": str(int(WINDOW.total_seconds()))}

@@ -7,7 +7,11 @@ counts, so running several does not multiply the allowance. Each miss adds one t
 key's rows within the window are summed. Time comes from the injected clock.
 
 Keys: a client's address (IPv6 by its /64, which one subscriber holds whole), and the order
-being proved, so that proofs spread over many addresses are limited too.
+being proved, so that proofs spread over many addresses are limited too. Each limiter stores its
+keys under its own prefix and forgets only its own rows older than its own window, so limiters
+with different windows share the table: the shopper lookup's minute does not cut short the
+dashboard login's quarter of an hour. Prefixes of limiters sharing the table must not start one
+another (the empty prefix is for a limiter alone on it).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import hashlib
 import ipaddress
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +30,14 @@ from suivi_server.storage.schema import lookup_attempts
 
 _a = lookup_attempts.c
 MAX_CLIENT = 64  # the column's size
+
+
+class KeySpace(StrEnum):
+    """The key prefix of each limiter sharing the table; none starts another."""
+
+    LOOKUP = "lookup:"  # the shopper's lookup form and tracking-number pages
+    LOGIN_ADDRESS = "login:ip:"  # dashboard login failures per client address
+    LOGIN_ACCOUNT = "login:user:"  # dashboard login failures per account
 
 
 def client_key(host: str | None) -> str:
@@ -46,8 +59,17 @@ def order_key(merchant_slug: str, order_number: str) -> str:
     return f"order:{digest[:40]}"
 
 
+def _under(prefix: str) -> sa.ColumnElement[bool]:
+    """Rows whose key starts with `prefix`: compared exactly (LIKE folds case on SQLite, and
+    a range of strings depends on the database's collation); the pruning finds its rows through
+    the `second` index."""
+    if not prefix:
+        return sa.true()
+    return sa.func.substr(_a.client, 1, len(prefix)) == prefix
+
+
 class AttemptLimiter:
-    """At most `limit` misses per key within a sliding `window`."""
+    """At most `limit` misses per key within a sliding `window`; keys stored under `prefix`."""
 
     def __init__(
         self,
@@ -55,9 +77,14 @@ class AttemptLimiter:
         limit: int,
         window: timedelta,
         clock: Callable[[], datetime],
+        *,
+        prefix: str = "",
     ) -> None:
-        self.engine, self.limit, self.clock = engine, limit, clock
+        self.engine, self.limit, self.clock, self.prefix = engine, limit, clock, prefix
         self.window_seconds = int(window.total_seconds())
+
+    def _stored(self, key: str) -> str:
+        return (self.prefix + key)[:MAX_CLIENT]
 
     async def blocked(self, *keys: str) -> bool:
         """True when any key already used up its allowance (reads only: no attempt counted)."""
@@ -65,14 +92,14 @@ class AttemptLimiter:
         recent = sa.select(sa.func.coalesce(sa.func.sum(_a.attempts), 0)).where(_a.second > since)
         async with self.engine.connect() as conn:
             for key in keys:
-                used = (await conn.execute(recent.where(_a.client == key[:MAX_CLIENT]))).scalar()
+                used = (await conn.execute(recent.where(_a.client == self._stored(key)))).scalar()
                 if int(used or 0) >= self.limit:
                     return True
         return False
 
     async def allow(self, client: str) -> bool:
         """Count one miss for `client`; False once it has had more than its allowance."""
-        client = client[:MAX_CLIENT]
+        client = self._stored(client)
         second = int(self.clock().timestamp())
         since = second - self.window_seconds
         async with self.engine.begin() as conn:
@@ -89,6 +116,8 @@ class AttemptLimiter:
                 _a.client == client, _a.second > since
             )
             attempts = int((await conn.execute(recent)).scalar_one())
-            if first_of_second:  # forget every client's attempts older than the window
-                await conn.execute(sa.delete(lookup_attempts).where(_a.second <= since))
+            if first_of_second:  # forget this limiter's attempts older than its window
+                await conn.execute(
+                    sa.delete(lookup_attempts).where(_under(self.prefix), _a.second <= since)
+                )
         return attempts <= self.limit

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from suivi_server.engagement import pages as engagement
 from suivi_server.engagement.sections import engagement_extras
 from suivi_server.pages.assets import Assets
-from suivi_server.pages.attempts import AttemptLimiter
+from suivi_server.pages.attempts import AttemptLimiter, KeySpace
 from suivi_server.pages.compression import Compression
 from suivi_server.pages.extras import PageExtra
 from suivi_server.pages.headers import SecurityHeaders
@@ -67,6 +67,7 @@ def routes(site: Site) -> list[BaseRoute]:
         services.settings.lookup_attempts_per_minute,
         timedelta(minutes=1),
         services.clock,
+        prefix=KeySpace.LOOKUP,
     )
     lookup = Lookup(site, limiter)
     tracked = TrackedNumber(site, limiter)
