@@ -4,7 +4,8 @@ A feature declares `DashboardRoute`s; the shell turns each into an endpoint that
 session, refuses what the user may not do, checks cross-site requests, then calls the handler
 with a `Desk`: the user, their merchant, one open transaction, the clock and the language.
 Anonymous GETs are sent to the login page; anonymous writes, agents on admin pages and
-requests failing the CSRF checks get 403.
+requests failing the CSRF checks get 403. A write's body is bounded by its route (`max_body`):
+past it, 413 before anything is parsed or stored (body_limit.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from suivi_server.dashboard import guard, languages, render, sessions
+from suivi_server.dashboard.body_limit import MAX_FORM_BYTES, BodyTooLarge, bounded, declared_over
 from suivi_server.dashboard.users import StaffUser, user_and_merchant
 from suivi_server.pages.i18n import N_, Language
 from suivi_server.services import Services
@@ -30,6 +32,7 @@ CROSS_SITE = N_(
     "This form has expired or was sent from another site: reload the page and try again."
 )
 SIGNED_OUT = N_("Your session has ended: sign in again.")
+TOO_LARGE = N_("This form sends more than the dashboard accepts.")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class DashboardRoute:
     role: Literal["agent", "admin"] = "agent"
     name: str
     nav: str | None = None  # an N_() label: the page is listed in the navigation
+    max_body: int = MAX_FORM_BYTES  # bytes a write may send; an upload raises it
+    too_large: str = TOO_LARGE  # an N_() message: what a body past `max_body` is told
 
 
 def login_path(request: Request) -> str:
@@ -99,7 +104,32 @@ class Shell:
         endpoint.__name__ = route.name
         return endpoint
 
+    def too_large(self, route: DashboardRoute, request: Request) -> Response:
+        """413: the page says why, or just the message where htmx expected a fragment."""
+        lang = self.language(request)
+        if request.headers.get("hx-request") != "true":
+            return refuse(request, self.services, lang, 413, route.too_large)
+        return render.public_page(
+            request,
+            self.services.settings,
+            lang,
+            "_refused.html",
+            title=route.too_large,
+            status=413,
+            message=lang.gettext(route.too_large),
+        )
+
     async def run(self, route: DashboardRoute, request: Request) -> Response:
+        if request.method not in guard.UNSAFE_METHODS:
+            return await self.serve(route, request)
+        if declared_over(request, route.max_body):
+            return self.too_large(route, request)
+        try:  # the transaction was rolled back: whatever the handler wrote is gone
+            return await self.serve(route, bounded(request, route.max_body))
+        except BodyTooLarge:
+            return self.too_large(route, request)
+
+    async def serve(self, route: DashboardRoute, request: Request) -> Response:
         services, settings = self.services, self.services.settings
         unsafe = request.method in guard.UNSAFE_METHODS
         if unsafe and not guard.same_origin(request, settings.public_url):

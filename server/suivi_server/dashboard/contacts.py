@@ -78,6 +78,9 @@ CSV_HEADER = (
 )
 PAGE = 50
 MAX_CSV = 10_000
+# The export, plus the form's other fields and part boundaries: a file past MAX_EXPORT_BYTES
+# but within this is read and told TOO_LARGE here, a larger one by the shell before parsing.
+MAX_UPLOAD = MAX_EXPORT_BYTES + 64 * 1024
 MAX_ID = 2**31 - 1
 
 
@@ -233,5 +236,12 @@ async def import_post(request: Request, desk: Desk) -> Response:
 ROUTES = [
     DashboardRoute("/contacts", contact_list, name="contacts", nav=NAV),
     DashboardRoute("/contacts/import", import_page, name="contacts_import"),
-    DashboardRoute("/contacts/import", import_post, methods=("POST",), name="contacts_import_run"),
+    DashboardRoute(
+        "/contacts/import",
+        import_post,
+        methods=("POST",),
+        name="contacts_import_run",
+        max_body=MAX_UPLOAD,
+        too_large=TOO_LARGE,
+    ),
 ]
