@@ -19,7 +19,7 @@ from suivi_server.helpdesk.api import MAX_EXPORT_BYTES
 from suivi_server.storage.schema import contacts, shipment_notes
 from tests.server.dashboard_support import (  # noqa: F401 (fixture)
     SAME_ORIGIN,
-    Staff,
+    anonymous_client,
     cheap_passwords,
     staff_client,
 )
@@ -166,3 +166,18 @@ async def test_htmx_is_answered_the_refusal_alone(app: Starlette, engine: AsyncE
     assert answer.status_code == 413
     assert "<html" not in answer.text
     assert 'role="alert">This file is larger than 16 MB' in answer.text
+
+
+@pytest.mark.parametrize("path", ["/dashboard/login", "/dashboard/invitation/some-token"])
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_the_forms_signed_out_users_post_are_bounded_too(
+    app: Starlette, path: str, chunked: bool
+) -> None:
+    body = ("email=a%40example.com&password=" + "p" * MAX_FORM_BYTES).encode()
+    headers = {**SAME_ORIGIN, "Content-Type": "application/x-www-form-urlencoded"}
+    async with anonymous_client(app) as client:
+        answer = await client.post(
+            f"{path}?lang=en", content=streamed(body, 4096) if chunked else body, headers=headers
+        )
+    assert answer.status_code == 413
+    assert "This form sends more than the dashboard accepts." in answer.text

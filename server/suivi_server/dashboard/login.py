@@ -20,7 +20,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from suivi_server.dashboard import guard, passwords, render, sessions, users
-from suivi_server.dashboard.access import CROSS_SITE, Shell, refuse
+from suivi_server.dashboard.access import CROSS_SITE, TOO_LARGE, Shell, refuse
+from suivi_server.dashboard.body_limit import MAX_FORM_BYTES, BodyTooLarge, bounded, declared_over
 from suivi_server.pages.attempts import AttemptLimiter, KeySpace, client_key
 from suivi_server.pages.i18n import N_, Language
 
@@ -49,8 +50,15 @@ def account_key(email: str) -> str:
     return digest[:40]
 
 
-async def _fields(request: Request) -> dict[str, str]:
-    form = await request.form()
+async def _fields(request: Request) -> dict[str, str] | None:
+    """The form's text fields, each cut at MAX_FIELD; None when the body passes MAX_FORM_BYTES,
+    declared or streamed (these forms are not behind the shell's bound: nobody is signed in)."""
+    if declared_over(request, MAX_FORM_BYTES):
+        return None
+    try:
+        form = await bounded(request, MAX_FORM_BYTES).form()
+    except BodyTooLarge:
+        return None
     return {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
 
 
@@ -98,6 +106,8 @@ class Login:
         if not guard.same_origin(request, services.settings.public_url):
             return refuse(request, services, lang, 403, CROSS_SITE)
         fields = await _fields(request)
+        if fields is None:
+            return refuse(request, services, lang, 413, TOO_LARGE)
         email, password = fields.get("email", "").strip(), fields.get("password", "")
         address = client_key(request.client.host if request.client else None)
         account = account_key(email)
@@ -160,6 +170,8 @@ class Invitation:
         if not guard.same_origin(request, services.settings.public_url):
             return refuse(request, services, lang, 403, CROSS_SITE)
         fields = await _fields(request)
+        if fields is None:
+            return refuse(request, services, lang, 413, TOO_LARGE)
         name, password = fields.get("name", "").strip(), fields.get("password", "")
         now = services.clock()
         async with services.engine.begin() as conn:
