@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -1007,7 +1008,8 @@ class Scored:
     width: int
     outcomes: dict[tuple[str, Milestone], list[EstimateOutcome]]
     ceilings: dict[Milestone, int]  # the width each milestone's ceiling is computed at
-    changes: dict[str, list[tuple[int, int]]]  # carrier -> (changes, later moves) per parcel
+    # carrier -> per parcel: changes, moves later, and moves later the old window would have held
+    changes: dict[str, list[tuple[int, int, int]]]
     slots: dict[str, list[bool]]  # carrier -> shown time window held the delivery time
     months: dict[int, list[EstimateOutcome]]  # hand-over month -> shown at hand-over
 
@@ -1042,7 +1044,12 @@ def score_lane(lane: Lane, shipments: Sequence[Shipment], scored_from: date) -> 
     for s in kept:
         calendar = s.facts.calendar(s.facts.service)
         journey = lane.journeys[s.number]
-        result.changes[s.carrier].append((journey.changes, journey.later))
+        shown = [estimate for _, estimate in journey.history]
+        needless = sum(
+            new.latest > old.latest and old.earliest <= s.arrived_on <= old.latest
+            for old, new in pairwise(shown)
+        )
+        result.changes[s.carrier].append((journey.changes, journey.later, needless))
         promise = merchant_promise(s, merchant)
 
         for r in journey.records:
@@ -1281,17 +1288,18 @@ def print_out_for_delivery(scored: Scored) -> list[tuple[str, bool]]:
 def print_changes(scored: Scored) -> None:
     print(f"\n## How often the shown window changed (max_window_days={scored.width})")
     print("| carrier | parcels | changes per parcel | parcels changed | moves later per parcel | "
-          "parcels moved later |")  # fmt: skip
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+          "parcels moved later | moves later the old window would have held |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for group in GROUPS:
         rows = [r for c, rs in scored.changes.items() if group in (c, "all") for r in rs]
         if not rows:
             continue
         n = len(rows)
-        changes, later = [c for c, _ in rows], [m for _, m in rows]
+        changes, later = [r[0] for r in rows], [r[1] for r in rows]
+        needless = sum(r[2] for r in rows) / max(1, sum(later))
         print(
             f"| {group} | {n} | {sum(changes) / n:.2f} | {_pct(sum(c > 0 for c in changes) / n)} "
-            f"| {sum(later) / n:.2f} | {_pct(sum(m > 0 for m in later) / n)} |"
+            f"| {sum(later) / n:.2f} | {_pct(sum(m > 0 for m in later) / n)} | {_pct(needless)} |"
         )
 
 
@@ -1316,7 +1324,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup-weeks", type=int, default=4)
     parser.add_argument("--min-samples", type=int, default=20)
     parser.add_argument("--half-life-weeks", type=float, help="the SDK's default unless given")
-    parser.add_argument("--smoke", action="store_true", help="four weeks at 20 a day, in seconds")
+    parser.add_argument("--smoke", action="store_true", help="six weeks at 25 a day, in seconds")
     args = parser.parse_args(argv)
     first, last = date(args.year, 1, 1), date(args.year, 12, 31)
     per_day, warmup = args.shipments_per_day, timedelta(weeks=args.warmup_weeks)
@@ -1355,8 +1363,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "carriers: "
         + ", ".join(f"{k} {v}" for k, v in sorted(Counter(s.carrier for s in shipments).items()))
-        + "; model relearned each local midnight from the weekly counts (half-life "
-        f"{args.half_life_weeks or 'the SDK default'} weeks, min_samples {args.min_samples})"
+        + "; model relearned each local midnight from the weekly counts (half-life: "
+        f"{f'{args.half_life_weeks:g} weeks' if args.half_life_weeks else 'the SDK default'}, "
+        f"min_samples {args.min_samples})"
     )
     print_generated(shipments)
     print(f"\n## Per carrier and milestone (max_window_days={args.max_window_days})")
