@@ -163,6 +163,16 @@ async def test_search_finds_a_problem_shipment_by_email(
     assert ids(found) == [dataset["damaged"]]
 
 
+async def test_search_by_email_ignores_the_case_the_merchant_stored_it_in(
+    engine: AsyncEngine, dataset: dict[str, int]
+) -> None:
+    stored = await shipment(
+        engine, dataset["merchant_a"], 90, None, None, customer_email="Jean.Dupont@Example.fr"
+    )
+    found = await page(engine, dataset["merchant_a"], search="jean.dupont@example.fr")
+    assert ids(found) == [stored]
+
+
 async def test_search_finds_a_handled_shipment_with_its_mark(
     engine: AsyncEngine, dataset: dict[str, int]
 ) -> None:

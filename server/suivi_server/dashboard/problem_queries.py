@@ -124,8 +124,8 @@ def _matches(merchant_id: int, search: str) -> sa.ColumnElement[bool]:
         sa.select(_s.id).where(mine, _s.tracking_number.in_(numbers)),
     ]
     if "@" in typed:
-        emails = sorted({typed, typed.lower()})
-        lookups.append(sa.select(_s.id).where(mine, _s.customer_email.in_(emails)))
+        email_key = sa.func.lower(_s.customer_email)
+        lookups.append(sa.select(_s.id).where(mine, email_key == typed.lower()))
     return _s.id.in_(sa.union(*lookups).scalar_subquery())
 
 
