@@ -129,6 +129,9 @@ shipments = sa.Table(
     # how often the shown window changed, and how often it moved later (each a reason to call)
     sa.Column("estimate_moves", sa.Integer, nullable=False, server_default="0"),
     sa.Column("estimate_later_moves", sa.Integer, nullable=False, server_default="0"),
+    # when this delivery was added to the transit counts and scores: once per shipment, even if
+    # the carrier reports it delivered a second time
+    sa.Column("learned_at", Timestamp),
     # the leading problem situation and since when (None: no problem), kept in step with the
     # situations so the dashboard's problem list is one indexed range
     sa.Column("problem", sa.String(40)),

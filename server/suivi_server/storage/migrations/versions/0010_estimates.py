@@ -90,6 +90,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("estimate_later_moves", sa.Integer(), server_default="0", nullable=False)
         )
+        batch_op.add_column(sa.Column("learned_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("problem", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("problem_since", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(
@@ -102,6 +103,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_shipments_merchant_id_problem_since")
         batch_op.drop_column("problem_since")
         batch_op.drop_column("problem")
+        batch_op.drop_column("learned_at")
         batch_op.drop_column("estimate_later_moves")
         batch_op.drop_column("estimate_moves")
         batch_op.drop_column("milestone")
