@@ -13,6 +13,7 @@ since a date the carrier stopped giving no longer holds. The window shown to the
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,6 +82,14 @@ def _event(row: sa.Row[Any]) -> TrackingEvent:
     )
 
 
+def stored_tracking(shipment: Any, events: Iterable[Any], **fields: Any) -> Tracking:
+    """The shipment's view recomputed from its stored event rows: what `apply_tracking` stores,
+    and what a rebuild of the learned counts reads back (`estimates/rebuild.py`)."""
+    return Tracking.from_events(
+        shipment.carrier, shipment.tracking_number, [_event(row) for row in events], **fields
+    )
+
+
 async def _insert_new(
     conn: AsyncConnection, shipment_id: int, events: tuple[TrackingEvent, ...], now: datetime
 ) -> tuple[TrackingEvent, ...]:
@@ -120,10 +129,9 @@ async def apply_tracking(
     without_events = previous_status if tracking.status is Status.NOT_FOUND else tracking.status
     carrier_estimate = _carrier_estimate(tracking, shipment.carrier_estimate)
     pickup = tracking.pickup_point.model_dump(mode="json") if tracking.pickup_point else None
-    current = Tracking.from_events(
-        shipment.carrier,
-        shipment.tracking_number,
-        [_event(row) for row in stored],
+    current = stored_tracking(
+        shipment,
+        stored,
         status_without_events=without_events,
         service=tracking.service or shipment.service,
         estimate=carrier_estimate,
