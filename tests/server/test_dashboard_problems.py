@@ -335,3 +335,28 @@ async def test_another_shop_never_sees_these_problems(app: Starlette, engine: As
         assert "/dashboard/shipments/" not in response.text
     assert "No shipment matches." in searched.text
     assert exported.text.lstrip("\ufeff").count("\r\n") == 1  # the header only
+
+
+async def test_a_newer_lower_ranked_problem_brings_a_handled_shipment_back(
+    engine: AsyncEngine,
+) -> None:
+    merchant, _ = await create_merchant(engine)
+    shipment_id = await create_shipment(engine, merchant)
+
+    async def poll(at: datetime, *kinds: Situation) -> None:
+        found = [DetectedSituation(k, at, {}, k.value) for k in kinds]
+        async with engine.begin() as conn:
+            await record_situations(conn, shipment_id, found, at)
+
+    await poll(NOW - 3 * DAY, Situation.DELIVERY_DELAYED)
+    await handle(engine, merchant, shipment_id, NOW - 2 * DAY)
+    await poll(NOW - DAY, Situation.DELIVERY_DELAYED)  # nothing new: still handled
+    assert ids(await page(engine, merchant, now=NOW - DAY)) == []
+    await poll(NOW - HOUR, Situation.DELIVERY_DELAYED, Situation.ATTEMPT_FAILED)
+    found = await page(engine, merchant)
+    assert [(r.id, r.problem, r.handled_at) for r in found.rows] == [
+        (shipment_id, "delivery_delayed", None)
+    ]
+    async with engine.connect() as conn:  # the agent's mark stays in the history
+        notes = await triage.notes_of(conn, merchant, shipment_id)
+    assert [note.handled for note in notes] == [True]

@@ -7,7 +7,9 @@ shopper's choice, a choice handled), so the dashboard's problem list is one inde
 A problem comes from an active situation, from the status itself (an exception no situation
 explains), or from an open shopper choice. The leading one is the highest in PRIORITY among
 those already started; when none has started yet (a pickup deadline still far away), the one
-that starts first, so the list shows it only from that moment.
+that starts first, so the list shows it only from that moment. A handled mark older than the
+newest problem under way is dropped here too, so a newer problem brings the shipment back even
+when it ranks below the one that was handled.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from suivi_server.storage.schema import (
     merchants,
+    shipment_handling,
     shipment_situations,
     shipments,
     shopper_choices,
@@ -84,7 +87,7 @@ CHOICE_PROBLEMS: Mapping[str, str | None] = {
 PICKUP_NOTICE = timedelta(days=2)
 DEFAULT_PICKUP_HOLD = timedelta(days=10)
 
-_s, _t, _c = shipments.c, shipment_situations.c, shopper_choices.c
+_s, _t, _c, _h = shipments.c, shipment_situations.c, shopper_choices.c, shipment_handling.c
 
 
 @dataclass(frozen=True)
@@ -129,16 +132,12 @@ def _zone(settings: Mapping[str, Any] | None) -> ZoneInfo:
         return ZoneInfo("Europe/Paris")
 
 
-def problem_of(
-    status: tuple[str, str | None],
-    previous: Problem | None,
+def recorded_problems(
     situations: Iterable[tuple[str, Mapping[str, Any] | None, datetime]],
     choices: Iterable[tuple[str, datetime]],
     zone: ZoneInfo,
-    now: datetime,
-) -> Problem | None:
-    """The leading problem of (status, active situations, open choices); `previous` keeps a
-    status problem's start across polls."""
+) -> list[Problem]:
+    """The problems whose start is a stored fact: an active situation's, an open choice's."""
     found: list[Problem] = []
     for kind, facts, detected_at in situations:
         problem = SITUATION_PROBLEMS.get(kind)
@@ -149,6 +148,20 @@ def problem_of(
     for kind, created_at in choices:
         if (problem := CHOICE_PROBLEMS.get(kind)) is not None:
             found.append(Problem(problem, created_at))
+    return found
+
+
+def problem_of(
+    status: tuple[str, str | None],
+    previous: Problem | None,
+    situations: Iterable[tuple[str, Mapping[str, Any] | None, datetime]],
+    choices: Iterable[tuple[str, datetime]],
+    zone: ZoneInfo,
+    now: datetime,
+) -> Problem | None:
+    """The leading problem of (status, active situations, open choices); `previous` keeps a
+    status problem's start across polls."""
+    found = recorded_problems(situations, choices, zone)
     if (status_problem := STATUS_PROBLEMS.get(status)) is not None:
         kept = previous is not None and previous.kind == status_problem
         found.append(Problem(status_problem, previous.since if previous and kept else now))
@@ -199,8 +212,39 @@ async def refresh_problem(conn: AsyncConnection, shipment_id: int, now: datetime
     shipment = (await conn.execute(shipment_query.where(_s.id == shipment_id))).first()
     if shipment is None:
         return
-    situations = await conn.execute(situation_query.where(_t.shipment_id == shipment_id))
-    choices = await conn.execute(choice_query.where(_c.shipment_id == shipment_id))
-    values = values_of(from_rows(shipment, situations.all(), choices.all(), now))
+    situations = (await conn.execute(situation_query.where(_t.shipment_id == shipment_id))).all()
+    choices = (await conn.execute(choice_query.where(_c.shipment_id == shipment_id))).all()
+    problem = from_rows(shipment, situations, choices, now)
+    values = values_of(problem)
     if values != {"problem": shipment.problem, "problem_since": shipment.problem_since}:
         await conn.execute(sa.update(shipments).where(_s.id == shipment_id).values(**values))
+    started = newest_start(shipment, situations, choices, problem, now)
+    if started is not None:
+        await _reopen(conn, shipment_id, started)
+
+
+def newest_start(
+    shipment: Any,
+    situations: Iterable[Any],
+    choices: Iterable[Any],
+    leading: Problem | None,
+    now: datetime,
+) -> datetime | None:
+    """When the newest problem already under way began, whichever leads: a lower-ranked
+    problem that starts after a handled mark still needs the agent. A status problem that
+    does not lead has no known start, so it never counts."""
+    recorded = recorded_problems(
+        ((r.kind, r.facts, r.detected_at) for r in situations),
+        ((r.kind, r.created_at) for r in choices),
+        _zone(shipment.settings),
+    )
+    known = [*recorded, leading] if leading else recorded
+    return max((p.since for p in known if p.since <= now), default=None)
+
+
+async def _reopen(conn: AsyncConnection, shipment_id: int, started: datetime) -> None:
+    """Drop a handled mark older than a problem under way, so the list shows the shipment
+    again (the list keeps its one indexed range; the mark's note stays in the history)."""
+    await conn.execute(
+        sa.delete(shipment_handling).where(_h.shipment_id == shipment_id, _h.handled_at < started)
+    )
