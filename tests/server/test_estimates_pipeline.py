@@ -141,6 +141,23 @@ async def test_a_delivery_is_learned_once_however_often_it_is_polled(
     assert scores == []  # the model had no window to offer: nothing to compare
 
 
+async def test_a_delivery_reported_again_after_an_exception_is_learned_once(
+    engine: AsyncEngine, shipment_id: int
+) -> None:
+    await poll(engine, shipment_id, answer(HANDED_OVER))
+    await poll(engine, shipment_id, answer(DELIVERED, HANDED_OVER))
+    disputed = scan(47.5, Status.EXCEPTION, "ANO")
+    await poll(engine, shipment_id, answer(disputed, DELIVERED, HANDED_OVER))
+    again = scan(47.8, Status.DELIVERED, "LV2")
+    row = await poll(engine, shipment_id, answer(again, disputed, DELIVERED, HANDED_OVER))
+    query = sa.select(transit_counts.c.milestone, sa.func.sum(transit_counts.c.deliveries))
+    async with engine.connect() as conn:
+        counts = (await conn.execute(query.group_by(transit_counts.c.milestone))).all()
+    assert row.status == "delivered"
+    assert [tuple(c) for c in counts] == [("handover", 1)]
+    assert row.learned_at == NOW
+
+
 async def _learned(engine: AsyncEngine, carrier_hits: int, model_hits: int) -> Learned:
     """Counts for a model sure of two business days from hand-over, and scores of carrier
     against model at hand-over for colissimo."""

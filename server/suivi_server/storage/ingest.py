@@ -40,7 +40,8 @@ class IngestResult:
     previous: tuple[Status, Substatus | None]
     tracking: Tracking
     error: SuiviError | None = None
-    # the parcel's delivery became known with this answer: what learning counts, exactly once
+    # the parcel's delivery is known and was never learned (`learned_at` is set with this answer):
+    # what learning counts, exactly once, even if the carrier reports the delivery a second time
     newly_delivered: bool = False
     # the shipment row as it was before this answer, read under the row lock (the shown window)
     before: Any = None
@@ -138,6 +139,7 @@ async def apply_tracking(
         pickup_point=pickup or shipment.pickup_point,
         signed_by=tracking.signed_by or shipment.signed_by,
     )
+    newly_delivered = shipment.learned_at is None and current.delivered_at is not None
     await conn.execute(
         sa.update(shipments)
         .where(_s.id == shipment_id)
@@ -150,6 +152,7 @@ async def apply_tracking(
             signed_by=current.signed_by,
             last_event_at=current.events[0].timestamp if current.events else None,
             delivered_at=current.delivered_at,
+            learned_at=now if newly_delivered else shipment.learned_at,
             updated_at=now,
         )
     )
@@ -159,7 +162,7 @@ async def apply_tracking(
         new_events,
         (previous_status, previous_substatus),
         current,
-        newly_delivered=shipment.delivered_at is None and current.delivered_at is not None,
+        newly_delivered=newly_delivered,
         before=shipment,
     )
 
