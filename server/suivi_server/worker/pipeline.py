@@ -94,8 +94,11 @@ async def ingest(
         await learn_delivery(conn, row.id, facts, applied.tracking)
     values: dict[str, Any] = dict(shown.values)
     if has_expired(status, now=now, created_at=row.created_at, last_event_at=last_event):
+        # Written before the situations are recorded: the problem kept in step with them is
+        # computed on this final status, not on the carrier's that apply_tracking stored.
         status = Status.EXPIRED
-        values.update(status=Status.EXPIRED.value, substatus=None)
+        expire = sa.update(shipments).where(_s.id == row.id)
+        await conn.execute(expire.values(status=Status.EXPIRED.value, substatus=None))
     new = await _situations(conn, row, facts, applied.tracking, shown.estimate, now)
     changed = applied.status_changed or status is not applied.tracking.status
     substatus = applied.tracking.substatus if status is applied.tracking.status else None
