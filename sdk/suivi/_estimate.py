@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from suivi._calendar import BusinessCalendar, local_date
 from suivi._forecast import Forecast, first_possible_day, forecast_from
-from suivi._milestones import JOURNEY, Milestone, arrival, milestones_reached
+from suivi._milestones import JOURNEY, Milestone, arrival, current_milestone, milestones_reached
 from suivi._models import DeliveryEstimate, Tracking
 from suivi._situations import ShipmentFacts
 from suivi._taxonomy import Status
@@ -318,7 +318,9 @@ class TransitModel:
     ) -> DeliveryEstimate | None:
         """The pinned day once a status fixes it; otherwise the carrier's window where it is
         measured better at this milestone (`preference`), else the model's, the carrier's, the
-        merchant's promise: the first that knows something."""
+        merchant's promise: the first that knows something. The preference is read at the
+        furthest milestone reached, where the windows shown were scored, even when the
+        forecast falls back to an earlier one; before hand-over nothing was scored."""
         calendar = shipment.calendar(tracking.service)
         today = local_date(now, calendar.zone)
         forecast = self.forecast(shipment, tracking, now)
@@ -329,19 +331,15 @@ class TransitModel:
             chance = forecast.probability(day, day) if forecast and sure else None
             return _on_day(day, tracking.estimate, chance)
         carrier = tracking.estimate
-        if carrier is not None and preference is not None:
-            milestone = forecast.milestone if forecast else _reached_last(tracking)
+        reached = current_milestone(tracking)
+        if carrier is not None and preference is not None and reached is not None:
+            milestone = reached[0]
             service = shipment.service or tracking.service
             if preference.prefers_carrier(shipment.carrier, service, milestone):
                 tally = preference.tally(shipment.carrier, service, milestone)
                 rate = round(tally.carrier_rate, 4) if tally else None
                 return carrier.model_copy(update={"confidence": rate})
         return (forecast.estimate if forecast else None) or carrier or _from_promise(shipment)
-
-
-def _reached_last(tracking: Tracking) -> Milestone:
-    reached = milestones_reached(tracking)
-    return next((m for m in reversed(JOURNEY) if m in reached), Milestone.HANDOVER)
 
 
 def _first_handover_day(day: date, calendar: BusinessCalendar) -> date:

@@ -111,6 +111,43 @@ def test_old_weeks_can_be_left_out() -> None:
     assert not recent.prefers_carrier("dpd", "predict", M.HANDOVER)
 
 
+def test_the_preference_is_read_at_the_milestone_reached_as_it_was_scored() -> None:
+    # Past the hub the model still forecasts from hand-over (no hub counts yet), but the windows
+    # shown at the hub are scored at the hub: that is where the carrier did better.
+    rows = [
+        ("dpd", "predict", "hub", WEEK, 100, 93, 80),
+        ("dpd", "predict", "handover", WEEK, 100, 60, 80),
+    ]
+    preference = EstimatePreference.from_scores(rows, min_deliveries=50)
+    at_hub = TrackingEvent(
+        timestamp=HANDED_OVER_AT.replace(hour=22),
+        status=Status.IN_TRANSIT,
+        substatus=Substatus.AT_HUB,
+        code="H",
+        label="l",
+    )
+    parcel = Tracking.from_events("dpd", "250", [at_hub, *PARCEL.events], estimate=CARRIER)
+    forecast = MODEL.forecast(FACTS, parcel, at_hub.timestamp)
+    assert forecast is not None
+    assert forecast.milestone is M.HANDOVER
+    estimate = MODEL.estimate(FACTS, parcel, at_hub.timestamp, preference=preference)
+    assert estimate == CARRIER.model_copy(update={"confidence": 0.93})
+
+
+def test_before_hand_over_no_score_applies_and_the_model_answers() -> None:
+    preference = EstimatePreference.from_scores(scores(100, 93, 80), min_deliveries=50)
+    label = TrackingEvent(
+        timestamp=HANDED_OVER_AT.replace(hour=9),
+        status=Status.INFO_RECEIVED,
+        code="L",
+        label="l",
+    )
+    waiting = Tracking.from_events("dpd", "250", [label], estimate=CARRIER)
+    estimate = MODEL.estimate(FACTS, waiting, label.timestamp, preference=preference)
+    assert estimate is not None
+    assert estimate.source == "model"
+
+
 def test_without_a_carrier_window_the_model_answers() -> None:
     preference = EstimatePreference.from_scores(scores(100, 93, 80), min_deliveries=50)
     silent = PARCEL.model_copy(update={"estimate": None})
