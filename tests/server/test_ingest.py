@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, cast
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from suivi import PickupPoint, Status, Substatus, Tracker, Tracking, TrackingEvent
-from suivi.errors import CarrierUnavailable, ShipmentNotFound
-from suivi_server.storage.ingest import IngestResult, apply_tracking, refresh_shipment
+from suivi import PickupPoint, Status, Substatus, Tracking, TrackingEvent
+from suivi_server.storage.ingest import IngestResult, apply_tracking
 from suivi_server.storage.schema import shipments, tracking_events
 from tests.server.conftest import NOW
 from tests.server.factories import create_merchant, create_shipment
@@ -148,57 +147,3 @@ async def test_not_found_keeps_a_pending_shipment_pending(
 async def test_an_unknown_shipment_is_an_error(engine: AsyncEngine) -> None:
     with pytest.raises(LookupError):
         await apply(engine, 404, tracking(ACCEPTED))
-
-
-class StubTracker:
-    """Answers `track` with a fixed Tracking or raises a fixed error."""
-
-    def __init__(self, answer: Tracking | Exception) -> None:
-        self.answer = answer
-        self.calls: list[tuple[str, str]] = []
-
-    async def track(self, carrier: str, number: str) -> Tracking:
-        self.calls.append((carrier, number))
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return self.answer
-
-
-async def refresh(engine: AsyncEngine, shipment_id: int, answer: Any) -> IngestResult:
-    return await refresh_shipment(engine, shipment_id, cast(Tracker, StubTracker(answer)), NOW)
-
-
-async def test_refresh_tracks_through_the_sdk_and_records_the_poll(
-    engine: AsyncEngine, shipment_id: int
-) -> None:
-    stub = StubTracker(tracking(AT_HUB, ACCEPTED))
-    result = await refresh_shipment(engine, shipment_id, cast(Tracker, stub), NOW)
-    row, codes = await stored(engine, shipment_id)
-    assert stub.calls == [("colissimo", NUMBER)]
-    assert len(result.new_events) == 2
-    assert codes == ["PCH", "AAR"]
-    assert result.error is None
-    assert (row.status, row.last_polled_at, row.last_error) == ("in_transit", NOW, None)
-
-
-async def test_a_carrier_error_is_recorded_and_changes_nothing_else(
-    engine: AsyncEngine, shipment_id: int
-) -> None:
-    await refresh(engine, shipment_id, tracking(AT_HUB))
-    outage = CarrierUnavailable("503 from carrier", carrier="colissimo", number=NUMBER)
-    result = await refresh(engine, shipment_id, outage)
-    row, codes = await stored(engine, shipment_id)
-    assert result.error is outage
-    assert not result.status_changed
-    assert codes == ["AAR"]
-    assert row.status == "in_transit"
-    assert row.last_error is not None
-    assert "503 from carrier" in row.last_error
-
-
-async def test_not_found_loses_nothing_already_known(engine: AsyncEngine, shipment_id: int) -> None:
-    await refresh(engine, shipment_id, tracking(AT_HUB))
-    await refresh(engine, shipment_id, ShipmentNotFound("unknown", carrier="colissimo"))
-    row, codes = await stored(engine, shipment_id)
-    assert codes == ["AAR"]
-    assert (row.status, row.last_error) == ("in_transit", None)

@@ -12,17 +12,15 @@ since a date the carrier stopped giving no longer holds. The window shown to the
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from suivi import Location, Status, Substatus, Tracker, Tracking, TrackingEvent
-from suivi.errors import ShipmentNotFound, SuiviError
+from suivi import Location, Status, Substatus, Tracking, TrackingEvent
 from suivi_server.storage.dialect import insert_ignoring_conflicts
 from suivi_server.storage.schema import shipments, tracking_events
 
@@ -39,7 +37,6 @@ class IngestResult:
     new_events: tuple[TrackingEvent, ...]
     previous: tuple[Status, Substatus | None]
     tracking: Tracking
-    error: SuiviError | None = None
     # the parcel's delivery is known and was never learned (`learned_at` is set with this answer):
     # what learning counts, exactly once, even if the carrier reports the delivery a second time
     newly_delivered: bool = False
@@ -165,31 +162,3 @@ async def apply_tracking(
         newly_delivered=newly_delivered,
         before=shipment,
     )
-
-
-async def refresh_shipment(
-    engine: AsyncEngine, shipment_id: int, tracker: Tracker, now: datetime
-) -> IngestResult:
-    """Ask the carrier through the SDK, then apply the answer in one transaction.
-
-    The carrier call happens outside the transaction so no lock is held during network I/O.
-    A carrier error is recorded in `last_error` and changes nothing else; "not found" keeps
-    the current status (pending stays pending) and every stored event.
-    """
-    async with engine.connect() as conn:
-        query = sa.select(_s.carrier, _s.tracking_number).where(_s.id == shipment_id)
-        carrier, number = (await conn.execute(query)).one()
-    error: SuiviError | None = None
-    try:
-        tracking = await tracker.track(carrier, number)
-    except SuiviError as exc:
-        error = None if isinstance(exc, ShipmentNotFound) else exc
-        tracking = Tracking(carrier=carrier, tracking_number=number, status=Status.NOT_FOUND)
-    async with engine.begin() as conn:
-        result = await apply_tracking(conn, shipment_id, tracking, now)
-        await conn.execute(
-            sa.update(shipments)
-            .where(_s.id == shipment_id)
-            .values(last_polled_at=now, last_error=str(error)[:500] if error else None)
-        )
-    return dataclasses.replace(result, error=error)
