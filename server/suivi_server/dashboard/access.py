@@ -4,7 +4,8 @@ A feature declares `DashboardRoute`s; the shell turns each into an endpoint that
 session, refuses what the user may not do, checks cross-site requests, then calls the handler
 with a `Desk`: the user, their merchant, one open transaction, the clock and the language.
 Anonymous GETs are sent to the login page; anonymous writes, agents on admin pages and
-requests failing the CSRF checks get 403. A write's body is bounded by its route (`max_body`):
+requests failing the CSRF checks get 403; a NUL character in a parameter or a form field gets
+400 (nul.py). A write's body is bounded by its route (`max_body`):
 past it, 413 before anything is parsed or stored (body_limit.py).
 """
 
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from suivi_server.dashboard import guard, languages, render, sessions
+from suivi_server.dashboard import guard, languages, nul, render, sessions
 from suivi_server.dashboard.body_limit import MAX_FORM_BYTES, BodyTooLarge, bounded, declared_over
 from suivi_server.dashboard.users import StaffUser, user_and_merchant
 from suivi_server.pages.i18n import N_, Language
@@ -152,5 +153,9 @@ class Shell:
                 session.csrf_token, await guard.submitted_token(request)
             ):
                 return refuse(request, services, lang, 403, CROSS_SITE)
+            if nul.query_holds_nul(request) or (
+                unsafe and nul.form_holds_nul(await request.form())
+            ):
+                return refuse(request, services, lang, 400, nul.HOLDS_NUL)
             desk = Desk(user, merchant, conn, services, now, lang, session.csrf_token, session.id)
             return await route.handler(request, desk)

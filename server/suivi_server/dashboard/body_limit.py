@@ -9,6 +9,8 @@ as it passes the bound, wherever it is read from.
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.types import Message
 
@@ -22,7 +24,10 @@ class BodyTooLarge(Exception):
 def declared_over(request: Request, limit: int) -> bool:
     """The client announces more than `limit` bytes (a malformed length is left to the cap)."""
     declared = request.headers.get("content-length", "")
-    return declared.isdigit() and int(declared) > limit
+    if re.fullmatch(r"[0-9]+", declared) is None:  # str.isdigit() takes "²" too
+        return False
+    digits = declared.lstrip("0")
+    return len(digits) > len(str(limit)) or int(digits or "0") > limit
 
 
 def bounded(request: Request, limit: int) -> Request:

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from suivi_server.dashboard import render
 from suivi_server.dashboard.access import DashboardRoute, Desk
 from suivi_server.dashboard.loop_tables import reason_name, situation_name
+from suivi_server.dashboard.numbers import whole
 from suivi_server.dashboard.shopper_view import when
 from suivi_server.engagement.contacts import REASONS
 from suivi_server.helpdesk.api import MAX_EXPORT_BYTES, MAX_TICKETS
@@ -101,9 +102,10 @@ def _choice(value: str | None, allowed: Mapping[str, str]) -> str | None:
 def _before(value: str | None) -> int | None:
     if value in (None, ""):
         return None
-    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+    before = whole(value)
+    if before is None or not 0 < before <= MAX_ID:
         raise Refused(400, BAD_FILTER)
-    return int(value)
+    return before
 
 
 async def contact_list(request: Request, desk: Desk) -> Response:

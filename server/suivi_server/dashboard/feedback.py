@@ -39,6 +39,7 @@ from suivi_server.dashboard.loop_tables import (
     reason_name,
     situation_name,
 )
+from suivi_server.dashboard.numbers import whole
 from suivi_server.dashboard.report_format import Figures
 from suivi_server.dashboard.report_period import Period, merchant_zone, read_period
 from suivi_server.notifications.rules import rules_of
@@ -79,12 +80,13 @@ def read_query(params: Mapping[str, str], today: date) -> LoopQuery:
         granularity = "week"
     weeks, raw_weeks = DEFAULT_EFFECT_WEEKS, (params.get("weeks") or "").strip()
     if raw_weeks:
-        if raw_weeks.isdigit() and int(raw_weeks) in EFFECT_WEEKS:
-            weeks = int(raw_weeks)
+        asked = whole(raw_weeks)
+        if asked is not None and asked in EFFECT_WEEKS:
+            weeks = asked
         else:
             errors.append(BAD_WEEKS)
     raw_change = (params.get("change") or "").strip()
-    change_id = int(raw_change) if raw_change.isdigit() and len(raw_change) < 12 else None
+    change_id = whole(raw_change)
     if raw_change and change_id is None:
         errors.append(BAD_CHANGE)
     return LoopQuery(period, cast(Granularity, granularity), change_id, weeks, tuple(errors))

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from suivi_server.dashboard import guard, passwords, render, sessions, users
+from suivi_server.dashboard import guard, nul, passwords, render, sessions, users
 from suivi_server.dashboard.access import CROSS_SITE, TOO_LARGE, Shell, refuse
 from suivi_server.dashboard.body_limit import MAX_FORM_BYTES, BodyTooLarge, bounded, declared_over
 from suivi_server.pages.attempts import AttemptLimiter, KeySpace, client_key
@@ -108,6 +108,8 @@ class Login:
         fields = await _fields(request)
         if fields is None:
             return refuse(request, services, lang, 413, TOO_LARGE)
+        if nul.any_nul([*fields, *fields.values()]):
+            return refuse(request, services, lang, 400, nul.HOLDS_NUL)
         email, password = fields.get("email", "").strip(), fields.get("password", "")
         address = client_key(request.client.host if request.client else None)
         account = account_key(email)
@@ -172,6 +174,8 @@ class Invitation:
         fields = await _fields(request)
         if fields is None:
             return refuse(request, services, lang, 413, TOO_LARGE)
+        if nul.any_nul([*fields, *fields.values()]):
+            return refuse(request, services, lang, 400, nul.HOLDS_NUL)
         name, password = fields.get("name", "").strip(), fields.get("password", "")
         now = services.clock()
         async with services.engine.begin() as conn:

@@ -13,6 +13,7 @@ Each page then costs two more queries, whatever its size: the rows' active situa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,8 @@ from suivi_server.storage.schema import (
 )
 
 PAGE_SIZE = 50
+MAX_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
+_CURSOR = re.compile(r"(?P<micros>-?[0-9]{1,19})\.(?P<id>[1-9][0-9]{0,9})")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Channels that speak to the merchant's systems, not to the shopper.
 MERCHANT_CHANNELS: frozenset[str] = frozenset({"webhook"})
@@ -55,10 +58,11 @@ class Cursor:
     @classmethod
     def decode(cls, raw: str) -> Cursor:
         """Raises BadCursor on anything but a cursor this module wrote."""
-        micros, _, shipment_id = raw.partition(".")
+        if (found := _CURSOR.fullmatch(raw)) is None or int(found["id"]) > MAX_ID:
+            raise BadCursor(raw)
         try:
-            return cls(_EPOCH + timedelta(microseconds=int(micros)), int(shipment_id))
-        except (ValueError, OverflowError) as exc:
+            return cls(_EPOCH + timedelta(microseconds=int(found["micros"])), int(found["id"]))
+        except OverflowError as exc:  # past the years datetime holds
             raise BadCursor(raw) from exc
 
 

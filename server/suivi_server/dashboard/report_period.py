@@ -16,6 +16,9 @@ from suivi_server.pages.i18n import N_
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 366  # a year at most: every report reads each shipment of the period once
+# Days a report may ask for: the reports reach weeks and months around the period, which
+# near years 1 and 9999 leave the calendar datetime can hold.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ def read_period(params: Mapping[str, str], today: date) -> PeriodChoice:
         since, until = _day(params.get("from")), _day(params.get("to"))
     except ValueError:
         return PeriodChoice(fallback, N_("Dates are written YYYY-MM-DD, for example 2026-03-31."))
+    if any(day and not FIRST_DAY <= day <= LAST_DAY for day in (since, until)):
+        return PeriodChoice(fallback, N_("Dates go from 1970 to 9998."))
     until = until or (today if since is None or since <= today else since)
     since = since or until - timedelta(days=DEFAULT_DAYS - 1)
     if since > until:

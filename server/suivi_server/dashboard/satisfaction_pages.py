@@ -22,6 +22,7 @@ from suivi_server.dashboard.clicks_report import (
     ProductClicks,
     click_report,
 )
+from suivi_server.dashboard.numbers import whole
 from suivi_server.dashboard.report_format import Figures, csv_number, csv_share
 from suivi_server.dashboard.report_period import Period, merchant_today, merchant_zone, read_period
 from suivi_server.dashboard.report_tables import (
@@ -48,6 +49,7 @@ from suivi_server.pages.wording import carrier_name
 NAV = N_("Satisfaction")
 TITLE = N_("Satisfaction")
 MAX_SEARCH = 100
+MAX_PAGE = 999_999  # a page number past it reads as the first page
 BUCKETS: Mapping[str, str] = {"week": N_("Week"), "month": N_("Month")}
 LIVED: Mapping[str, str] = {
     "on_time": N_("On time"),
@@ -216,7 +218,8 @@ def _clicks_chart(clicks: ClickReport, lang: Language) -> object | None:
 
 
 def _page_number(value: str | None) -> int:
-    return int(value) if value and len(value) <= 6 and value.isdigit() else 1
+    number = whole(value)
+    return number if number and number <= MAX_PAGE else 1
 
 
 def _page_link(request: Request, period: Period, page: int, **kept: str) -> str:

@@ -32,6 +32,8 @@ DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-
 FUTURE_SLACK = timedelta(hours=1)
 MAX_ID = 180  # stored as "<helpdesk>:<id>" in a 200-character column
 MAX_REFERENCE = 200
+# Cells stored as they are (no text column takes a NUL); the others lose their control characters.
+NO_NUL: tuple[Field, ...] = ("id", "email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +163,9 @@ def ticket_of(
         return BadLine(number, "id", "the ticket has no id")
     if len(ticket_id) > MAX_ID:
         return BadLine(number, "id", f"longer than {MAX_ID} characters")
+    for name in NO_NUL:
+        if "\x00" in cell(name):
+            return BadLine(number, name, "holds a NUL character")
     try:
         occurred_at = parse_moment(cell("created_at"), naive)
     except ValueError as exc:
