@@ -23,10 +23,15 @@ class ReportQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     since: Day | None = Field(
-        default=None, alias="from", description="deliveries on or after this day (local)"
+        default=None,
+        alias="from",
+        description="deliveries on or after this day (local); a parcel left at a pickup point "
+        "is selected by the day it was collected and judged on the day it reached the point",
     )
     until: Day | None = Field(
-        default=None, alias="to", description="deliveries on or before this day (local)"
+        default=None,
+        alias="to",
+        description="deliveries on or before this day (local), selected and judged as `from`",
     )
 
 

@@ -6,6 +6,11 @@ The main row of a carrier and service judges the window shown at hand-over (`shi
 the milestone rows judge the window shown when the parcel reached each milestone (the first
 `shown_estimates` row at that milestone). Days are read in each merchant's own time zone, and
 each merchant's deliveries are one range of the (merchant, delivered_at) index.
+
+The range selects on the delivery (`delivered_at`), the judging reads the arrival: a parcel left
+at a pickup point before the range and collected inside it is counted, judged on the day it
+reached the point; one collected after the range is not counted yet, even if it reached the point
+inside it. Selecting on the arrival would need an index on it; the delivery's is the one kept.
 """
 
 from __future__ import annotations
@@ -91,8 +96,9 @@ async def estimate_report(
     since: date | None,
     until: date | None,
 ) -> list[EstimateReportRow]:
-    """Deliveries from `since` to `until` (inclusive local days; None: unbounded) of one merchant,
-    or of all when `merchant_id` is None; sorted by carrier, service, then journey order."""
+    """Deliveries from `since` to `until` (inclusive local days of `delivered_at`, a pickup
+    point's collection; None: unbounded) of one merchant, or of all when `merchant_id` is None;
+    sorted by carrier, service, then journey order."""
     query = sa.select(merchants.c.id, merchants.c.settings)
     if merchant_id is not None:
         query = query.where(merchants.c.id == merchant_id)
