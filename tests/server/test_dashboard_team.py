@@ -94,7 +94,7 @@ async def test_an_invitation_expires_after_seven_days(
     clock[0] += timedelta(days=7, seconds=1)
     async with anonymous_client(app) as late:
         assert (await late.get(path)).status_code == 404
-        response = await accept(late, path)
+        response = await accept(late, f"{path}?lang=en")
         assert response.status_code == 404
         assert "expired or was already used" in response.text
 
@@ -136,7 +136,7 @@ async def test_bad_invitations_are_refused_with_a_reason(dashboard_client: Staff
         ({"email": "ADMIN@maison-lumiere.example", "role": "agent"}, 409, "already has"),
     ]
     for data, status, reason in cases:
-        response = await dashboard_client.post("/dashboard/team/invite", data)
+        response = await dashboard_client.post("/dashboard/team/invite?lang=en", data)
         assert response.status_code == status
         assert reason in response.text
 
@@ -145,7 +145,7 @@ async def test_the_last_admin_can_be_neither_demoted_nor_disabled(
     app: Starlette, dashboard_client: Staff, engine: AsyncEngine
 ) -> None:
     me = dashboard_client.user_id
-    demote = await dashboard_client.post(f"/dashboard/team/{me}/role", {"role": "agent"})
+    demote = await dashboard_client.post(f"/dashboard/team/{me}/role?lang=en", {"role": "agent"})
     assert demote.status_code == 409
     assert "at least one active admin" in demote.text
     assert (await dashboard_client.post(f"/dashboard/team/{me}/disable")).status_code == 409
