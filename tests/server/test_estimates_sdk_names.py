@@ -6,16 +6,26 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import suivi
 import suivi_server.estimates
+import suivi_server.storage
+import suivi_server.worker
 
 PACKAGE = Path(suivi_server.estimates.__file__).parent
+# The packages the delivery's path runs through: a poll's storage, its pipeline, its learning.
+PIPELINE = [
+    PACKAGE,
+    Path(suivi_server.storage.__file__).parent,
+    Path(suivi_server.worker.__file__).parent,
+]
 
 
-def sdk_imports() -> list[tuple[str, str, str]]:
-    """(file, module, name) of every name the estimates package imports from the SDK."""
+def sdk_imports(package: Path = PACKAGE) -> list[tuple[str, str, str]]:
+    """(file, module, name) of every name a package imports from the SDK."""
     found = []
-    for path in sorted(PACKAGE.glob("*.py")):
+    for path in sorted(package.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.ImportFrom) or node.module is None:
                 continue
@@ -29,3 +39,9 @@ def test_the_estimates_package_imports_no_private_sdk_module() -> None:
     assert {name for _, _, name in imports} >= {"arrival", "local_date", "HORIZON_WEEKS"}
     assert [i for i in imports if i[1] != "suivi"] == []
     assert [i for i in imports if i[2] not in suivi.__all__] == []
+
+
+@pytest.mark.parametrize("package", PIPELINE, ids=lambda p: p.name)
+def test_the_delivery_path_imports_no_private_sdk_module(package: Path) -> None:
+    private = [i for i in sdk_imports(package) if i[1].startswith("suivi._")]
+    assert private == []
