@@ -59,7 +59,7 @@ from suivi._situations import (
     Thresholds,
     detect_situations,
 )
-from suivi._statusmap import NOTICE, KeywordRule, Row, StatusMap
+from suivi._statusmap import NOTICE, KeywordRule, Row, StatusMap, fold
 from suivi._taxonomy import (
     STATUS_PRECEDENCE,
     TERMINAL_STATUSES,
@@ -130,6 +130,7 @@ __all__ = [
     "detect_situations",
     "error_for_status",
     "errors",
+    "fold",
     "is_problem",
     "local_date",
     "milestones_reached",
