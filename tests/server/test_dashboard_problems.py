@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from suivi import DetectedSituation, Situation
+from suivi_server.dashboard import problems as problem_pages
 from suivi_server.dashboard import triage
 from suivi_server.dashboard.problem_queries import (
     BadCursor,
@@ -310,6 +311,26 @@ async def test_the_csv_has_every_row_of_the_filter(app: Starlette, engine: Async
         "3 d 0 h",
         "Colissimo",
     ]
+
+
+async def test_the_csv_is_cut_at_its_row_limit_and_says_so(
+    app: Starlette, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(problem_pages, "MAX_CSV", 3)
+    monkeypatch.setattr(problem_pages, "CSV_BATCH", 2)
+    merchant = await merchant_id_for(engine, "maison-lumiere")
+    for n in range(1, 4):
+        await shipment(engine, merchant, n, "damaged", NOW - n * DAY)
+    async with staff_client(app, engine) as agent:
+        whole = await agent.get("/dashboard/problems?lang=en&format=csv")
+        await shipment(engine, merchant, 4, "damaged", NOW - 4 * DAY)
+        cut = await agent.get("/dashboard/problems?lang=en&format=csv")
+    whole_lines = whole.text.lstrip("\ufeff").splitlines()
+    cut_lines = cut.text.lstrip("\ufeff").splitlines()
+    assert [line.split(",")[5] for line in whole_lines[1:]] == ["CMD-0003", "CMD-0002", "CMD-0001"]
+    assert [line.split(",")[5] for line in cut_lines[1:4]] == ["CMD-0004", "CMD-0003", "CMD-0002"]
+    assert cut_lines[4].startswith('"Cut at 3 rows, oldest problems first')
+    assert len(cut_lines) == 5
 
 
 async def test_bad_filters_get_a_readable_answer(app: Starlette, engine: AsyncEngine) -> None:

@@ -1,6 +1,6 @@
 """`/dashboard/problems`: the shipments that need someone, oldest problem first; filters by
 problem and carrier, exact search, pages by cursor (`?next=`), the same rows as CSV
-(`?format=csv`, every page of the current filter)."""
+(`?format=csv`, every page of the current filter up to MAX_CSV rows)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ BAD_CURSOR = N_("This page link is no longer valid: the list starts again from t
 SEARCH_TOO_LONG = N_("Search for one order number, tracking number or email address.")
 MAX_SEARCH = 320
 CSV_BATCH = 1000
+MAX_CSV = 10_000  # rows in one export, as for contacts; a last line says when it was cut
+CSV_CUT = N_(
+    "Cut at %(rows)s rows, oldest problems first: filter by problem or carrier for the rest."
+)
 CARRIERS: tuple[str, ...] = tuple(Registry().names())
 
 
@@ -115,15 +119,20 @@ def _query(where: ProblemFilter, **more: str) -> str:
     return urlencode({k: v for k, v in values.items() if v})
 
 
-async def _every_row(conn: AsyncConnection, desk: Desk, where: ProblemFilter) -> list[Line]:
+async def _every_row(
+    conn: AsyncConnection, desk: Desk, where: ProblemFilter
+) -> tuple[list[Line], bool]:
+    """The filter's rows, MAX_CSV at most, and whether it holds more than that."""
     lines: list[Line] = []
-    batch = replace(where, after=None, limit=CSV_BATCH)
+    batch = replace(where, after=None, limit=min(CSV_BATCH, MAX_CSV))
     while True:
         found = await problem_page(conn, desk.merchant.id, batch, desk.now)
         lines.extend(line(row, desk) for row in found.rows)
         if found.next is None:
-            return lines
-        batch = replace(batch, after=found.next)
+            return lines, False
+        if len(lines) >= MAX_CSV:
+            return lines, True
+        batch = replace(batch, after=found.next, limit=min(CSV_BATCH, MAX_CSV - len(lines)))
 
 
 CSV_HEADER = (
@@ -160,9 +169,10 @@ def _csv_rows(lines: list[Line]) -> Iterator[list[object]]:
 async def problems(request: Request, desk: Desk) -> Response:
     where, error = read_filter(request)
     if request.query_params.get("format") == "csv":
-        lines = await _every_row(desk.conn, desk, where)
+        lines, cut = await _every_row(desk.conn, desk, where)
         header = [desk.lang.gettext(h) for h in CSV_HEADER]
-        return render.csv_download("problems.csv", header, _csv_rows(lines))
+        note = [[desk.lang.gettext(CSV_CUT, rows=MAX_CSV)]] if cut else []
+        return render.csv_download("problems.csv", header, [*_csv_rows(lines), *note])
     found = await problem_page(desk.conn, desk.merchant.id, where, desk.now)
     carriers = sorted({*CARRIERS, *([where.carrier] if where.carrier else [])})
     return render.page(
