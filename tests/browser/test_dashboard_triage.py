@@ -9,9 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, ViewportSize
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from suivi_server.storage.schema import contacts
 from tests.browser.conftest import NOW, PHONE, Site
 from tests.server.dashboard_support import PASSWORD, create_user, merchant_id_for
 from tests.server.engagement_support import add_situation
@@ -113,4 +115,35 @@ def test_an_agent_triages_a_damaged_parcel(agent: Page, seeded: Site) -> None:
 
     page.goto(f"{seeded.url}/dashboard/problems?lang=en")
     assert page.locator("table.problems tr", has_text=order).count() == 0
+    assert page.csp_errors == []  # type: ignore[attr-defined]
+
+
+def contact_count(site: Site) -> int:
+    found: list[int] = []
+
+    async def count(engine: AsyncEngine) -> None:
+        async with engine.connect() as conn:
+            found.append(int(await conn.scalar(sa.select(sa.func.count()).select_from(contacts))))
+
+    site.run(count)
+    return found[0]
+
+
+def test_the_framed_shopper_page_refreshes_but_sends_no_form(agent: Page, seeded: Site) -> None:
+    """The frame is sandboxed without forms: an agent's click there is never stored as the
+    shopper's, while the page's own refresh (htmx, no form) still answers."""
+    page, name = agent, agent.viewport_name  # type: ignore[attr-defined]
+    page.goto(f"{seeded.url}/dashboard/problems?lang=en&q=TRI-{name}")
+    page.locator("table.problems tr", has_text=f"TRI-{name}").locator("a").first.click()
+    page.wait_for_url(f"{seeded.url}/dashboard/shipments/*")
+    shopper = page.frame_locator("iframe.shopper-page")
+    shopper.locator("h1").first.wait_for()
+    before = contact_count(seeded)
+    with page.expect_response(lambda r: r.url.split("?")[0].endswith("/refresh")) as refreshed:
+        shopper.locator("button.refresh").click()
+    assert refreshed.value.ok
+    shopper.locator(".contact-reasons input").first.check()
+    shopper.locator(".contact-form button[value=email]").click()
+    page.wait_for_timeout(500)
+    assert contact_count(seeded) == before
     assert page.csp_errors == []  # type: ignore[attr-defined]
