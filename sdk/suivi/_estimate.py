@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from suivi._calendar import BusinessCalendar, local_date
@@ -45,6 +45,11 @@ HORIZON_WEEKS = 26
 PRIOR_DELIVERIES = 20.0
 
 # French postcodes whose department has three digits (overseas), and where Corsica splits.
+# A parcel reaching the delivery site after the morning rounds left goes out on the next
+# business day: its remaining time counts from then, when learning and when estimating alike
+# (else an evening scan puts a day's chance on "tomorrow" for every parcel scanned at dawn).
+_ROUNDS_LEAVE: Mapping[Milestone, time] = {Milestone.DELIVERY_SITE: time(12, 0)}
+
 _FR_THREE_DIGIT_PREFIXES = frozenset({"97", "98"})
 _CORSICA_PREFIX = "20"
 _HAUTE_CORSE_FROM = 20200
@@ -94,6 +99,16 @@ class TransitObservation:
     days: int
 
 
+def milestone_day(milestone: Milestone, moment: datetime, calendar: BusinessCalendar) -> date:
+    """The day a milestone's remaining time counts from: its local day, or the next business
+    day when it was reached after that step's daily departure (`_ROUNDS_LEAVE`)."""
+    local = moment.astimezone(calendar.zone)
+    leaves = _ROUNDS_LEAVE.get(milestone)
+    if leaves is not None and local.time() >= leaves:
+        return calendar.add_business_days(local.date(), 1)
+    return local.date()
+
+
 def transit_observations(shipment: ShipmentFacts, tracking: Tracking) -> list[TransitObservation]:
     """One observation per milestone a delivered tracking reached before it arrived; none
     before delivery. Days run from the milestone's local day to the arrival's, as estimates
@@ -112,7 +127,9 @@ def transit_observations(shipment: ShipmentFacts, tracking: Tracking) -> list[Tr
             origin,
             destination,
             milestone,
-            calendar.business_days_between(local_date(moment, calendar.zone), arrival_day),
+            calendar.business_days_between(
+                min(milestone_day(milestone, moment, calendar), arrival_day), arrival_day
+            ),
         )
         for milestone, moment in milestones_reached(tracking).items()
         if moment <= arrived
@@ -297,7 +314,7 @@ class TransitModel:
         )
         reached = milestones_reached(tracking)
         starts = [
-            (m, local_date(reached[m], calendar.zone)) for m in reversed(JOURNEY) if m in reached
+            (m, milestone_day(m, reached[m], calendar)) for m in reversed(JOURNEY) if m in reached
         ]
         if not starts:
             ships = max(today, shipment.promised_ship_date or today)

@@ -9,9 +9,11 @@ estimate replaces the shown one only when
    at the pickup point, delivered), or the carrier's time slot for that day;
 4. it comes from a better source: the model or the carrier where only the promise was shown;
 5. it is materially different: one of its ends moved by at least one business day and, under
-   the new forecast, the shown window has become unlikely (below `floor`) or the new one is
-   more likely by at least `margin`. Without a forecast to weigh them, a move of either end by
-   a business day is material: it is the carrier's own news.
+   the new forecast, the shown window has become unlikely (below `floor`), or the new one is
+   more likely by at least `margin` without ending later. A window that still holds its
+   chance is never pushed later for a better one: the shopper would read "later" for nothing.
+   Without a forecast to weigh them, a move of either end by a business day is material: it
+   is the carrier's own news.
 
 Otherwise the shown dates stay; with a forecast, its stated confidence becomes the shown
 window's chance under that forecast, so the figure the shopper reads stays true. That chance is
@@ -88,7 +90,7 @@ def _replaces(
         return moved
     kept = forecast.probability(shown.earliest, shown.latest)
     gained = forecast.probability(new.earliest, new.latest) - kept
-    return kept < floor or gained >= margin
+    return kept < floor or (gained >= margin and not moved_later(shown, new))
 
 
 def _window(estimate: DeliveryEstimate) -> tuple[date, date, time | None, time | None]:

@@ -151,3 +151,24 @@ def test_weeks_count_from_a_monday() -> None:
     assert week_of(date(1970, 1, 4)) == -1
     monday = date(2026, 11, 9)
     assert week_of(monday) == week_of(date(2026, 11, 15)) == week_of(date(2026, 11, 8)) + 1
+
+
+def test_a_parcel_reaching_the_site_after_the_rounds_left_counts_from_the_next_day() -> None:
+    # Monday 9 at 20:00: the vans left that morning, so its remaining time starts on Tuesday.
+    evening = event(at(9, 20), Status.IN_TRANSIT, Substatus.ARRIVED_AT_DELIVERY_SITE)
+    delivered = event(at(10, 11), Status.DELIVERED, Substatus.TO_RECIPIENT)
+    dawn = event(at(10, 5), Status.IN_TRANSIT, Substatus.ARRIVED_AT_DELIVERY_SITE)
+    assert transit_observations(FACTS, tracking(PICKED_UP, evening, delivered))[-1] == observed(
+        M.DELIVERY_SITE, 0
+    )
+    assert transit_observations(FACTS, tracking(PICKED_UP, dawn, delivered))[-1] == observed(
+        M.DELIVERY_SITE, 0
+    )
+
+
+def test_a_site_scan_after_the_cutoff_delivered_the_same_day_counts_no_day() -> None:
+    afternoon = event(at(9, 13), Status.IN_TRANSIT, Substatus.ARRIVED_AT_DELIVERY_SITE)
+    delivered = event(at(9, 17), Status.DELIVERED, Substatus.TO_RECIPIENT)
+    assert transit_observations(FACTS, tracking(PICKED_UP, afternoon, delivered))[-1] == observed(
+        M.DELIVERY_SITE, 0
+    )

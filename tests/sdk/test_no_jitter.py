@@ -66,11 +66,21 @@ def test_a_window_that_became_unlikely_is_replaced() -> None:
     assert settle(SHOWN, new, today=MONDAY, calendar=DPD, forecast=chances) == new
 
 
-def test_a_much_likelier_window_replaces_a_still_plausible_one() -> None:
+def test_a_still_plausible_window_is_not_pushed_later_for_a_likelier_one() -> None:
     new = window(WEDNESDAY, THURSDAY, confidence=0.9)
     chances = forecast({TUESDAY: 0.05, WEDNESDAY: 0.5, THURSDAY: 0.45})
-    # The shown one still holds 55 %, above the floor, but the new one holds 95 %.
-    assert settle(SHOWN, new, today=MONDAY, calendar=DPD, forecast=chances) == new
+    # The shown one still holds 55 %, above the floor: "later" would be news for nothing, so
+    # it stays and says its chance (0.55 discounted as the new window's 0.9 against 0.95).
+    kept = settle(SHOWN, new, today=MONDAY, calendar=DPD, forecast=chances)
+    assert kept == SHOWN.model_copy(update={"confidence": round(0.55 * 0.9 / 0.95, 4)})
+
+
+def test_a_much_likelier_window_no_later_replaces_a_still_plausible_one() -> None:
+    shown = window(WEDNESDAY, THURSDAY)
+    new = window(TUESDAY, WEDNESDAY, confidence=0.8)
+    # The shown one holds 50 % (at the floor, still plausible); the earlier one holds 80 %.
+    chances = forecast({TUESDAY: 0.5, WEDNESDAY: 0.3, THURSDAY: 0.2})
+    assert settle(shown, new, today=MONDAY, calendar=DPD, forecast=chances) == new
 
 
 def test_a_move_over_a_weekend_that_lands_on_the_same_business_day_is_no_move() -> None:
