@@ -9,10 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from suivi_server.api import estimates
+from suivi_server.api import estimates, shipments
 from suivi_server.api import notifications as notes
 from suivi_server.api import responses as out
-from suivi_server.api import shipments
 from suivi_server.api.auth import merchant_endpoint
 from suivi_server.api.errors import HANDLERS
 from suivi_server.api.imports import ImportQuery, import_shipments
