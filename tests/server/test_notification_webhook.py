@@ -131,6 +131,7 @@ async def test_a_signed_event_reaches_the_receiver_and_verifies(
             "start_time": None,
             "end_time": None,
             "source": "carrier",
+            "confidence": None,
         },
         "facts": {"delivered_at": "2026-11-25T08:12:00+00:00"},
         "page_url": PAGE_URL,

@@ -72,6 +72,11 @@ def survey(**changes: Any) -> dict[str, Any]:
             "questions.0.free_text.max_length",
         ),
         (survey(title=""), "title"),
+        (survey(title="Votre avis\x00"), "title"),
+        (
+            survey(questions=[{**CHOICE, "options": [{"id": "a", "label": "Oui\x00"}]}]),
+            "questions.0.multiple_choice.options.0.label",
+        ),
         (survey(slug="Not A Slug"), "slug"),
         (survey(audience={"situations": ["teleported"]}), "audience.situations.0"),
     ],

@@ -22,10 +22,16 @@ NPS_SCALE = range(11)
 CSAT_SCALE = range(1, 6)
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# No NUL character: PostgreSQL refuses it in text (a 422 naming the field, never a 500).
+_NO_NUL = r"^[^\x00]*$"
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_NO_NUL)
+]
 # One question's stored answer: a score, an option id, option ids, a text; None when skipped.
 Answer = int | str | list[str] | None
-OptionLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+OptionLabel = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=_NO_NUL)
+]
 
 
 class Lived(StrEnum):
