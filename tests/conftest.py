@@ -53,6 +53,17 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dashboard passwords hashed with argon2id's cheapest profile (made for tests): the real
+    cost is about half a second a hash, paid by every sign-in of every dashboard test."""
+    from argon2 import PasswordHasher, profiles
+
+    from suivi_server.dashboard import passwords
+
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
