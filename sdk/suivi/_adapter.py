@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from suivi._models import Location, Tracking, TrackingEvent, mapped_event
 from suivi._statusmap import Mapping as CodeMapping
 from suivi._statusmap import StatusMap
-from suivi._taxonomy import check_substatus
+from suivi._taxonomy import Status, check_substatus
 from suivi._time import PARIS
 from suivi.errors import (
     CarrierAuthError,
@@ -35,7 +35,14 @@ from suivi.errors import (
 )
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+    import httpx
+
     from suivi._http import CarrierHTTP
+
+MON_FRI: frozenset[int] = frozenset(range(5))
+MON_SAT: frozenset[int] = frozenset(range(6))
 
 # Status-table answers by (table, code, label). Carriers word their events from a few hundred
 # templates, and a label-dependent code costs an accent-folding scan of its label: remember the
@@ -88,6 +95,22 @@ class RawResponse:
         return self.body.decode("utf-8", "replace")
 
 
+@dataclass(frozen=True, slots=True)
+class InboundWebhook:
+    """A carrier's push of events, mounted by the server at `POST /webhooks/{carrier}`.
+
+    The endpoint exists only while the adapter setting `secret_setting` holds a value (404
+    otherwise). `authenticate(secret, headers, body)` proves the sender, in constant time;
+    `parse(body)` gives the Trackings the push carries, or raises CarrierResponseInvalid.
+    """
+
+    secret_setting: str
+    authenticate: Callable[[str, Mapping[str, str], bytes], bool]
+    parse: Callable[[bytes], list[Tracking]]
+    max_bytes: int = 64 * 1024
+    accepted_status: int = 200
+
+
 class AdapterSettings(BaseModel):
     """Per-adapter configuration; subclasses add credentials. Read from `SUIVI_<NAME>_<FIELD>`."""
 
@@ -113,6 +136,19 @@ class Adapter(ABC):
     timezone: ClassVar[ZoneInfo] = PARIS
     point_settings: ClassVar[tuple[str, ...]] = ()
     """Settings its pickup-point directory needs beyond tracking's, when it has one."""
+    delivery_weekdays: ClassVar[frozenset[int]] = MON_FRI
+    """Weekdays (0 = Monday) the carrier moves and delivers parcels: its business days."""
+    service_weekdays: ClassVar[tuple[tuple[str, frozenset[int]], ...]] = ()
+    """Services that change its week: (a word of the service's name, folded; weekdays)."""
+    scan_gaps: ClassVar[Mapping[Status, float]] = {}
+    """Longest normal gap between two scans, in business hours, per current status; statuses
+    absent here use the platform's defaults. Past it, the parcel is called silent."""
+    webhook: ClassVar[InboundWebhook | None] = None
+    """How the carrier pushes events, when it can."""
+    simulator: ClassVar[str | None] = None
+    """`module:function` of its routes in the carrier simulator: `function(sim)` returns
+    Starlette routes answering in the carrier's real format. The module also defines
+    `CREDENTIALS`, the settings (`{field: value}`) the adapter uses against the simulator."""
 
     def __init__(self, settings: AdapterSettings | None = None) -> None:
         self.settings = settings if settings is not None else self.settings_from_env()
@@ -130,6 +166,21 @@ class Adapter(ABC):
             return cls.settings_model.model_validate(values)
         except ValidationError as exc:
             raise ConfigurationError(f"invalid settings: {exc}", carrier=cls.name) from exc
+
+    @classmethod
+    def samples(cls) -> Traversable | None:
+        """The carrier's sample answers: the `samples/` folder beside the adapter's module, with
+        `expected.json` saying what each one must read as (see `suivi.testing`)."""
+        from importlib.resources import files
+
+        package = cls.__module__.rpartition(".")[0] or cls.__module__
+        folder = files(package) / "samples"
+        return folder if folder.is_dir() else None
+
+    def auth(self) -> httpx.Auth | None:
+        """How every request to the carrier authenticates (e.g. `OAuth2ClientCredentials`);
+        None when credentials travel in the request itself."""
+        return None
 
     @property
     def base_url(self) -> str:

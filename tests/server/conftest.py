@@ -41,10 +41,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_migrated() -> str:
     if not POSTGRES_URL:
         pytest.skip("SUIVI_TEST_POSTGRES_URL is not set")
-    url = normalize_database_url(POSTGRES_URL)
+    url = _worker_database(normalize_database_url(POSTGRES_URL))
     _reset_postgres_schema(url)
     upgrade_sync(url)
     return url
+
+
+def _worker_database(url: str) -> str:
+    """Each pytest-xdist worker gets its own database beside the configured one, made on demand."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    import asyncio
+
+    base = sa.make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+
+    async def create() -> None:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            exists = await conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+            )
+            if not exists:
+                await conn.execute(sa.text(f'CREATE DATABASE "{own.database}"'))
+        await engine.dispose()
+
+    asyncio.run(create())
+    return own.render_as_string(hide_password=False)
 
 
 def _reset_postgres_schema(url: str) -> None:
