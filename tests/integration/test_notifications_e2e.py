@@ -26,8 +26,9 @@ from suivi_server.config import load_settings
 from suivi_server.notifications.sender import Sender
 from suivi_server.notifications.service import build_sender
 from suivi_server.simulator import STORIES, Parcel, simulator_settings
+from suivi_server.storage.refresh import request_refresh
 from suivi_server.storage.schema import notifications, shipment_situations, shipments
-from suivi_server.worker.runner import Worker, request_refresh
+from suivi_server.worker.runner import Worker
 from tests.conftest import SIM_START, RunningSimulator
 from tests.integration.notification_receivers import (
     Arrival,

@@ -16,15 +16,16 @@ import httpx
 import pytest
 import respx
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi import ENTRY_POINT_GROUP, RawResponse, Registry, RetryPolicy, Tracker, Tracking
 from suivi._client import TrackResult
 from suivi_adapters.colissimo.adapter import ColissimoSettings
 from suivi_adapters.ups.adapter import UpsSettings
+from suivi_server.storage.refresh import request_refresh
 from suivi_server.storage.schema import shipments, tracking_events
 from suivi_server.worker.cadence import ERROR_BACKOFF
-from suivi_server.worker.runner import Worker, request_refresh
+from suivi_server.worker.runner import Worker
 from tests.conftest import fixture_bytes
 from tests.fakecarrier import FakeAdapter, FakeSettings
 from tests.sdk.helpers import VALID, parcel
@@ -239,16 +240,21 @@ async def test_a_failed_cycle_gives_its_leases_back_and_the_loop_goes_on(
 async def test_a_shipment_whose_update_fails_is_backed_off_alone(
     engine: AsyncEngine, worker: Worker, carriers: respx.MockRouter
 ) -> None:
-    ids = await _shipments(engine, HEALTHY, ("fake_too", VALID[2]))
-    good, broken = ids["fake"], ids["fake_too"]
-    async with engine.begin() as conn:  # two parcels of the same carrier, in one batch
-        await conn.execute(sa.update(shipments).values(carrier="fake"))
-
-    async def explode(conn: AsyncConnection, shipment_id: int, now: datetime) -> None:
-        if shipment_id == broken:
-            raise LookupError("situation rule failed")
-
-    worker.after_apply = explode
+    good = (await _shipments(engine, HEALTHY))["fake"]
+    # A merchant whose stored thresholds no longer validate: its parcel's write fails midway,
+    # after its events were inserted, in the same batch as a healthy parcel.
+    merchant_id, _ = await create_merchant(
+        engine, "broken", settings={"thresholds": {"silence_hourz": {}}}
+    )
+    broken = await create_shipment(
+        engine,
+        merchant_id,
+        order_number="CMD-broken",
+        carrier="fake",
+        tracking_number=VALID[2],
+        status="pending",
+        next_poll_at=NOW - timedelta(minutes=1),
+    )
     assert await worker.run_once() == 2
     async with engine.connect() as conn:
         rows = {r.id: r for r in (await conn.execute(sa.select(shipments))).all()}
@@ -256,7 +262,7 @@ async def test_a_shipment_whose_update_fails_is_backed_off_alone(
     assert rows[good].poll_errors == 0
     bad = rows[broken]
     assert bad.poll_errors == 1
-    assert "LookupError" in bad.last_error
+    assert "ValidationError" in bad.last_error
     assert bad.lease_owner is None
     assert bad.next_poll_at == NOW + ERROR_BACKOFF[0]
     assert await _events(engine, broken) == 0  # its transaction was rolled back whole

@@ -21,7 +21,7 @@ from suivi_server.api.models import ShipmentIn, ShipmentPatch, shipment_columns
 from suivi_server.api.query import single_values
 from suivi_server.api.responses import shipment_json, tracking_json
 from suivi_server.storage import shipments as store
-from suivi_server.worker.runner import schedule_refresh
+from suivi_server.storage.refresh import schedule_refresh
 
 REFRESH_INTERVAL = timedelta(minutes=5)
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER: a larger id cannot exist, and must not reach the driver

@@ -25,7 +25,7 @@ from suivi_server.engagement.choices import CHOICES
 from suivi_server.pages.i18n import N_
 from suivi_server.pages.view import sentence
 from suivi_server.pages.wording import carrier_name
-from suivi_server.worker.runner import schedule_refresh
+from suivi_server.storage.refresh import schedule_refresh
 
 TITLE = N_("Shipment %(number)s")
 MAX_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from suivi import TERMINAL_STATUSES, Status
 from suivi_server.pages.i18n import N_
 from suivi_server.pages.queries import as_utc
-from suivi_server.worker.runner import request_refresh
+from suivi_server.storage.refresh import request_refresh
 
 MIN_INTERVAL = timedelta(minutes=5)
 # After a poll was asked for, the fragment looks again sooner than its usual minute.

@@ -37,7 +37,6 @@ from suivi_server.worker.pipeline import ingest, shipment_rows
 log = logging.getLogger("suivi.worker")
 _s = shipments.c
 
-AfterApply = Callable[[AsyncConnection, int, datetime], Any]
 MAX_PAUSE_SECONDS = 300.0  # the longest wait after failed cycles in a row
 
 
@@ -96,7 +95,6 @@ class Worker:
         worker_id: str | None = None,
         batch_size: int = 50,
         lease: timedelta = DEFAULT_LEASE,
-        after_apply: AfterApply | None = None,
         model_refresh: timedelta = timedelta(hours=1),
         metrics: WorkerMetrics | None = None,
     ) -> None:
@@ -106,7 +104,6 @@ class Worker:
         self.worker_id = worker_id or default_worker_id()
         self.batch_size = batch_size
         self.lease = lease
-        self.after_apply = after_apply
         self.metrics = metrics if metrics is not None else WorkerMetrics()
         self.models = TransitModels(engine, refresh=model_refresh)
         self.learned = Learned.empty()
@@ -213,8 +210,6 @@ class Worker:
                 self.metrics.lost_leases += 1
                 return
             values = await self._outcome(conn, row, result, now)
-            if self.after_apply is not None:
-                await self.after_apply(conn, row.id, now)
             await conn.execute(
                 sa.update(shipments)
                 .where(_s.id == row.id)
@@ -255,26 +250,3 @@ def _failure(row: Any, error: str, now: datetime) -> dict[str, Any]:
             consecutive_errors=errors,
         ),
     }
-
-
-async def schedule_refresh(
-    conn: AsyncConnection, shipment_id: int, *, now: datetime, min_interval: timedelta
-) -> bool:
-    """Ask for an immediate poll; refused (False) when the parcel was polled very recently."""
-    recent = now - min_interval
-    result = await conn.execute(
-        sa.update(shipments)
-        .where(_s.id == shipment_id)
-        .where(sa.or_(_s.last_polled_at.is_(None), _s.last_polled_at <= recent))
-        .where(sa.or_(_s.next_poll_at.is_(None), _s.next_poll_at > now))
-        .values(next_poll_at=now)
-    )
-    return bool(result.rowcount)
-
-
-async def request_refresh(
-    engine: AsyncEngine, shipment_id: int, *, now: datetime, min_interval: timedelta
-) -> bool:
-    """`schedule_refresh` in a transaction of its own."""
-    async with engine.begin() as conn:
-        return await schedule_refresh(conn, shipment_id, now=now, min_interval=min_interval)
