@@ -22,19 +22,29 @@ class ConfigError(ValueError):
 class Settings:
     """Everything the server needs to start. Secrets never have a usable default in production."""
 
+    # `postgresql://…` to scale out; default: SQLite in the data dir.
     database_url: str
+    # Where the SQLite database and the generated secret key live.
     data_dir: Path
+    # Comma-separated, each at least 32 bytes: the first signs links, all verify (rotation).
     secret_keys: tuple[str, ...]
+    # The address shoppers use: the base of every link Suivi sends.
     public_url: str = "http://127.0.0.1:8000"
+    # Send every carrier call to one host (the carrier simulator, a recording proxy).
     carrier_base_url: str | None = None
+    # A folder of themes (`<name>/theme.toml`, with `default`) used instead of the bundled one.
     themes_dir: Path | None = None
+    # The pages' language when neither the shopper nor the merchant's settings choose one.
     default_locale: str = "fr"
+    # Lookups (order form, tracking-number search) one client address may try per minute.
     lookup_attempts_per_minute: int = 10
     # Proxy addresses (or networks) whose X-Forwarded-For/-Proto are believed; none by default.
     trusted_proxies: tuple[str, ...] = ()
+    # Tracebacks in error responses: never in production.
     debug: bool = False
     # The opaque `credential` given in UPS Track Alert subscriptions; None: no UPS webhook.
     ups_webhook_credential: str | None = field(default=None, repr=False)
+    # The Bearer token /metrics asks for; None: /metrics answers 404.
     metrics_token: str | None = field(default=None, repr=False)
     # Merchant webhook URLs may point at loopback or private networks (tests, closed networks).
     webhooks_allow_private_networks: bool = False
