@@ -103,6 +103,7 @@ class ChronopostAdapter(Adapter):
     default_base_url: ClassVar[str] = "https://ws.chronopost.fr"
     settings_model: ClassVar[type[AdapterSettings]] = ChronopostSettings
     status_map: ClassVar[StatusMap] = codes.STATUS_MAP
+    simulator: ClassVar[str | None] = "suivi_adapters.chronopost.simulator:routes"
     rate_limit: ClassVar[RateLimit] = RateLimit(per_second=5.0, burst=5, max_concurrency=4)
     point_settings: ClassVar[tuple[str, ...]] = ("account_number", "password")
 

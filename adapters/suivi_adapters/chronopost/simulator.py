@@ -22,17 +22,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from suivi import RawResponse
 from suivi.errors import CarrierResponseInvalid
 from suivi.soap import find, parse_xml, text
-from suivi_server.simulator.engine import FailureStyle, Simulator
-from suivi_server.simulator.scenario import Milestone, Parcel, SimEvent
+from suivi.toolkit import PARIS, RawResponse
+from suivi_server.simulator import FailureStyle, Milestone, Parcel, SimEvent, Simulator
+
+# The settings the adapter uses against the simulator, which accepts exactly these.
+CREDENTIALS: dict[str, str] = {"account_number": "19869502", "password": "sim-chrono-password"}
 
 PATH = "/tracking-cxf/TrackingServiceWS"
 NAMESPACE = "http://cxf.tracking.soap.chronopost.fr/"
@@ -41,7 +42,6 @@ POINT_NAMESPACE = "http://cxf.rechercheBt.soap.chronopost.fr/"
 POINT_OPERATION = "recherchePointChronopostInter"
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 MEDIA_TYPE = "text/xml;charset=UTF-8"
-PARIS = ZoneInfo("Europe/Paris")
 M = Milestone
 
 # Milestone → (code as sent, space-padded to 3; French eventLabel).

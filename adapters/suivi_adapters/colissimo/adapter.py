@@ -126,6 +126,7 @@ class ColissimoAdapter(Adapter):
     default_base_url: ClassVar[str] = "https://api.laposte.fr"
     settings_model: ClassVar[type[AdapterSettings]] = ColissimoSettings
     status_map: ClassVar[StatusMap] = STATUS_MAP
+    simulator: ClassVar[str | None] = "suivi_adapters.colissimo.simulator:routes"
     supports_batch: ClassVar[bool] = True
     max_batch: ClassVar[int] = 10
     # The gateway allows 100 calls/s per key; stay well under it, a key may be shared.

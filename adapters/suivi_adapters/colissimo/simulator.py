@@ -21,9 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from suivi import PARIS
-from suivi_server.simulator.engine import FailureStyle, Simulator
-from suivi_server.simulator.scenario import Milestone, Parcel, SimEvent
+from suivi.toolkit import PARIS
+from suivi_server.simulator import FailureStyle, Milestone, Parcel, SimEvent, Simulator
+
+# The settings the adapter uses against the simulator, which accepts exactly these.
+CREDENTIALS: dict[str, str] = {"api_key": "sim-okapi-key"}
 
 M = Milestone
 

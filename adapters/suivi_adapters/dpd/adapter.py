@@ -140,6 +140,7 @@ class DpdAdapter(Adapter):
     default_base_url: ClassVar[str] = "https://webtrace.dpd.fr"
     settings_model: ClassVar[type[AdapterSettings]] = DpdSettings
     status_map: ClassVar[StatusMap] = STATUS_MAP
+    simulator: ClassVar[str | None] = "suivi_adapters.dpd.simulator:routes"
     rate_limit: ClassVar[RateLimit] = RateLimit(per_second=5, burst=5, max_concurrency=4)
     point_settings: ClassVar[tuple[str, ...]] = ("pudo_key",)
 

@@ -20,11 +20,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from suivi._time import PARIS
 from suivi.soap import envelope, escape
+from suivi.toolkit import PARIS
 from suivi_adapters.dpd.codes import PUDO_COUNTRIES
-from suivi_server.simulator.engine import FailureStyle, Simulator
-from suivi_server.simulator.scenario import Milestone, Parcel, SimEvent
+from suivi_server.simulator import FailureStyle, Milestone, Parcel, SimEvent, Simulator
+
+# The settings the adapter uses against the simulator, which accepts exactly these.
+CREDENTIALS: dict[str, str] = {
+    "user_id": "SIMUSER",
+    "password": "sim-dpd-password",
+    "customer_center": "77",
+    "customer_number": "12345",
+    "pudo_key": "sim-pudo-key",
+}
 
 M = Milestone
 NS: Final = "http://www.cargonet.software/"

@@ -126,6 +126,7 @@ class MondialRelayAdapter(Adapter):
     default_base_url: ClassVar[str] = "https://api.mondialrelay.com"
     settings_model: ClassVar[type[AdapterSettings]] = MondialRelaySettings
     status_map: ClassVar[StatusMap] = STATUS_MAP
+    simulator: ClassVar[str | None] = "suivi_adapters.mondial_relay.simulator:routes"
 
     @property
     def config(self) -> MondialRelaySettings:

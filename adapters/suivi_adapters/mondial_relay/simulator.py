@@ -15,24 +15,24 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from suivi import RawResponse
 from suivi.errors import CarrierResponseInvalid
 from suivi.soap import envelope, escape, find, parse_xml, text
-from suivi_server.simulator.engine import FailureStyle, Simulator
-from suivi_server.simulator.scenario import Milestone, Parcel, SimEvent
+from suivi.toolkit import PARIS, RawResponse
+from suivi_server.simulator import FailureStyle, Milestone, Parcel, SimEvent, Simulator
+
+# The settings the adapter uses against the simulator, which accepts exactly these.
+CREDENTIALS: dict[str, str] = {"merchant_code": "BDTEST13", "private_key": "PrivateK"}
 
 CARRIER: Final = "mondial_relay"
 NAMESPACE: Final = "http://www.mondialrelay.fr/webservice/"
 OPERATION: Final = "WSI2_TracingColisDetaille"
 POINT_OPERATION: Final = "WSI4_PointRelais_Recherche"
 DAYS: Final = ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche")
-PARIS: Final = ZoneInfo("Europe/Paris")
 XML: Final = "text/xml; charset=utf-8"
 M = Milestone
 

@@ -86,6 +86,7 @@ class UpsAdapter(Adapter):
     default_base_url: ClassVar[str] = "https://onlinetools.ups.com"
     settings_model: ClassVar[type[AdapterSettings]] = UpsSettings
     status_map: ClassVar[StatusMap] = codes.STATUS_MAP
+    simulator: ClassVar[str | None] = "suivi_adapters.ups.simulator:routes"
 
     def __init__(
         self,

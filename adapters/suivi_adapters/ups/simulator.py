@@ -21,17 +21,18 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from suivi_server.simulator.engine import FailureStyle, Simulator
-from suivi_server.simulator.scenario import Milestone, Parcel, SimEvent
+from suivi.toolkit import PARIS
+from suivi_server.simulator import FailureStyle, Milestone, Parcel, SimEvent, Simulator
+
+# The settings the adapter uses against the simulator, which accepts exactly these.
+CREDENTIALS: dict[str, str] = {"client_id": "sim-ups-client", "client_secret": "sim-ups-secret"}
 
 M = Milestone
-PARIS = ZoneInfo("Europe/Paris")
 TOKEN_LIFETIME = 14399  # seconds, as UPS issues them
 PICKUP_HOLD_DAYS = 7  # UPS Access Points keep a parcel 7 days in Europe
 

@@ -1,4 +1,7 @@
-"""The simulator's Starlette app: carriers' real endpoints plus `/_sim/*` control endpoints."""
+"""The simulator's Starlette app: carriers' real endpoints plus `/_sim/*` control endpoints.
+
+The carriers' endpoints are those of `sim.carriers`, found in the Registry (see `carriers`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from suivi_server.simulator.carriers import carrier_routes
 from suivi_server.simulator.engine import Simulator
 from suivi_server.simulator.scenario import Failure, FailureKind, parcel_from_dict
 
@@ -61,6 +63,12 @@ def create_app(sim: Simulator) -> Starlette:
                 parcel = parcel_from_dict(await _json(request), sim.clock.now())
             except (KeyError, ValueError, TypeError) as exc:
                 return JSONResponse({"error": f"bad parcel: {exc}"}, 400)
+            if parcel.carrier not in sim.carriers:
+                known = ", ".join(sim.carriers) or "none"
+                return JSONResponse(
+                    {"error": f"bad parcel: {parcel.carrier!r} is not simulated (known: {known})"},
+                    400,
+                )
             sim.add_parcel(parcel)
             return JSONResponse({"carrier": parcel.carrier, "number": parcel.number}, 201)
         return JSONResponse(
@@ -76,4 +84,5 @@ def create_app(sim: Simulator) -> Starlette:
         Route("/_sim/parcels", parcels, methods=["GET", "POST"]),
         Route("/_sim/stats", stats),
     ]
-    return Starlette(routes=control + carrier_routes(sim))
+    carriers = [route for simulated in sim.carriers.values() for route in simulated.routes(sim)]
+    return Starlette(routes=control + carriers)

@@ -13,45 +13,32 @@ from datetime import UTC, datetime, timedelta
 from starlette.responses import JSONResponse, Response
 
 from suivi import AdapterSettings, Registry
+from suivi_server.simulator.carriers import SimulatedCarrier, simulated_carriers
 from suivi_server.simulator.scenario import Failure, FailureKind, Parcel, Scenario
 
 Builder = Callable[[], Response | Awaitable[Response]]
 
-# The credentials the simulator accepts, by carrier and setting name. The same names are the
-# adapters' settings, so `SUIVI_<CARRIER>_<SETTING>` set to these values points an adapter here.
-CREDENTIALS: dict[str, dict[str, str]] = {
-    "colissimo": {"api_key": "sim-okapi-key"},
-    "chronopost": {"account_number": "19869502", "password": "sim-chrono-password"},
-    "dpd": {
-        "user_id": "SIMUSER",
-        "password": "sim-dpd-password",
-        "customer_center": "77",
-        "customer_number": "12345",
-        "pudo_key": "sim-pudo-key",
-    },
-    "mondial_relay": {"merchant_code": "BDTEST13", "private_key": "PrivateK"},
-    "ups": {"client_id": "sim-ups-client", "client_secret": "sim-ups-secret"},
-}
 
-
-def credential_environment(base_url: str) -> dict[str, str]:
-    """Environment variables that point every built-in adapter at a simulator on `base_url`."""
+def credential_environment(base_url: str, registry: Registry | None = None) -> dict[str, str]:
+    """Environment variables that point every simulated carrier's adapter at a simulator on
+    `base_url`: `SUIVI_<CARRIER>_<SETTING>` for its base URL and each of its credentials."""
     env = {}
-    for carrier, settings in CREDENTIALS.items():
+    for carrier, simulated in simulated_carriers(registry).items():
         prefix = f"SUIVI_{carrier.upper()}_"
         env[prefix + "BASE_URL"] = base_url
-        env.update({prefix + name.upper(): value for name, value in settings.items()})
+        env.update({prefix + name.upper(): value for name, value in simulated.credentials.items()})
     return env
 
 
-def simulator_settings(base_url: str) -> dict[str, AdapterSettings]:
-    """Explicit adapter settings pointing every built-in carrier at a simulator on `base_url`."""
-    registry = Registry()
+def simulator_settings(
+    base_url: str, registry: Registry | None = None
+) -> dict[str, AdapterSettings]:
+    """Explicit adapter settings pointing every simulated carrier at a simulator on `base_url`."""
     return {
-        carrier: registry.get(carrier).settings_model.model_validate(
-            {**values, "base_url": base_url}
+        carrier: simulated.adapter.settings_model.model_validate(
+            {**simulated.credentials, "base_url": base_url}
         )
-        for carrier, values in CREDENTIALS.items()
+        for carrier, simulated in simulated_carriers(registry).items()
     }
 
 
@@ -100,11 +87,26 @@ class Simulator:
     parcels: dict[tuple[str, str], Parcel] = field(default_factory=dict)
     failures: dict[str, deque[Failure]] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
-    credentials: dict[str, dict[str, str]] = field(default_factory=lambda: dict(CREDENTIALS))
+    carriers: dict[str, SimulatedCarrier] = field(default_factory=simulated_carriers)
+    """The carriers it plays (every installed adapter declaring `simulator`, by default)."""
+    credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+    """What each carrier accepts; its module's CREDENTIALS unless given here."""
+
+    def __post_init__(self) -> None:
+        given = self.credentials
+        self.credentials = {n: dict(c.credentials) for n, c in self.carriers.items()} | given
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario, clock: SimClock | None = None) -> Simulator:
-        sim = cls(clock=clock or SimClock())
+    def from_scenario(
+        cls,
+        scenario: Scenario,
+        clock: SimClock | None = None,
+        carriers: dict[str, SimulatedCarrier] | None = None,
+    ) -> Simulator:
+        sim = cls(
+            clock=clock or SimClock(),
+            carriers=simulated_carriers() if carriers is None else carriers,
+        )
         for parcel in scenario.parcels:
             sim.add_parcel(parcel)
         for failure in scenario.failures:
