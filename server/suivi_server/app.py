@@ -18,6 +18,7 @@ from suivi_server.api import routes as api
 from suivi_server.config import Settings
 from suivi_server.dashboard import app as dashboard
 from suivi_server.notifications import unsubscribe
+from suivi_server.notifications.sender import SenderMetrics
 from suivi_server.pages.shopper import Pages
 from suivi_server.security import PageTokens
 from suivi_server.services import Services, utc_now
@@ -34,12 +35,14 @@ def create_app(
     extra_routes: Sequence[BaseRoute] = (),
     background: Callable[[Services], Coroutine[Any, Any, None]] | None = None,
     worker_metrics: WorkerMetrics | None = None,
+    sender_metrics: SenderMetrics | None = None,
 ) -> Starlette:
     """Build the app. Migrations run at start-up unless `migrate=False` (tests migrate once).
 
     `background` runs alongside the server (the embedded worker of a single-process install)
     and is cancelled at shutdown; `extra_routes` mounts more apps (the demo's carrier simulator).
-    `worker_metrics` are the embedded worker's, read by /readyz and /metrics.
+    `worker_metrics` are the embedded worker's, read by /readyz and /metrics (and
+    `sender_metrics` the embedded sender's, read by /metrics).
     """
     services = Services(
         settings=settings,
@@ -68,7 +71,7 @@ def create_app(
             *extra_routes,
             Mount("/api", routes=api.routes(services)),
             *webhooks.routes(services),
-            *metrics.routes(services, worker_metrics),
+            *metrics.routes(services, worker_metrics, sender_metrics),
             *health.routes(services, worker_metrics),
             *unsubscribe.routes(services, shopper.site),
             *dashboard.routes(services),  # before the shopper's /{merchant}/track

@@ -97,7 +97,12 @@ def build_app(settings: Settings, *, with_worker: bool) -> Starlette:
     if not with_worker:
         return create_app(settings)
     worker = EmbeddedWorker(settings)
-    return create_app(settings, background=worker, worker_metrics=worker.metrics)
+    return create_app(
+        settings,
+        background=worker,
+        worker_metrics=worker.metrics,
+        sender_metrics=worker.sender_metrics,
+    )
 
 
 def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlette, str]:
@@ -133,6 +138,7 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlet
         ],
         background=worker,
         worker_metrics=worker.metrics,
+        sender_metrics=worker.sender_metrics,
     )
     services: Services = app.state.services
     lines = [f"Suivi demo on {public_url} (SQLite at {demo_db})", ""]

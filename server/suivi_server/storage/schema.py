@@ -164,6 +164,21 @@ sa.Index(
     sa.func.lower(shipments.c.customer_email),
 )
 
+# The API's problem flag (suivi.is_problem) as literal SQL: the partial index below is only
+# chosen for a query that states this predicate with the same constants.
+PROBLEM_WHERE = (
+    "status IN ('attempt_failed', 'exception', 'expired', 'returned', 'returning')"
+    " OR (substatus IS NOT NULL AND substatus = 'delayed')"
+)
+# the API's problem list, newest first: only problem shipments are in it
+sa.Index(
+    "ix_shipments_problem_list",
+    shipments.c.merchant_id,
+    shipments.c.id,
+    sqlite_where=sa.text(PROBLEM_WHERE),
+    postgresql_where=sa.text(PROBLEM_WHERE),
+)
+
 tracking_events = sa.Table(
     "tracking_events",
     metadata,
@@ -250,6 +265,8 @@ notifications = sa.Table(
     sa.Column("sent_at", Timestamp),
     # the sender's claim: due rows first
     sa.Index("ix_notifications_state_due_at", "state", "due_at"),
+    # /metrics: each channel's oldest due row and a bounded count of its due rows
+    sa.Index("ix_notifications_state_channel_due_at", "state", "channel", "due_at"),
     # a shipment's messages (page, caps), a merchant's delivery log newest first
     sa.Index("ix_notifications_shipment_id_channel", "shipment_id", "channel"),
     sa.Index("ix_notifications_merchant_id_id", "merchant_id", "id"),
@@ -537,4 +554,37 @@ shipment_handling = sa.Table(
     sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False),
     sa.Column("user_id", sa.ForeignKey("dashboard_users.id", ondelete="SET NULL")),
     sa.Column("handled_at", Timestamp, nullable=False),
+)
+
+# Counts for /metrics, kept by database triggers (migration 0013) in the transaction of every
+# write that changes a counted column, so a scrape never counts the big tables. A count is the
+# sum over its shards: on PostgreSQL each connection writes its own shard. A migration that
+# recreates shipments or shipment_situations on SQLite must create their triggers again.
+shipment_counts = sa.Table(
+    "shipment_counts",
+    metadata,
+    sa.Column("carrier", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(32), primary_key=True),
+    sa.Column("failing", sa.Boolean, primary_key=True),  # poll_errors > 0
+    sa.Column("shard", sa.Integer, primary_key=True),
+    sa.Column("shipments", sa.BigInteger, nullable=False),
+)
+
+situation_counts = sa.Table(
+    "situation_counts",
+    metadata,
+    # active (unresolved) situations per kind
+    sa.Column("kind", sa.String(40), primary_key=True),
+    sa.Column("shard", sa.Integer, primary_key=True),
+    sa.Column("situations", sa.BigInteger, nullable=False),
+)
+
+poll_counts = sa.Table(
+    "poll_counts",
+    metadata,
+    # polls per minute of last_polled_at, a ring of slots (minute % 120) reused as time passes
+    sa.Column("slot", sa.Integer, primary_key=True),
+    sa.Column("shard", sa.Integer, primary_key=True),
+    sa.Column("minute", sa.BigInteger, nullable=False),  # minutes since the epoch
+    sa.Column("polls", sa.BigInteger, nullable=False),
 )
