@@ -19,6 +19,7 @@ from suivi._adapter import (
     error_for_status,
     retry_after_seconds,
 )
+from suivi._auth import OAuth2ClientCredentials
 from suivi._checkdigits import is_valid_s10, is_valid_ups, luhn_valid, s10_check_digit
 from suivi._http import CarrierHTTP
 from suivi._models import (
@@ -53,6 +54,7 @@ __all__ = [
     "KeywordRule",
     "Location",
     "NumberPattern",
+    "OAuth2ClientCredentials",
     "OpeningDay",
     "OpeningSpan",
     "PickupPoint",

@@ -462,7 +462,7 @@ async def test_token_is_renewed_shortly_before_it_expires() -> None:
     async with make_tracker() as tracker:
         adapter = tracker.adapter("ups")
         assert isinstance(adapter, UpsAdapter)
-        adapter.clock = clock
+        adapter.auth().clock = clock
         await tracker.track("ups", NUMBER)
         clock.now += 530  # still valid: 70 s left, more than the 60 s margin
         await tracker.track("ups", NUMBER)

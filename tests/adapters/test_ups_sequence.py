@@ -10,10 +10,18 @@ import pytest
 
 from suivi import RawResponse, Status, Substatus, Tracking, errors
 from suivi_adapters.ups import UpsAdapter, UpsSettings
-from suivi_adapters.ups.webhook import parse_track_alert
 from tests.conftest import fixture_bytes
 
 ADAPTER = UpsAdapter(UpsSettings())
+
+
+def read_push(body: bytes) -> Tracking:
+    """A push read through the webhook the adapter declares, as the server reads it."""
+    assert UpsAdapter.webhook is not None
+    [tracking] = UpsAdapter.webhook.parse(body)
+    return tracking
+
+
 NUMBER = "1Z999AA10123456784"
 S, Sub = Status, Substatus
 
@@ -247,6 +255,6 @@ def test_pushed_events_read_their_reason_like_polled_ones(
 ) -> None:
     alert = json.loads(fixture_bytes("ups", "track_alert_delivered.json"))
     alert["activityStatus"] = {"description": "Label", **status}
-    pushed = parse_track_alert(json.dumps(alert).encode())
+    pushed = read_push(json.dumps(alert).encode())
     polled = newest(type=status["type"], statusCode=status["descriptionCode"], code=status["code"])
     assert (pushed.status, pushed.substatus) == expected == polled

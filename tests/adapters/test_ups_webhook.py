@@ -8,17 +8,21 @@ from typing import Any
 
 import pytest
 
-from suivi import Location, RawResponse, Status, Substatus, errors
+from suivi import Location, RawResponse, Status, Substatus, Tracking, errors
 from suivi_adapters.ups import UpsAdapter, UpsSettings
-from suivi_adapters.ups.webhook import (
-    MAX_SUBSCRIPTION_NUMBERS,
-    parse_track_alert,
-    subscription_body,
-)
+from suivi_adapters.ups.webhook import MAX_SUBSCRIPTION_NUMBERS, subscription_body
 from tests.conftest import fixture_bytes
 
 NUMBER = "1Z999AA10123456784"
 PARIS_WINTER = timezone(timedelta(hours=1))
+SECRET = "s3cret-from-the-subscription"
+
+
+def read_push(body: bytes) -> Tracking:
+    """A push read as the server reads it: through the webhook the adapter declares."""
+    assert UpsAdapter.webhook is not None
+    [tracking] = UpsAdapter.webhook.parse(body)
+    return tracking
 
 
 def alert(name: str, **changes: Any) -> bytes:
@@ -28,7 +32,7 @@ def alert(name: str, **changes: Any) -> bytes:
 
 
 def test_delivered_push() -> None:
-    tracking = parse_track_alert(fixture_bytes("ups", "track_alert_delivered.json"))
+    tracking = read_push(fixture_bytes("ups", "track_alert_delivered.json"))
     assert (tracking.carrier, tracking.tracking_number) == ("ups", NUMBER)
     assert (tracking.status, tracking.substatus) == (Status.DELIVERED, Substatus.TO_RECIPIENT)
     [event] = tracking.events
@@ -44,7 +48,7 @@ def test_delivered_push() -> None:
 
 
 def test_out_for_delivery_push_carries_the_announced_window() -> None:
-    tracking = parse_track_alert(fixture_bytes("ups", "track_alert_out_for_delivery.json"))
+    tracking = read_push(fixture_bytes("ups", "track_alert_out_for_delivery.json"))
     assert (tracking.status, tracking.substatus) == (Status.OUT_FOR_DELIVERY, None)
     assert tracking.events[0].timestamp == datetime(2026, 11, 25, 7, 11, 44, tzinfo=PARIS_WINTER)
     assert tracking.delivered_at is None
@@ -54,7 +58,7 @@ def test_out_for_delivery_push_carries_the_announced_window() -> None:
 
 
 def test_exception_push_and_a_padded_number() -> None:
-    tracking = parse_track_alert(fixture_bytes("ups", "track_alert_exception.json"))
+    tracking = read_push(fixture_bytes("ups", "track_alert_exception.json"))
     assert tracking.tracking_number == NUMBER  # UPS's own example pads it with a space
     assert (tracking.status, tracking.substatus) == (Status.EXCEPTION, Substatus.ADDRESS_PROBLEM)
     assert tracking.events[0].code == "050"
@@ -66,7 +70,7 @@ def test_same_code_and_instant_as_the_track_api_so_the_server_stores_it_once() -
     polled = UpsAdapter(UpsSettings()).parse(
         RawResponse(body=fixture_bytes("ups", "delivered.json"), requested=(NUMBER,))
     )
-    pushed = parse_track_alert(
+    pushed = read_push(
         alert(
             "delivered",
             localActivityDate="20260415",
@@ -100,7 +104,7 @@ def test_documented_example_with_a_us_offset() -> None:
         "scheduledDeliveryDate": "20240423",
         "trackingNumber": "1ZABCXYZ0112346789",
     }  # fmt: skip
-    tracking = parse_track_alert(json.dumps(body).encode())
+    tracking = read_push(json.dumps(body).encode())
     [event] = tracking.events
     assert event.timestamp.isoformat() == "2024-04-22T21:29:01-04:00"
     assert (event.status, event.code) == (Status.IN_TRANSIT, "005")
@@ -108,7 +112,7 @@ def test_documented_example_with_a_us_offset() -> None:
 
 
 def test_without_gmt_the_local_time_is_read_in_paris() -> None:
-    tracking = parse_track_alert(alert("delivered", gmtActivityDate="", gmtActivityTime=""))
+    tracking = read_push(alert("delivered", gmtActivityDate="", gmtActivityTime=""))
     assert tracking.events[0].timestamp == datetime(2026, 11, 25, 8, 22, 5, tzinfo=UTC)
 
 
@@ -130,7 +134,7 @@ def test_without_gmt_the_local_time_is_read_in_paris() -> None:
 def test_status_goes_through_the_adapter_table(
     status: dict[str, str], expected: tuple[Status, Substatus | None]
 ) -> None:
-    tracking = parse_track_alert(alert("delivered", activityStatus=status))
+    tracking = read_push(alert("delivered", activityStatus=status))
     assert (tracking.status, tracking.substatus) == expected
 
 
@@ -155,7 +159,7 @@ MALFORMED = {
 @pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
 def test_malformed_push_is_a_typed_error(body: bytes) -> None:
     with pytest.raises(errors.CarrierResponseInvalid) as caught:
-        parse_track_alert(body)
+        read_push(body)
     assert caught.value.carrier == "ups"
 
 
@@ -164,7 +168,7 @@ def test_every_truncation_is_a_typed_error(name: str) -> None:
     body = fixture_bytes("ups", f"track_alert_{name}.json").rstrip()
     for end in range(len(body)):
         with pytest.raises(errors.CarrierResponseInvalid):
-            parse_track_alert(body[:end])
+            read_push(body[:end])
 
 
 def test_subscription_body_follows_the_documented_request() -> None:
@@ -189,3 +193,30 @@ def test_subscription_body_follows_the_documented_request() -> None:
 def test_subscription_body_refuses_what_ups_would_reject(numbers: list[str]) -> None:
     with pytest.raises(ValueError, match=r"numbers|1Z"):
         subscription_body(numbers, "https://suivi.example/webhooks/ups", "s3cret")
+
+
+def test_the_push_endpoint_is_configured_by_the_adapter_setting() -> None:
+    assert UpsAdapter.webhook is not None
+    settings = UpsAdapter.settings_from_env({"SUIVI_UPS_WEBHOOK_CREDENTIAL": SECRET})
+    assert getattr(settings, UpsAdapter.webhook.secret_setting) == SECRET
+    assert getattr(UpsSettings(), UpsAdapter.webhook.secret_setting) is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "accepted"),
+    [
+        ({"credential": SECRET}, True),
+        ({"Credential": SECRET, "User-Agent": "UPSPubSubTrackingService"}, True),
+        ({"credential": SECRET[:-1]}, False),
+        ({"credential": SECRET + "x"}, False),
+        ({"credential": ""}, False),
+        ({"authorization": SECRET}, False),
+        ({}, False),
+    ],
+)
+def test_only_the_subscription_credential_proves_the_sender(
+    headers: dict[str, str], accepted: bool
+) -> None:
+    assert UpsAdapter.webhook is not None
+    body = fixture_bytes("ups", "track_alert_delivered.json")
+    assert UpsAdapter.webhook.authenticate(SECRET, headers, body) is accepted

@@ -22,25 +22,19 @@ and instant as the polled one and the server stores it once.
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from suivi import DeliveryEstimate, Tracking, TrackingEvent
 from suivi.errors import CarrierResponseInvalid
-from suivi_adapters.ups import codes
-from suivi_adapters.ups.adapter import (
-    UpsAdapter,
-    UpsSettings,
-    _clock_time,
-    _compact,
-    _day,
-    _location,
-    _status_key,
-    _text,
-)
+from suivi.toolkit import Adapter, DeliveryEstimate, Tracking, TrackingEvent
+from suivi_adapters.ups import codes, fields
+
+if TYPE_CHECKING:
+    from suivi_adapters.ups.adapter import UpsAdapter
 
 CREDENTIAL_HEADER: Final = "credential"
 SUBSCRIPTION_PATH: Final = "/api/track/v1/subscription/standard/package"
@@ -50,27 +44,33 @@ MAX_SUBSCRIPTION_NUMBERS: Final = 100
 _ALERT_NUMBER: Final = re.compile(r"1Z[0-9A-Z]{16}")
 _MAX_OFFSET: Final = timedelta(hours=14)
 
-_ADAPTER: Final = UpsAdapter(UpsSettings())
+
+def authenticate(secret: str, headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether the push echoes the subscription's credential, compared in constant time."""
+    given = next((v for k, v in headers.items() if k.lower() == CREDENTIAL_HEADER), "")
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogateescape"), secret.encode("utf-8", "surrogateescape")
+    )
 
 
-def parse_track_alert(body: bytes) -> Tracking:
+def parse_track_alert(body: bytes, adapter: UpsAdapter) -> Tracking:
     """One pushed event as a Tracking; CarrierResponseInvalid when it cannot be trusted."""
     try:
         alert = json.loads(body)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise _invalid(f"body is not JSON ({exc})", body) from None
+        raise _invalid(f"body is not JSON ({exc})", adapter, body) from None
     if not isinstance(alert, dict):
-        raise _invalid("body is not a JSON object", body)
-    number = UpsAdapter.normalize(str(alert.get("trackingNumber") or ""))
+        raise _invalid("body is not a JSON object", adapter, body)
+    number = Adapter.normalize(str(alert.get("trackingNumber") or ""))
     if not _ALERT_NUMBER.fullmatch(number):
-        raise _invalid("trackingNumber is missing or not a 1Z number", body)
+        raise _invalid("trackingNumber is missing or not a 1Z number", adapter, body)
     try:
-        event = _event(alert)
+        event = _event(alert, adapter)
         estimate = _estimate(alert)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _invalid(f"unexpected Track Alert body ({exc})", body, number) from None
+        raise _invalid(f"unexpected Track Alert body ({exc})", adapter, body, number) from None
     return Tracking.from_events(
-        _ADAPTER.name, number, [event], estimate=estimate, sequence=codes.SEQUENCE
+        adapter.name, number, [event], estimate=estimate, sequence=codes.SEQUENCE
     )
 
 
@@ -83,7 +83,7 @@ def subscription_body(
     country_code: str = "FR",
 ) -> dict[str, Any]:
     """The JSON of a subscription request; UPS rejects the whole batch over 100 numbers."""
-    normalized = [UpsAdapter.normalize(n) for n in numbers]
+    normalized = [Adapter.normalize(n) for n in numbers]
     if not 0 < len(normalized) <= MAX_SUBSCRIPTION_NUMBERS:
         raise ValueError(f"between 1 and {MAX_SUBSCRIPTION_NUMBERS} numbers per subscription")
     wrong = [n for n in normalized if not _ALERT_NUMBER.fullmatch(n)]
@@ -97,67 +97,70 @@ def subscription_body(
     }
 
 
-def _event(alert: dict[str, Any]) -> TrackingEvent:
+def _event(alert: dict[str, Any], adapter: UpsAdapter) -> TrackingEvent:
     status = alert["activityStatus"]
     if not isinstance(status, dict):
         raise TypeError("activityStatus is not an object")
     # Track API field names, so the adapter's own key rule decides (3-digit code, else type).
-    key = _status_key(
+    key = fields.status_key(
         {"statusCode": status.get("descriptionCode"), "type": status.get("type")},
-        _ADAPTER.status_map,
+        adapter.status_map,
     )
     if not key:
         raise ValueError("activityStatus has neither descriptionCode nor type")
     location = alert.get("activityLocation")
-    label = _text(status.get("description")) or key
-    return _ADAPTER.event(
-        timestamp=_timestamp(alert),
+    label = fields.text(status.get("description")) or key
+    return adapter.event(
+        timestamp=_timestamp(alert, adapter),
         code=key,
         label=label,
-        location=_location(location) if isinstance(location, dict) else None,
-        mapping=_ADAPTER.reason_mapping(key, status.get("code"), label),
+        location=fields.location(location) if isinstance(location, dict) else None,
+        mapping=adapter.reason_mapping(key, status.get("code"), label),
     )
 
 
-def _timestamp(alert: dict[str, Any]) -> datetime:
+def _timestamp(alert: dict[str, Any], adapter: UpsAdapter) -> datetime:
     """The GMT instant, shown at the offset local − GMT; else local time read in Paris."""
-    local_day = _text(alert.get("localActivityDate"))
-    local_time = _text(alert.get("localActivityTime")) or "0"
-    gmt_day, gmt_time = _text(alert.get("gmtActivityDate")), _text(alert.get("gmtActivityTime"))
+    local_day = fields.text(alert.get("localActivityDate"))
+    local_time = fields.text(alert.get("localActivityTime")) or "0"
+    gmt_day = fields.text(alert.get("gmtActivityDate"))
+    gmt_time = fields.text(alert.get("gmtActivityTime"))
     if gmt_day and gmt_time:
-        instant = _compact(gmt_day, gmt_time, UTC)
+        instant = fields.compact(gmt_day, gmt_time, UTC)
         if not local_day:
             return instant
         # Both read as UTC wall clocks: their difference is the activity's UTC offset.
-        gap = _compact(local_day, local_time, UTC) - instant
+        gap = fields.compact(local_day, local_time, UTC) - instant
         offset = timedelta(minutes=round(gap.total_seconds() / 900) * 15)
         return instant.astimezone(timezone(offset)) if abs(offset) < _MAX_OFFSET else instant
     if not local_day:
         raise ValueError("no activity date")
-    return _compact(local_day, local_time, _ADAPTER.timezone)
+    return fields.compact(local_day, local_time, adapter.timezone)
 
 
 def _estimate(alert: dict[str, Any]) -> DeliveryEstimate | None:
     """Actual delivery date, else the scheduled one (the order the adapter uses)."""
     dates = {
-        "DEL": _day(alert.get("actualDeliveryDate")),
-        "SDD": _day(alert.get("scheduledDeliveryDate")),
+        "DEL": fields.day(alert.get("actualDeliveryDate")),
+        "SDD": fields.day(alert.get("scheduledDeliveryDate")),
     }
     kind = next((t for t in codes.DELIVERY_DATE_PRIORITY if dates.get(t)), None)
     day = dates.get(kind) if kind else None
     if day is None:
         return None
-    end = _clock_time(alert.get("deliveryEndTime"))
+    end = fields.clock_time(alert.get("deliveryEndTime"))
     if kind == "DEL" and end is None:
-        end = _clock_time(alert.get("actualDeliveryTime"))
+        end = fields.clock_time(alert.get("actualDeliveryTime"))
     return DeliveryEstimate(
         earliest=day,
         latest=day,
-        start_time=_clock_time(alert.get("deliveryStartTime")),
+        start_time=fields.clock_time(alert.get("deliveryStartTime")),
         end_time=end,
         source="carrier",
     )
 
 
-def _invalid(message: str, body: bytes, number: str | None = None) -> CarrierResponseInvalid:
-    return CarrierResponseInvalid(message, carrier=_ADAPTER.name, number=number, body=body)
+def _invalid(
+    message: str, adapter: UpsAdapter, body: bytes, number: str | None = None
+) -> CarrierResponseInvalid:
+    return CarrierResponseInvalid(message, carrier=adapter.name, number=number, body=body)
