@@ -18,6 +18,8 @@ echo "== ruff"
 "$venv/bin/ruff" format --check .
 echo "== mypy --strict"
 "$venv/bin/mypy" sdk adapters server
+echo "== docs (mkdocs build --strict)"
+bash scripts/docs.sh build "$(mktemp -d)"
 run_pytest() {
   set +e
   "$@"
