@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
+from suivi import AdapterSettings, Registry
 from suivi_server import health, metrics, webhooks
 from suivi_server.api import routes as api
 from suivi_server.config import Settings
@@ -36,13 +37,17 @@ def create_app(
     background: Callable[[Services], Coroutine[Any, Any, None]] | None = None,
     worker_metrics: WorkerMetrics | None = None,
     sender_metrics: SenderMetrics | None = None,
+    registry: Registry | None = None,
+    adapters: Mapping[str, AdapterSettings] | None = None,
 ) -> Starlette:
     """Build the app. Migrations run at start-up unless `migrate=False` (tests migrate once).
 
     `background` runs alongside the server (the embedded worker of a single-process install)
     and is cancelled at shutdown; `extra_routes` mounts more apps (the demo's carrier simulator).
     `worker_metrics` are the embedded worker's, read by /readyz and /metrics (and
-    `sender_metrics` the embedded sender's, read by /metrics).
+    `sender_metrics` the embedded sender's, read by /metrics). Carrier webhooks
+    come from `registry` (the installed adapters by default), configured by `adapters`
+    (explicit settings per carrier) or else by SUIVI_<CARRIER>_* variables.
     """
     services = Services(
         settings=settings,
@@ -70,7 +75,7 @@ def create_app(
         routes=[
             *extra_routes,
             Mount("/api", routes=api.routes(services)),
-            *webhooks.routes(services),
+            *webhooks.routes(services, registry=registry, adapters=adapters),
             *metrics.routes(services, worker_metrics, sender_metrics),
             *health.routes(services, worker_metrics),
             *unsubscribe.routes(services, shopper.site),

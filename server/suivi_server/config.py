@@ -42,8 +42,6 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # Tracebacks in error responses: never in production.
     debug: bool = False
-    # The opaque `credential` given in UPS Track Alert subscriptions; None: no UPS webhook.
-    ups_webhook_credential: str | None = field(default=None, repr=False)
     # The Bearer token /metrics asks for; None: /metrics answers 404.
     metrics_token: str | None = field(default=None, repr=False)
     # Merchant webhook URLs may point at loopback or private networks (tests, closed networks).
@@ -76,7 +74,6 @@ def load_settings(
         lookup_attempts_per_minute=config("SUIVI_LOOKUP_ATTEMPTS_PER_MINUTE", cast=int, default=10),
         trusted_proxies=trusted_proxies(config("SUIVI_TRUSTED_PROXIES", default="")),
         debug=config("SUIVI_DEBUG", cast=bool, default=False),
-        ups_webhook_credential=config("SUIVI_UPS_WEBHOOK_CREDENTIAL", default=None) or None,
         metrics_token=config("SUIVI_METRICS_TOKEN", default=None) or None,
         webhooks_allow_private_networks=config(
             "SUIVI_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", cast=bool, default=False

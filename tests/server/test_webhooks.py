@@ -1,25 +1,41 @@
-"""POST /webhooks/ups: only UPS (holding the subscription credential) may push, and a push
-goes through the worker's pipeline: events, status, estimate and situations, stored once."""
+"""POST /webhooks/{carrier}: mounted from the adapter's `webhook`, for UPS as for any carrier.
+Only UPS (holding the subscription credential) may push to /webhooks/ups, and a push goes
+through the worker's pipeline: events, status, estimate and situations, stored once."""
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
+import hmac
 import json
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import EntryPoint
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
+from suivi import AdapterSettings, Registry
+from suivi.errors import CarrierResponseInvalid
+from suivi.toolkit import (
+    Adapter,
+    CarrierHTTP,
+    InboundWebhook,
+    NumberPattern,
+    RawResponse,
+    Status,
+    StatusMap,
+    Substatus,
+    Tracking,
+)
 from suivi_server.app import create_app
-from suivi_server.config import Settings, load_settings
+from suivi_server.config import Settings
 from suivi_server.storage.schema import shipment_situations, shipments, tracking_events
 from tests.conftest import fixture_bytes
-from tests.server.conftest import NOW, SECRET_KEYS
+from tests.server.conftest import NOW
 from tests.server.factories import add_event, create_merchant, create_shipment
 
 pytestmark = pytest.mark.anyio
@@ -30,15 +46,25 @@ NUMBER = "1Z999AA10123456784"
 OTHER_UPS = "1Z12345E0205271688"
 
 
+def ups_settings(**values: str) -> AdapterSettings:
+    return Registry().get("ups").settings_model.model_validate(values)
+
+
+@pytest.fixture(autouse=True)
+def no_credential_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SUIVI_UPS_WEBHOOK_CREDENTIAL", raising=False)
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=database_url,
-        data_dir=tmp_path,
-        secret_keys=SECRET_KEYS,
-        public_url="http://testserver",
-        ups_webhook_credential=CREDENTIAL,
-    )
+def app(settings: Settings, engine: AsyncEngine) -> Starlette:
+    adapters = {"ups": ups_settings(webhook_credential=CREDENTIAL)}
+    return create_app(settings, engine=engine, clock=lambda: NOW, migrate=False, adapters=adapters)
+
+
+async def client_of(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
 
 
 def push(name: str, **changes: Any) -> bytes:
@@ -94,10 +120,8 @@ async def ups_shipment(engine: AsyncEngine) -> int:
 
 @pytest.fixture
 async def unconfigured(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    bare = dataclasses.replace(settings, ups_webhook_credential=None)
-    app = create_app(bare, engine=engine, clock=lambda: NOW, migrate=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    app = create_app(settings, engine=engine, clock=lambda: NOW, migrate=False)
+    async for client in client_of(app):
         yield client
 
 
@@ -127,13 +151,40 @@ async def test_a_missing_or_wrong_credential_is_refused(
     assert (await shipment(engine, ups_shipment)).status == "in_transit"
 
 
-def test_the_credential_is_read_from_the_environment(tmp_path: Path) -> None:
-    environ = {"SUIVI_DATA_DIR": str(tmp_path), "SUIVI_SECRET_KEYS": "k" * 32}
-    assert load_settings(environ).ups_webhook_credential is None
-    environ["SUIVI_UPS_WEBHOOK_CREDENTIAL"] = CREDENTIAL
-    configured = load_settings(environ)
-    assert configured.ups_webhook_credential == CREDENTIAL
-    assert CREDENTIAL not in repr(configured)
+async def test_the_credential_is_read_from_the_adapters_environment(
+    settings: Settings, engine: AsyncEngine, ups_shipment: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUIVI_UPS_WEBHOOK_CREDENTIAL", CREDENTIAL)
+    app = create_app(settings, engine=engine, clock=lambda: NOW, migrate=False)
+    async for client in client_of(app):
+        accepted = await send(client, push("delivered"))
+        refused = await send(client, push("delivered"), "not-" + CREDENTIAL)
+
+    assert (accepted.status_code, refused.status_code) == (200, 401)
+    assert (await shipment(engine, ups_shipment)).status == "delivered"
+
+
+async def test_an_empty_credential_leaves_the_endpoint_closed(
+    settings: Settings, engine: AsyncEngine, ups_shipment: int
+) -> None:
+    adapters = {"ups": ups_settings(webhook_credential="")}
+    app = create_app(settings, engine=engine, clock=lambda: NOW, migrate=False, adapters=adapters)
+    async for client in client_of(app):
+        for credential in (None, ""):
+            assert (await send(client, push("delivered"), credential)).status_code == 404
+    assert await count(engine, tracking_events) == 0
+
+
+@pytest.mark.parametrize("carrier", ["colissimo", "nobody", "UPS"])
+async def test_carriers_without_a_webhook_have_no_endpoint(
+    client: httpx.AsyncClient, carrier: str
+) -> None:
+    """Colissimo has no push; "nobody" is no installed adapter; names are exact."""
+    response = await client.post(
+        f"/webhooks/{carrier}", content=push("delivered"), headers={"credential": CREDENTIAL}
+    )
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
 
 
 # -- what a push does --------------------------------------------------------------------------
@@ -277,3 +328,155 @@ async def test_an_oversized_push_is_refused(
 async def test_only_post_is_allowed(client: httpx.AsyncClient) -> None:
     response = await client.get(URL, headers={"credential": CREDENTIAL})
     assert response.status_code == 405
+
+
+# -- a carrier the server has never heard of ---------------------------------------------------
+
+PUSH_SECRET = "coursier-push-secret"
+SIGNATURE_HEADER = "x-coursier-signature"
+
+
+def signed(secret: str, headers: Mapping[str, str], body: bytes) -> bool:
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(headers.get(SIGNATURE_HEADER, "").encode(), expected.encode())
+
+
+def read_push(body: bytes) -> list[Tracking]:
+    adapter = CoursierAdapter(CoursierSettings())
+    try:
+        return [
+            Tracking.from_events(
+                adapter.name,
+                parcel["number"],
+                [
+                    adapter.event(
+                        timestamp=datetime.fromisoformat(parcel["at"]),
+                        code=parcel["code"],
+                        label=parcel["code"],
+                    )
+                ],
+            )
+            for parcel in json.loads(body)["parcels"]
+        ]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CarrierResponseInvalid(f"unreadable push ({exc})", carrier=adapter.name) from None
+
+
+class CoursierSettings(AdapterSettings):
+    push_secret: str | None = None
+
+
+class CoursierAdapter(Adapter):
+    """Pushes several parcels at once, signed with HMAC-SHA256, and wants a 202."""
+
+    name: ClassVar[str] = "coursier"
+    display_name: ClassVar[str] = "Coursier Test"
+    countries: ClassVar[tuple[str, ...]] = ("FR",)
+    number_patterns: ClassVar[tuple[NumberPattern, ...]] = (
+        NumberPattern(r"CX\d{8}", "CX + 8 digits"),
+    )
+    default_base_url: ClassVar[str] = "https://coursier.invalid"
+    settings_model: ClassVar[type[AdapterSettings]] = CoursierSettings
+    status_map: ClassVar[StatusMap] = StatusMap(
+        "coursier",
+        [
+            ("OFD", Status.OUT_FOR_DELIVERY, None),
+            ("DLV", Status.DELIVERED, Substatus.TO_RECIPIENT),
+        ],
+    )
+    webhook: ClassVar[InboundWebhook | None] = InboundWebhook(
+        secret_setting="push_secret",
+        authenticate=signed,
+        parse=read_push,
+        max_bytes=2048,
+        accepted_status=202,
+    )
+
+    async def fetch(self, numbers: Sequence[str], http: CarrierHTTP) -> RawResponse:
+        raise NotImplementedError("this carrier only pushes")
+
+    def parse(self, raw: RawResponse) -> list[Tracking]:
+        return read_push(raw.body)
+
+
+COURSIER = Registry(
+    points=[EntryPoint("coursier", f"{__name__}:CoursierAdapter", "suivi.adapters")]
+)
+
+
+async def coursier_client(
+    settings: Settings, engine: AsyncEngine, secret: str | None = PUSH_SECRET
+) -> AsyncIterator[httpx.AsyncClient]:
+    adapters = {"coursier": CoursierSettings(push_secret=secret)}
+    app = create_app(
+        settings,
+        engine=engine,
+        clock=lambda: NOW,
+        migrate=False,
+        registry=COURSIER,
+        adapters=adapters,
+    )
+    async for client in client_of(app):
+        yield client
+
+
+def coursier_push(*parcels: tuple[str, str]) -> bytes:
+    at = (NOW - timedelta(hours=1)).isoformat()
+    return json.dumps(
+        {"parcels": [{"number": n, "code": code, "at": at} for n, code in parcels]}
+    ).encode()
+
+
+async def send_signed(
+    client: httpx.AsyncClient, body: bytes, secret: str = PUSH_SECRET
+) -> httpx.Response:
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return await client.post(
+        "/webhooks/coursier", content=body, headers={SIGNATURE_HEADER: signature}
+    )
+
+
+async def test_a_carrier_unknown_to_the_server_is_served_from_its_adapter(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    first = await create_shipment(
+        engine, merchant_id, carrier="coursier", tracking_number="CX00000001"
+    )
+    second = await create_shipment(
+        engine, merchant_id, carrier="coursier", tracking_number="CX00000002", order_number="B"
+    )
+    same_number = await create_shipment(
+        engine, merchant_id, carrier="ups", tracking_number="CX00000001", order_number="C"
+    )
+
+    async for client in coursier_client(settings, engine):
+        response = await send_signed(
+            client, coursier_push(("CX00000001", "DLV"), ("CX00000002", "OFD"))
+        )
+
+    assert response.status_code == 202
+    assert response.json() == {"accepted": True, "shipments": 2, "new_events": 2}
+    assert (await shipment(engine, first)).status == "delivered"
+    assert (await shipment(engine, second)).status == "out_for_delivery"
+    assert (await shipment(engine, same_number)).status == "in_transit"  # another carrier's
+
+
+async def test_its_refusals_follow_its_webhook(settings: Settings, engine: AsyncEngine) -> None:
+    merchant_id, _ = await create_merchant(engine)
+    await create_shipment(engine, merchant_id, carrier="coursier", tracking_number="CX00000001")
+    body = coursier_push(("CX00000001", "DLV"))
+
+    async for client in coursier_client(settings, engine):
+        wrong = await send_signed(client, body, secret="guess")
+        unreadable = await send_signed(client, b'{"parcels": [{"number": "CX00000001"}]}')
+        oversized = await send_signed(client, coursier_push(*[("CX00000001", "DLV")] * 40))
+    async for client in coursier_client(settings, engine, secret=None):
+        unconfigured = await send_signed(client, body)
+
+    assert (wrong.status_code, wrong.json()["error"]) == (401, "unauthorized")
+    assert (unreadable.status_code, unreadable.json()["error"]) == (400, "invalid_payload")
+    assert "unreadable push" in unreadable.json()["message"]
+    assert (oversized.status_code, oversized.json()["error"]) == (413, "body_too_large")
+    assert (unconfigured.status_code, unconfigured.json()["error"]) == (404, "not_found")
+    assert await count(engine, tracking_events) == 0
