@@ -6,10 +6,13 @@ worker claims by `next_poll_at`, dashboards by (merchant, status).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+
+from suivi import Status, Substatus, is_problem
 
 metadata = sa.MetaData(
     naming_convention={
@@ -164,11 +167,18 @@ sa.Index(
     sa.func.lower(shipments.c.customer_email),
 )
 
+
+def _quoted(values: Iterable[str]) -> str:
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
 # The API's problem flag (suivi.is_problem) as literal SQL: the partial index below is only
-# chosen for a query that states this predicate with the same constants.
+# chosen for a query that states this predicate with the same constants (migration 0013 holds
+# today's copy; a change to the taxonomy's problem states needs a migration of the index).
 PROBLEM_WHERE = (
-    "status IN ('attempt_failed', 'exception', 'expired', 'returned', 'returning')"
-    " OR (substatus IS NOT NULL AND substatus = 'delayed')"
+    f"status IN ({_quoted(s.value for s in Status if is_problem(s, None))})"
+    " OR (substatus IS NOT NULL AND substatus IN "
+    f"({_quoted(s.value for s in Substatus if is_problem(Status.PENDING, s))}))"
 )
 # the API's problem list, newest first: only problem shipments are in it
 sa.Index(

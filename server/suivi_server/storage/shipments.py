@@ -13,13 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from suivi import Status, Substatus, is_problem
 from suivi_server.storage.dialect import insert_ignoring_conflicts
-from suivi_server.storage.schema import shipments, tracking_events
+from suivi_server.storage.schema import PROBLEM_WHERE, shipments, tracking_events
 
 IDENTITY = ("merchant_id", "order_number", "tracking_number")
-PROBLEM_STATUSES = sorted(s.value for s in Status if is_problem(s, None))
-PROBLEM_SUBSTATUSES = sorted(s.value for s in Substatus if is_problem(Status.PENDING, s))
 
 _s = shipments.c
 _e = tracking_events.c
@@ -119,9 +116,7 @@ async def list_shipments(
     if carrier is not None:
         query = query.where(_s.carrier == carrier)
     if problem is not None:
-        flagged = sa.or_(
-            _s.status.in_(PROBLEM_STATUSES),
-            sa.and_(_s.substatus.is_not(None), _s.substatus.in_(PROBLEM_SUBSTATUSES)),
-        )
-        query = query.where(flagged if problem else sa.not_(flagged))
+        # stated as the partial index ix_shipments_problem_list states it, so problems are
+        # read from that index alone however rare they are among the merchant's shipments
+        query = query.where(sa.text(f"({PROBLEM_WHERE})" if problem else f"NOT ({PROBLEM_WHERE})"))
     return list((await conn.execute(query.order_by(_s.id.desc()).limit(limit))).all())

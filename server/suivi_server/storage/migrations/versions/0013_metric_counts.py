@@ -18,7 +18,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from suivi_server.storage.schema import PROBLEM_WHERE
+# The API's problem flag (suivi.is_problem) as literal SQL, as of this revision.
+PROBLEM_WHERE = (
+    "status IN ('attempt_failed', 'exception', 'expired', 'returned', 'returning')"
+    " OR (substatus IS NOT NULL AND substatus IN ('delayed'))"
+)
 
 revision = "0013"
 down_revision = "0011"
