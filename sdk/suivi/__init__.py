@@ -30,7 +30,7 @@ from suivi._estimate import (
     transit_observations,
 )
 from suivi._forecast import Forecast
-from suivi._http import CarrierHTTP, Limiter, RetryPolicy
+from suivi._http import CarrierHTTP, RetryPolicy
 from suivi._milestones import (
     Milestone,
     arrival,
@@ -48,6 +48,7 @@ from suivi._models import (
     TrackingEvent,
 )
 from suivi._preference import EstimatePreference, score
+from suivi._ratelimit import Grant, Limiter, MemoryBackend, RateLimiter, SlotBackend
 from suivi._registry import ENTRY_POINT_GROUP, Registry
 from suivi._settle import moved_later, settle
 from suivi._situations import (
@@ -92,15 +93,18 @@ __all__ = [
     "EstimateOutcome",
     "EstimatePreference",
     "Forecast",
+    "Grant",
     "KeywordRule",
     "Limiter",
     "Location",
+    "MemoryBackend",
     "Milestone",
     "NumberPattern",
     "OpeningDay",
     "OpeningSpan",
     "PickupPoint",
     "RateLimit",
+    "RateLimiter",
     "RawResponse",
     "Registry",
     "ReliabilityBin",
@@ -108,6 +112,7 @@ __all__ = [
     "Row",
     "ShipmentFacts",
     "Situation",
+    "SlotBackend",
     "Status",
     "StatusMap",
     "Substatus",

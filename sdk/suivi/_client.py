@@ -18,8 +18,9 @@ import httpx
 
 from suivi._adapter import Adapter, AdapterSettings, RawResponse
 from suivi._directory import PointDescriptions
-from suivi._http import CarrierHTTP, Clock, Limiter, RetryPolicy, Sleep, TokenBucket, monotonic
+from suivi._http import CarrierHTTP, Clock, RetryPolicy, Sleep, monotonic
 from suivi._models import Tracking
+from suivi._ratelimit import Limiter, TokenBucket
 from suivi._registry import Registry
 from suivi._taxonomy import Status
 from suivi.errors import AdapterFailed, CarrierResponseInvalid, ShipmentNotFound, SuiviError

@@ -11,20 +11,17 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from suivi._adapter import RateLimit, RawResponse
+from suivi._adapter import RawResponse
 from suivi.errors import CarrierError, CarrierRateLimited, CarrierUnavailable
 
 if TYPE_CHECKING:
     from suivi._adapter import Adapter
-
-_EPSILON = 1e-9  # float drift must not leave a caller one rounding error short forever
-_MIN_WAIT = 1e-3
+    from suivi._ratelimit import Limiter
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -49,43 +46,6 @@ def should_retry(error: BaseException) -> bool:
     return isinstance(error, CarrierError) and error.should_retry
 
 
-class Limiter(Protocol):
-    """Paces calls to one carrier; the Tracker's default is an in-process TokenBucket."""
-
-    async def acquire(self) -> None: ...
-
-
-class TokenBucket:
-    """Async token bucket; the clock and sleep are injectable so tests never wait."""
-
-    def __init__(self, limit: RateLimit, *, clock: Clock, sleep: Sleep) -> None:
-        self._rate = limit.per_second
-        self._capacity = float(max(1, limit.burst))
-        self._tokens = self._capacity
-        self._clock = clock
-        self._sleep = sleep
-        self._updated = clock()
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = self._clock()
-                self._tokens = min(
-                    self._capacity, self._tokens + (now - self._updated) * self._rate
-                )
-                self._updated = now
-                if self._tokens >= 1 - _EPSILON:
-                    self._tokens = max(0.0, self._tokens - 1)
-                    return
-                wait = max(_MIN_WAIT, (1 - self._tokens) / self._rate)
-                await self._sleep(wait)
-                # Credit exactly the time slept, whatever the clock says: an injected sleep that
-                # returns at once (tests) then never turns this loop into a busy wait.
-                self._tokens = min(self._capacity, self._tokens + wait * self._rate)
-                self._updated = self._clock()
-
-
 class CarrierHTTP:
     """What an adapter's `fetch` receives: `send` a request, get a checked RawResponse."""
 
@@ -107,15 +67,8 @@ class CarrierHTTP:
         self._sleep = sleep
         self.attempts = 0
 
-    @cached_property
-    def auth(self) -> httpx.Auth | None:
-        """The adapter's `auth()`, asked once, at the first send: a missing credential is
-        then reported by the call that needs it."""
-        return self.adapter.auth()
-
     async def send(self, request: httpx.Request, *, requested: tuple[str, ...] = ()) -> RawResponse:
         """Send with retries; raise the typed error of the final failed attempt."""
-        auth = self.auth
 
         def wait(state: RetryCallState) -> float:
             error = state.outcome.exception() if state.outcome else None
@@ -130,12 +83,10 @@ class CarrierHTTP:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._send_once(request, requested, auth)
+                return await self._send_once(request, requested)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    async def _send_once(
-        self, request: httpx.Request, requested: tuple[str, ...], auth: httpx.Auth | None
-    ) -> RawResponse:
+    async def _send_once(self, request: httpx.Request, requested: tuple[str, ...]) -> RawResponse:
         name = self.adapter.name
         number = ",".join(requested) or None
         if "timeout" not in request.extensions:
@@ -144,7 +95,7 @@ class CarrierHTTP:
         async with self._semaphore:
             self.attempts += 1
             try:
-                response = await self.client.send(request, auth=auth)
+                response = await self.client.send(request)
                 body = await response.aread()
             except httpx.TimeoutException as exc:
                 raise CarrierUnavailable(

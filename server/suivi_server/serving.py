@@ -25,11 +25,11 @@ from suivi_server.notifications import mailbox_pages
 from suivi_server.notifications.mailbox import Mailbox
 from suivi_server.notifications.sender import SenderMetrics
 from suivi_server.notifications.service import build_sender
+from suivi_server.ratelimit import shared_limits
 from suivi_server.services import Services, utc_now
 from suivi_server.simulator import create_app as create_simulator_app
 from suivi_server.simulator import simulator_settings
 from suivi_server.storage.engine import create_engine, upgrade
-from suivi_server.worker.ratelimit import shared_limits
 from suivi_server.worker.runner import Worker, WorkerMetrics
 from suivi_server.worker.supervisor import RESTART_BACKOFF, supervise
 
@@ -91,6 +91,23 @@ class EmbeddedWorker:
                 await sender.aclose()
 
         await supervise(run, self.metrics, name="embedded worker", backoff=self.restart_backoff)
+
+
+# What each of `suivi serve --workers N`'s processes imports: uvicorn needs a name, not an app.
+WEB_APP = "suivi_server.serving:web_app"
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Migrate once, before the web processes start: they would otherwise race to do it."""
+    await upgrade(settings.database_url)
+
+
+def web_app() -> Starlette:
+    """One web process of several: settings from the environment, as the parent read them
+    (its generated secret key is already in the data dir), the database already migrated."""
+    from suivi_server.config import load_settings
+
+    return create_app(load_settings(), migrate=False)
 
 
 def build_app(settings: Settings, *, with_worker: bool) -> Starlette:

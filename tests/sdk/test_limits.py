@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from suivi import RateLimit
-from suivi._http import TokenBucket
+from suivi._ratelimit import TokenBucket
 
 pytestmark = pytest.mark.anyio
 

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from suivi_server.ratelimit import SharedRateLimit
 from suivi_server.storage.schema import carrier_calls
-from suivi_server.worker.ratelimit import SharedRateLimit
 
 pytestmark = pytest.mark.anyio
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi import RetryPolicy, Tracker
+from suivi_server.ratelimit import shared_limits
 from suivi_server.simulator import STORIES, Failure, FailureKind, Parcel, simulator_settings
 from suivi_server.storage.refresh import request_refresh
 from suivi_server.storage.schema import shipments, tracking_events
-from suivi_server.worker.ratelimit import shared_limits
 from suivi_server.worker.runner import Worker
 from tests.conftest import SIM_START, RunningSimulator
 from tests.server.factories import create_merchant, create_shipment
