@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
+ADAPTERS = ROOT / "adapters" / "suivi_adapters"
 PEER = ROOT.parent / "shared" / "peer-samples" / "karrio"
 CARRIERS = ("colissimo", "chronopost", "dpd", "ups")
-NOT_RESPONSES = {"oauth_token.json"}  # UPS's token endpoint, not a tracking answer
+NOT_RESPONSES = {"oauth_token.json", "expected.json"}  # UPS's token answer; what samples read as
 
 Parser = Callable[[bytes], Any]
 
@@ -64,7 +64,10 @@ def is_response(path: Path) -> bool:
 def payloads(peer: Path) -> list[Payload]:
     found = []
     for carrier in CARRIERS:
-        for source, folder in (("suivi", FIXTURES / carrier), ("karrio", peer / carrier)):
+        for source, folder in (
+            ("suivi", ADAPTERS / carrier / "samples"),
+            ("karrio", peer / carrier),
+        ):
             for path in sorted(folder.glob("*")) if folder.is_dir() else []:
                 if is_response(path):
                     found.append(Payload(carrier, f"{source}/{path.name}", path.read_bytes()))

@@ -1,4 +1,4 @@
-"""Shared fixtures: sample payloads, and the carrier simulator served over real HTTP.
+"""Shared fixtures: built-in carriers' sample payloads, and the carrier simulator over HTTP.
 
 With SUIVI_TEST_SHIFT_DAYS=N the whole session runs with the wall clock N days ahead (time-machine
 moves `time.time`, `datetime.now` and `date.today` for every thread; the clock keeps ticking):
@@ -8,22 +8,18 @@ every test fixes its own clock, so a test that secretly reads today's date fails
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from suivi_server.simulator import SimClock, Simulator, create_app
+from suivi.testing import SIM_START, serve_simulator
+from suivi_server.simulator import SimClock, Simulator
 
-FIXTURES = Path(__file__).parent / "fixtures"
+ADAPTERS = Path(__file__).resolve().parents[1] / "adapters" / "suivi_adapters"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-SIM_START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 SHIFT_DAYS = int(os.environ.get("SUIVI_TEST_SHIFT_DAYS") or 0)
 
 
@@ -44,8 +40,13 @@ def pytest_report_header() -> str | None:
     return f"wall clock shifted {SHIFT_DAYS} days ahead: {date.today()}" if SHIFT_DAYS else None
 
 
+def samples_dir(carrier: str) -> Path:
+    """A built-in carrier's sample answers, shipped inside its adapter package."""
+    return ADAPTERS / carrier / "samples"
+
+
 def fixture_bytes(carrier: str, name: str) -> bytes:
-    return (FIXTURES / carrier / name).read_bytes()
+    return (samples_dir(carrier) / name).read_bytes()
 
 
 @pytest.fixture
@@ -64,34 +65,17 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class RunningSimulator:
+    """suivi.testing's RunningSimulator under the names this suite's tests use."""
+
     sim: Simulator
     base_url: str
 
 
 @pytest.fixture
 def simulator() -> Iterator[RunningSimulator]:
-    """A simulator with a frozen clock at SIM_START, listening on a free localhost port."""
-    sim = Simulator(clock=SimClock(SIM_START))
-    port = _free_port()
-    config = uvicorn.Config(create_app(sim), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("simulator did not start")
-        time.sleep(0.01)
-    try:
-        yield RunningSimulator(sim, f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    """A simulator of its own per test (tests add failures and move its clock), frozen at
+    SIM_START, served over HTTP by the `suivi` pytest plugin's code."""
+    with serve_simulator(Simulator(clock=SimClock(SIM_START))) as running:
+        yield RunningSimulator(running.simulator, running.url)

@@ -31,7 +31,7 @@ from suivi.errors import (
     TrackingNumberInvalid,
 )
 from suivi_adapters.chronopost import ChronopostAdapter, ChronopostSettings, codes
-from tests.conftest import FIXTURES, SHARED, fixture_bytes
+from tests.conftest import SHARED, fixture_bytes, samples_dir
 from tests.sdk.helpers import RecordingSleep
 
 ADAPTER = ChronopostAdapter(ChronopostSettings())
@@ -208,7 +208,7 @@ def test_cli_parse_prints_the_normalized_json() -> None:
     import json
 
     result = CliRunner().invoke(
-        main, ["parse", "chronopost", str(FIXTURES / "chronopost" / "delivered.xml")]
+        main, ["parse", "chronopost", str(samples_dir("chronopost") / "delivered.xml")]
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)

@@ -16,12 +16,12 @@ from suivi import RawResponse, RetryPolicy, Status, Substatus, Tracker, Tracking
 from suivi.cli import main
 from suivi_adapters.colissimo import ColissimoAdapter, ColissimoSettings
 from suivi_adapters.colissimo.codes import STATUS_MAP
-from tests.conftest import FIXTURES, SHARED, fixture_bytes
+from tests.conftest import SHARED, fixture_bytes, samples_dir
 from tests.sdk.helpers import RecordingSleep
 
 ADAPTER = ColissimoAdapter(ColissimoSettings(api_key="test-key"))
 BASE = "https://api.laposte.fr/suivi/v2/idships"
-SAMPLES = sorted(p.name for p in (FIXTURES / "colissimo").glob("*.json"))
+SAMPLES = sorted(p.name for p in samples_dir("colissimo").glob("*.json") if p.stem != "expected")
 PEERS = SHARED / "peer-samples" / "karrio" / "colissimo"
 # The carrier samples README's table, then the legacy Colissimo codes it lists.
 README_CODES = frozenset(
@@ -200,7 +200,7 @@ def test_unexpected_documents_are_invalid_responses(data: Any) -> None:
 
 def test_cli_parse_prints_normalized_json() -> None:
     result = CliRunner().invoke(
-        main, ["parse", "colissimo", str(FIXTURES / "colissimo" / "delivered.json")]
+        main, ["parse", "colissimo", str(samples_dir("colissimo") / "delivered.json")]
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)

@@ -1,59 +1,50 @@
-"""Every registered adapter honours the same contract, checked on its own sample payloads."""
+"""Every built-in adapter runs the contract third-party carriers run (`suivi.testing`)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from importlib.metadata import entry_points
 
-import pytest
+from suivi import Registry
+from suivi.testing import AdapterContract
+from suivi_adapters.chronopost import ChronopostAdapter
+from suivi_adapters.colissimo import ColissimoAdapter
+from suivi_adapters.dpd import DpdAdapter
+from suivi_adapters.mondial_relay import MondialRelayAdapter
+from suivi_adapters.ups import UpsAdapter
 
-from suivi import Adapter, AdapterSettings, RawResponse, Registry, StatusMap, Substatus, errors
-from tests.conftest import FIXTURES
+BUILT_IN = {
+    point.name
+    for point in entry_points(group="suivi.adapters")
+    if point.dist is not None and point.dist.name == "suivi"
+}
 
-REGISTRY = Registry()
-LOADED, BROKEN = REGISTRY.load_all()
-SAMPLES = sorted(
-    (name, path)
-    for name in LOADED
-    for path in (FIXTURES / name).glob("*")
-    if path.suffix in {".json", ".xml"} and not path.stem.startswith("request")
-)
+
+class TestChronopost(AdapterContract):
+    adapter = ChronopostAdapter
+
+
+class TestColissimo(AdapterContract):
+    adapter = ColissimoAdapter
+
+
+class TestDpd(AdapterContract):
+    adapter = DpdAdapter
+
+
+class TestMondialRelay(AdapterContract):
+    adapter = MondialRelayAdapter
+
+
+class TestUps(AdapterContract):
+    adapter = UpsAdapter
 
 
 def test_no_built_in_adapter_is_broken() -> None:
-    assert BROKEN == {}
+    _, broken = Registry().load_all()
+    assert {name: error for name, error in broken.items() if name in BUILT_IN} == {}
 
 
-@pytest.mark.parametrize("name", sorted(LOADED))
-def test_adapter_declares_what_the_platform_needs(name: str) -> None:
-    cls: type[Adapter] = LOADED[name]
-    assert cls.name == name
-    assert cls.display_name
-    assert cls.countries
-    assert all(len(c) == 2 and c.isupper() for c in cls.countries)
-    assert cls.number_patterns
-    assert cls.default_base_url.startswith("https://")
-    assert issubclass(cls.settings_model, AdapterSettings)
-    assert isinstance(cls.status_map, StatusMap)
-    assert cls.status_map.codes
-    assert cls.max_batch >= 1
-    assert cls.supports_batch or cls.max_batch == 1
-    assert (sys.modules[cls.__module__].__doc__ or "").strip(), "the module docstring cites the API"
-
-
-@pytest.mark.parametrize(("name", "path"), SAMPLES, ids=[f"{n}/{p.name}" for n, p in SAMPLES])
-def test_every_sample_parses_or_fails_with_a_typed_error(name: str, path: Path) -> None:
-    adapter = LOADED[name](AdapterSettings.model_construct())
-    try:
-        trackings = adapter.parse(RawResponse(body=path.read_bytes()))
-    except errors.SuiviError:
-        return
-    assert trackings
-    for tracking in trackings:
-        assert tracking.carrier == name
-        unknown = [e.code for e in tracking.events if e.substatus is Substatus.UNKNOWN]
-        assert unknown == [], f"codes in {path.name} missing from the {name} table: {unknown}"
-        assert all(e.timestamp.tzinfo is not None for e in tracking.events)
-        assert list(tracking.events) == sorted(
-            tracking.events, key=lambda e: e.timestamp, reverse=True
-        )
+def test_every_built_in_adapter_runs_the_contract() -> None:
+    contracts = {cls.adapter.name for cls in AdapterContract.__subclasses__()}
+    assert BUILT_IN
+    assert contracts >= BUILT_IN

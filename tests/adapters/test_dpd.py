@@ -16,7 +16,7 @@ from suivi import PARIS, RawResponse, RetryPolicy, Status, Substatus, Tracker, T
 from suivi.cli import main
 from suivi_adapters.dpd import DpdAdapter, DpdSettings
 from suivi_adapters.dpd.codes import STATUS_MAP
-from tests.conftest import FIXTURES, SHARED, fixture_bytes
+from tests.conftest import SHARED, fixture_bytes, samples_dir
 from tests.sdk.helpers import RecordingSleep
 
 ADAPTER = DpdAdapter(DpdSettings())
@@ -26,7 +26,7 @@ SETTINGS = DpdSettings(
     user_id="FAKEUSER", password="FAKEPASSWORD", customer_center="13", customer_number="12345"
 )
 PEERS = SHARED / "peer-samples" / "karrio" / "dpd"
-SAMPLES = sorted(p.name for p in (FIXTURES / "dpd").glob("*.xml"))
+SAMPLES = sorted(p.name for p in samples_dir("dpd").glob("*.xml"))
 
 # Every StatusNumber of DPD France's status list (README table).
 README_CODES = (
@@ -240,7 +240,7 @@ def test_every_truncation_is_an_invalid_response(name: str) -> None:
 
 
 def test_cli_parse_prints_the_normalized_tracking() -> None:
-    result = CliRunner().invoke(main, ["parse", "dpd", str(FIXTURES / "dpd" / "delivered.xml")])
+    result = CliRunner().invoke(main, ["parse", "dpd", str(samples_dir("dpd") / "delivered.xml")])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert {"carrier", "tracking_number", "status", "substatus", "events", "estimate"} <= set(data)

@@ -24,7 +24,7 @@ from suivi_adapters.mondial_relay.codes import (
     STATUS_MAP,
     StatKind,
 )
-from tests.conftest import FIXTURES, SHARED, fixture_bytes
+from tests.conftest import SHARED, fixture_bytes, samples_dir
 from tests.sdk.helpers import RecordingSleep
 
 CARRIER = "mondial_relay"
@@ -363,7 +363,9 @@ def test_detect_ranks_mondial_relay_for_eight_digits() -> None:
 
 
 def test_cli_parse_prints_the_tracking_as_json() -> None:
-    result = CliRunner().invoke(main, ["parse", CARRIER, str(FIXTURES / CARRIER / "delivered.xml")])
+    result = CliRunner().invoke(
+        main, ["parse", CARRIER, str(samples_dir(CARRIER) / "delivered.xml")]
+    )
     assert result.exit_code == 0
     payload = json.loads(result.output)
     assert {"carrier", "tracking_number", "status", "substatus", "events", "estimate"} <= set(

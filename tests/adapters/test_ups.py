@@ -30,7 +30,7 @@ from suivi import (
 from suivi.cli import main
 from suivi_adapters.ups import UpsAdapter, UpsSettings
 from suivi_adapters.ups.codes import STATUS_MAP
-from tests.conftest import FIXTURES, SHARED, fixture_bytes
+from tests.conftest import SHARED, fixture_bytes, samples_dir
 from tests.sdk.helpers import RecordingSleep
 
 ADAPTER = UpsAdapter(UpsSettings())
@@ -39,7 +39,7 @@ TOKEN_URL = f"{BASE}/security/v1/oauth/token"
 NUMBER = "1Z999AA10123456784"
 TRACK_URL = f"{BASE}/api/track/v1/details/{NUMBER}"
 SETTINGS = UpsSettings(client_id="client-x", client_secret="secret-y")
-SAMPLES = sorted(p.name for p in (FIXTURES / "ups").glob("*.json"))
+SAMPLES = sorted(p.name for p in samples_dir("ups").glob("*.json") if p.stem != "expected")
 PEERS = SHARED / "peer-samples" / "karrio" / "ups"
 REFERENCE = SHARED / "carrier-samples" / "ups" / "REFERENCE_codes.md"
 
@@ -200,7 +200,7 @@ def test_placeholder_metadata_is_ignored_not_fatal() -> None:
 
 
 def test_cli_parse_prints_the_normalized_json() -> None:
-    result = CliRunner().invoke(main, ["parse", "ups", str(FIXTURES / "ups" / "delivered.json")])
+    result = CliRunner().invoke(main, ["parse", "ups", str(samples_dir("ups") / "delivered.json")])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert {"carrier", "tracking_number", "status", "substatus", "events", "estimate"} <= set(

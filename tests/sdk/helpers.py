@@ -6,13 +6,13 @@ from importlib.metadata import EntryPoint
 from typing import Any
 
 from suivi import ENTRY_POINT_GROUP, Registry, RetryPolicy, Tracker
-from tests.fakecarrier import FakeSettings
+from suivi.testing import FakeCarrierSettings
 
 BASE = "https://fake.example"
 VALID = ("FK10000008", "FK10000016", "FK10000024", "FK10000032", "FK10000040")
 
 
-def fake_point(name: str = "fake", value: str = "tests.fakecarrier:FakeAdapter") -> EntryPoint:
+def fake_point(name: str = "fake", value: str = "suivi.testing:FakeCarrier") -> EntryPoint:
     return EntryPoint(name=name, value=value, group=ENTRY_POINT_GROUP)
 
 
@@ -39,7 +39,7 @@ class ManualClock:
 def make_tracker(sleep: RecordingSleep, **options: Any) -> Tracker:
     return Tracker(
         registry=Registry([fake_point()]),
-        settings=options.pop("settings", {"fake": FakeSettings(api_key="k-123")}),
+        settings=options.pop("settings", {"fake": FakeCarrierSettings(api_key="k-123")}),
         retry=options.pop("retry", RetryPolicy(max_attempts=3, backoff_base=0.1, backoff_max=1.0)),
         sleep=sleep,
         **options,

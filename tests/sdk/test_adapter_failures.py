@@ -23,10 +23,10 @@ from suivi import (
     Tracking,
     errors,
 )
+from suivi.testing import FakeCarrier, FakeCarrierSettings
 from suivi_adapters.colissimo.adapter import ColissimoSettings
 from suivi_adapters.ups.adapter import UpsSettings
 from tests.conftest import fixture_bytes
-from tests.fakecarrier import FakeAdapter, FakeSettings
 from tests.sdk.helpers import BASE, VALID, RecordingSleep, parcel
 
 pytestmark = pytest.mark.anyio
@@ -37,7 +37,7 @@ UPS_NUMBER = "1Z999AA10123456784"
 UPS_BASE = "https://onlinetools.ups.com"
 
 
-class FetchExplodes(FakeAdapter):
+class FetchExplodes(FakeCarrier):
     """A third-party plugin with a bug in its transport code."""
 
     name: ClassVar[str] = "fetch_explodes"
@@ -46,7 +46,7 @@ class FetchExplodes(FakeAdapter):
         raise KeyError("no such header")
 
 
-class ParseExplodes(FakeAdapter):
+class ParseExplodes(FakeCarrier):
     """A third-party plugin whose parser trips over a body it never expected."""
 
     name: ClassVar[str] = "parse_explodes"
@@ -59,7 +59,7 @@ def _explode(number: str) -> bool:
     raise IndexError("check digit table too short")
 
 
-class CheckExplodes(FakeAdapter):
+class CheckExplodes(FakeCarrier):
     """A third-party plugin whose check-digit function has a bug."""
 
     name: ClassVar[str] = "check_explodes"
@@ -79,7 +79,7 @@ def _tracker(**points: str) -> Tracker:
         "ups": UpsSettings(client_id="client-x", client_secret="secret-y"),
     }
     fakes = [name for name in points if name not in settings]
-    settings.update({name: FakeSettings(api_key="k-123") for name in fakes})
+    settings.update({name: FakeCarrierSettings(api_key="k-123") for name in fakes})
     return Tracker(
         registry=registry,
         settings=settings,
@@ -90,7 +90,7 @@ def _tracker(**points: str) -> Tracker:
 
 def _plugins() -> Tracker:
     return _tracker(
-        fake="tests.fakecarrier:FakeAdapter",
+        fake="suivi.testing:FakeCarrier",
         fetch_explodes=f"{__name__}:FetchExplodes",
         parse_explodes=f"{__name__}:ParseExplodes",
         check_explodes=f"{__name__}:CheckExplodes",

@@ -196,12 +196,12 @@ async def test_base_url_override_points_every_adapter_elsewhere() -> None:
     route = respx.get("http://127.0.0.1:9/v1/parcels").respond(json={"parcels": [DELIVERED]})
     sleep = RecordingSleep()
     from suivi import Registry, Tracker
-    from tests.fakecarrier import FakeSettings
+    from suivi.testing import FakeCarrierSettings
     from tests.sdk.helpers import fake_point
 
     tracker = Tracker(
         registry=Registry([fake_point()]),
-        settings={"fake": FakeSettings(api_key="k")},
+        settings={"fake": FakeCarrierSettings(api_key="k")},
         base_url="http://127.0.0.1:9",
         sleep=sleep,
     )
@@ -214,11 +214,11 @@ async def test_base_url_override_points_every_adapter_elsewhere() -> None:
 def test_sync_facade_tracks_without_an_event_loop() -> None:
     respx.get(URL).respond(json={"parcels": [DELIVERED]})
     from suivi import Registry
-    from tests.fakecarrier import FakeSettings
+    from suivi.testing import FakeCarrierSettings
     from tests.sdk.helpers import fake_point
 
     with SyncTracker(
-        registry=Registry([fake_point()]), settings={"fake": FakeSettings(api_key="k")}
+        registry=Registry([fake_point()]), settings={"fake": FakeCarrierSettings(api_key="k")}
     ) as tracker:
         assert tracker.track("fake", VALID[0]).status is Status.DELIVERED
         assert tracker.detect(VALID[0]) == ["fake"]

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from suivi import Registry, Tracker
 from suivi._checkdigits import is_valid_s10, is_valid_ups, luhn_valid
 from suivi.cli import main
+from tests.conftest import samples_dir
 from tests.sdk.helpers import fake_point
 
 
@@ -88,7 +89,7 @@ def test_cli_track_rejects_an_invalid_number_before_any_call() -> None:
 
 
 def test_cli_parse_prints_normalized_json(tmp_path: Path) -> None:
-    body = Path(__file__).parents[1] / "fixtures" / "colissimo" / "delivered.json"
+    body = samples_dir("colissimo") / "delivered.json"
     result = CliRunner().invoke(main, ["parse", "colissimo", str(body)])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)

@@ -24,7 +24,7 @@ from suivi import (
 from suivi._models import mapped_event, shared_location
 from suivi._time import strptime
 from suivi.soap import parse_xml
-from tests.conftest import FIXTURES
+from tests.conftest import samples_dir
 
 FORMATS = (
     "%d/%m/%Y %H:%M",
@@ -139,8 +139,8 @@ LOADED, _ = REGISTRY.load_all()
 SAMPLES = sorted(
     (name, path)
     for name in LOADED
-    for path in (FIXTURES / name).glob("*")
-    if path.suffix in {".json", ".xml"} and not path.stem.startswith("request")
+    for path in samples_dir(name).glob("*")
+    if path.suffix in {".json", ".xml"} and not path.stem.startswith(("request", "expected"))
 )
 
 

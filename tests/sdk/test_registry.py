@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from suivi import Registry, errors
-from tests.fakecarrier import FakeAdapter
+from suivi.testing import FakeCarrier
 from tests.sdk.helpers import fake_point
 
 BUILT_IN = {"chronopost", "colissimo", "dpd", "mondial_relay", "ups"}
@@ -20,7 +20,7 @@ def test_built_in_carriers_are_registered_through_entry_points() -> None:
 
 
 def test_a_plugin_is_loaded_from_its_entry_point() -> None:
-    assert Registry([fake_point()]).get("fake") is FakeAdapter
+    assert Registry([fake_point()]).get("fake") is FakeCarrier
 
 
 def test_a_plugin_that_fails_to_import_gives_a_clear_error_and_spares_the_others() -> None:
@@ -36,7 +36,7 @@ def test_a_plugin_that_fails_to_import_gives_a_clear_error_and_spares_the_others
 
 
 def test_a_plugin_that_is_not_an_adapter_is_refused() -> None:
-    registry = Registry([fake_point("odd", "tests.fakecarrier:FakeSettings")])
+    registry = Registry([fake_point("odd", "suivi.testing:FakeCarrierSettings")])
     with pytest.raises(errors.AdapterLoadError, match=r"not a suivi\.Adapter subclass"):
         registry.get("odd")
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from suivi import ENTRY_POINT_GROUP, RawResponse, Registry, RetryPolicy, Tracker, Tracking
 from suivi._client import TrackResult
+from suivi.testing import FakeCarrier, FakeCarrierSettings
 from suivi_adapters.colissimo.adapter import ColissimoSettings
 from suivi_adapters.ups.adapter import UpsSettings
 from suivi_server.storage.refresh import request_refresh
@@ -27,7 +28,6 @@ from suivi_server.storage.schema import shipments, tracking_events
 from suivi_server.worker.cadence import ERROR_BACKOFF
 from suivi_server.worker.runner import Worker
 from tests.conftest import fixture_bytes
-from tests.fakecarrier import FakeAdapter, FakeSettings
 from tests.sdk.helpers import VALID, parcel
 from tests.server.conftest import NOW
 from tests.server.factories import create_merchant, create_shipment
@@ -42,7 +42,7 @@ PLUGIN = ("parse_explodes", VALID[1])
 UPS_BASE = "https://onlinetools.ups.com"
 
 
-class ParseExplodes(FakeAdapter):
+class ParseExplodes(FakeCarrier):
     name: ClassVar[str] = "parse_explodes"
     default_base_url: ClassVar[str] = "https://plugin.example"
 
@@ -62,7 +62,7 @@ def _tracker() -> Tracker:
     points = {
         "colissimo": "suivi_adapters.colissimo:ColissimoAdapter",
         "ups": "suivi_adapters.ups:UpsAdapter",
-        "fake": "tests.fakecarrier:FakeAdapter",
+        "fake": "suivi.testing:FakeCarrier",
         "parse_explodes": f"{__name__}:ParseExplodes",
     }
     return Tracker(
@@ -70,8 +70,8 @@ def _tracker() -> Tracker:
         settings={
             "colissimo": ColissimoSettings(api_key="okapi"),
             "ups": UpsSettings(client_id="id", client_secret="secret"),
-            "fake": FakeSettings(api_key="k"),
-            "parse_explodes": FakeSettings(api_key="k"),
+            "fake": FakeCarrierSettings(api_key="k"),
+            "parse_explodes": FakeCarrierSettings(api_key="k"),
         },
         retry=RetryPolicy(max_attempts=1),
     )
@@ -222,8 +222,8 @@ async def test_a_failed_cycle_gives_its_leases_back_and_the_loop_goes_on(
     ids = await _shipments(engine, HEALTHY)
     FailingOnce.calls = 0
     tracker = FailingOnce(
-        registry=Registry([EntryPoint("fake", "tests.fakecarrier:FakeAdapter", ENTRY_POINT_GROUP)]),
-        settings={"fake": FakeSettings(api_key="k")},
+        registry=Registry([EntryPoint("fake", "suivi.testing:FakeCarrier", ENTRY_POINT_GROUP)]),
+        settings={"fake": FakeCarrierSettings(api_key="k")},
     )
     async with tracker:
         worker = Worker(engine, tracker, clock=Clock(), worker_id="w-test")
