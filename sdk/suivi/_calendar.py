@@ -13,43 +13,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
+from suivi._adapter import MON_FRI, Adapter
+from suivi._registry import Registry
+from suivi._statusmap import fold
 from suivi._time import PARIS
+from suivi.errors import AdapterLoadError, AdapterNotFound
 
-MON_FRI: frozenset[int] = frozenset(range(5))
-MON_SAT: frozenset[int] = frozenset(range(6))
 EVERY_DAY: frozenset[int] = frozenset(range(7))
-
-# Weekdays each carrier delivers on (0 = Monday). Unknown carriers get DEFAULT_WEEKDAYS.
-CARRIER_WEEKDAYS: dict[str, frozenset[int]] = {
-    "chronopost": MON_SAT,
-    "colissimo": MON_SAT,
-    "dpd": MON_FRI,
-    "mondial_relay": MON_SAT,
-    "ups": MON_FRI,
-}
-DEFAULT_WEEKDAYS = MON_FRI
-
-# Services that change their carrier's week: (carrier, word in the service name, weekdays).
-SERVICE_WEEKDAYS: tuple[tuple[str, str, frozenset[int]], ...] = (
-    ("dpd", "saturday", MON_SAT),
-    ("dpd", "samedi", MON_SAT),
-    ("ups", "saturday", MON_SAT),
-)
+DEFAULT_WEEKDAYS = MON_FRI  # a carrier Suivi has no adapter for
 
 _ONE_DAY = timedelta(days=1)
 
 
+@cache
+def _installed() -> Registry:
+    return Registry()
+
+
+@lru_cache(maxsize=128)
+def adapter_class(carrier: str) -> type[Adapter] | None:
+    """The installed adapter named `carrier`, whose class declares its week and its normal
+    gaps between scans; None when none is installed (or it fails to load): the defaults."""
+    try:
+        return _installed().get(carrier)
+    except (AdapterNotFound, AdapterLoadError):
+        return None
+
+
 def carrier_weekdays(carrier: str, service: str | None = None) -> frozenset[int]:
     """The carrier's delivery weekdays, widened by a service such as a Saturday option."""
-    wording = (service or "").casefold()
+    adapter = adapter_class(carrier)
+    if adapter is None:
+        return DEFAULT_WEEKDAYS
+    wording = fold(service or "")
     return next(
-        (days for name, word, days in SERVICE_WEEKDAYS if name == carrier and word in wording),
-        CARRIER_WEEKDAYS.get(carrier, DEFAULT_WEEKDAYS),
+        (days for word, days in adapter.service_weekdays if word in wording),
+        adapter.delivery_weekdays,
     )
 
 
@@ -92,7 +96,7 @@ class BusinessCalendar:
         country: str = "FR",
         zone: ZoneInfo = PARIS,
     ) -> BusinessCalendar:
-        """The calendar a carrier delivers by in `country`."""
+        """The calendar a carrier delivers by in `country`: its adapter's weekdays."""
         return cls(country=country.upper(), weekdays=carrier_weekdays(carrier, service), zone=zone)
 
     def is_business_day(self, day: date) -> bool:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from suivi._calendar import BusinessCalendar, local_date
+from suivi._calendar import BusinessCalendar, adapter_class, local_date
 from suivi._models import DeliveryEstimate, Tracking, TrackingEvent
 from suivi._taxonomy import Status, Substatus, is_problem
 
@@ -77,17 +77,14 @@ THIRD_PARTIES: dict[Substatus, str] = {
 }
 
 ANY_CARRIER = "*"
-# Longest normal gap between scans, in business hours, per carrier and current status.
-# A status absent from both the carrier's and the "*" table is never called silent.
-DEFAULT_SILENCE_HOURS: dict[str, dict[Status, float]] = {
-    ANY_CARRIER: {
-        Status.IN_TRANSIT: 48.0,
-        Status.OUT_FOR_DELIVERY: 24.0,
-        Status.ATTEMPT_FAILED: 48.0,
-        Status.EXCEPTION: 72.0,
-    },
-    "chronopost": {Status.IN_TRANSIT: 24.0},  # express network: next-day scans
-    "mondial_relay": {Status.IN_TRANSIT: 72.0},  # relay network: few scans between hubs
+# Longest normal gap between scans, in business hours, per current status, for any carrier;
+# a carrier's adapter declares its own (`Adapter.scan_gaps`) where its network differs.
+# A status absent from both is never called silent.
+DEFAULT_SILENCE_HOURS: dict[Status, float] = {
+    Status.IN_TRANSIT: 48.0,
+    Status.OUT_FOR_DELIVERY: 24.0,
+    Status.ATTEMPT_FAILED: 48.0,
+    Status.EXCEPTION: 72.0,
 }
 
 # Facts that, with `since`, tell one occurrence of a situation from another.
@@ -141,13 +138,12 @@ class ShipmentFacts(BaseModel):
 
 
 class Thresholds(BaseModel):
-    """Merchant-tunable limits; `silence_hours` replaces the defaults, so start from them."""
+    """Merchant-tunable limits. `silence_hours`, by carrier name and "*" for any carrier,
+    replaces the defaults (each carrier's `scan_gaps` over DEFAULT_SILENCE_HOURS) when given."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    silence_hours: dict[str, dict[Status, float]] = Field(
-        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_SILENCE_HOURS.items()}
-    )
+    silence_hours: dict[str, dict[Status, float]] | None = None
     handover_grace_hours: float = Field(
         default=12.0,
         ge=0,
@@ -157,8 +153,17 @@ class Thresholds(BaseModel):
 
     def max_silence(self, carrier: str, status: Status) -> float | None:
         """Normal gap for this carrier and status, the "*" row otherwise, None if unwatched."""
-        rows = (self.silence_hours.get(carrier, {}), self.silence_hours.get(ANY_CARRIER, {}))
+        if self.silence_hours is None:
+            rows = (scan_gaps(carrier), DEFAULT_SILENCE_HOURS)
+        else:
+            rows = (self.silence_hours.get(carrier, {}), self.silence_hours.get(ANY_CARRIER, {}))
         return next((row[status] for row in rows if status in row), None)
+
+
+def scan_gaps(carrier: str) -> Mapping[Status, float]:
+    """The normal gaps the carrier's adapter declares; none for a carrier not installed."""
+    adapter = adapter_class(carrier)
+    return adapter.scan_gaps if adapter is not None else {}
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,9 @@ from suivi._models import (
 from suivi._sequence import COMMON_SEQUENCE, KEEP, SequenceRule, apply_sequence, codes
 from suivi._statusmap import NOTICE, KeywordRule, Row, StatusMap, fold
 from suivi._statusmap import Mapping as CodeMapping
-from suivi._taxonomy import Status, Substatus, sort_events
+from suivi._taxonomy import Status, Substatus, current_event, sort_events
 from suivi._time import PARIS, aware, parse_local, strptime
+from suivi.pickup import spans_from_slots, spans_from_text, street, week
 
 __all__ = [
     "COMMON_SEQUENCE",
@@ -70,6 +71,7 @@ __all__ = [
     "apply_sequence",
     "aware",
     "codes",
+    "current_event",
     "error_for_status",
     "fold",
     "is_valid_s10",
@@ -81,5 +83,9 @@ __all__ = [
     "shared_location",
     "soap",
     "sort_events",
+    "spans_from_slots",
+    "spans_from_text",
+    "street",
     "strptime",
+    "week",
 ]

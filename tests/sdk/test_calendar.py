@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from suivi import PARIS, BusinessCalendar
-from suivi._calendar import EVERY_DAY, MON_FRI, MON_SAT, carrier_weekdays
+from suivi._calendar import EVERY_DAY, carrier_weekdays
+from suivi.toolkit import MON_FRI, MON_SAT
 
 COLISSIMO = BusinessCalendar.for_carrier("colissimo")
 DPD = BusinessCalendar.for_carrier("dpd")
@@ -22,11 +23,14 @@ DPD = BusinessCalendar.for_carrier("dpd")
         ("mondial_relay", None, MON_SAT),
         ("dpd", "DPD Predict", MON_FRI),
         ("dpd", "DPD Predict Saturday", MON_SAT),
+        ("dpd", "Livraison le SAMEDI", MON_SAT),
         ("ups", "UPS Standard", MON_FRI),
+        ("ups", "UPS Express Saturday Delivery", MON_SAT),
         ("some_new_carrier", None, MON_FRI),
+        ("some_new_carrier", "Saturday", MON_FRI),
     ],
 )
-def test_carrier_weekdays_come_from_the_table(
+def test_carrier_weekdays_come_from_the_adapters(
     carrier: str, service: str | None, weekdays: frozenset[int]
 ) -> None:
     assert carrier_weekdays(carrier, service) == weekdays

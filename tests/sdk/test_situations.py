@@ -234,7 +234,33 @@ def test_merchant_thresholds_replace_the_defaults() -> None:
     assert S.DELIVERY_DELAYED not in detect(
         moving, at(20, 15), thresholds=Thresholds(silence_hours={})
     )
-    assert Thresholds().silence_hours == DEFAULT_SILENCE_HOURS
+    assert (
+        Thresholds().max_silence("dpd", Status.IN_TRANSIT)
+        == DEFAULT_SILENCE_HOURS[Status.IN_TRANSIT]
+    )
+
+
+@pytest.mark.parametrize(
+    ("carrier", "status", "hours"),
+    [
+        ("chronopost", Status.IN_TRANSIT, 24.0),  # its adapter's scan_gaps
+        ("mondial_relay", Status.IN_TRANSIT, 72.0),
+        ("chronopost", Status.OUT_FOR_DELIVERY, 24.0),  # the platform's, where it says nothing
+        ("colissimo", Status.IN_TRANSIT, 48.0),
+        ("some_new_carrier", Status.EXCEPTION, 72.0),
+        ("some_new_carrier", Status.AVAILABLE_FOR_PICKUP, None),
+    ],
+)
+def test_normal_gaps_come_from_the_carrier_adapter_over_the_platform_defaults(
+    carrier: str, status: Status, hours: float | None
+) -> None:
+    assert Thresholds().max_silence(carrier, status) == hours
+
+
+def test_merchant_rows_replace_the_carrier_adapters_gaps() -> None:
+    merchant = Thresholds(silence_hours={"*": {Status.IN_TRANSIT: 30.0}})
+    assert merchant.max_silence("chronopost", Status.IN_TRANSIT) == 30.0
+    assert merchant.max_silence("chronopost", Status.EXCEPTION) is None
 
 
 def test_the_carrier_saying_delayed_is_a_delay_reason() -> None:

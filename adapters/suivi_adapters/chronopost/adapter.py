@@ -45,7 +45,10 @@ from typing import ClassVar, Literal
 
 import httpx
 
-from suivi import (
+from suivi.errors import CarrierError, CarrierResponseInvalid, CarrierUnavailable
+from suivi.soap import children, envelope, escape, fault_of, find, parse_xml, text
+from suivi.toolkit import (
+    MON_SAT,
     PARIS,
     Adapter,
     AdapterSettings,
@@ -56,17 +59,18 @@ from suivi import (
     PickupPoint,
     RateLimit,
     RawResponse,
+    Status,
     StatusMap,
     Substatus,
     Tracking,
     TrackingEvent,
+    is_valid_s10,
     parse_local,
+    spans_from_text,
+    street,
+    strptime,
+    week,
 )
-from suivi._checkdigits import is_valid_s10
-from suivi._time import strptime
-from suivi.errors import CarrierError, CarrierResponseInvalid, CarrierUnavailable
-from suivi.pickup import spans_from_text, street, week
-from suivi.soap import children, envelope, escape, fault_of, find, parse_xml, text
 from suivi_adapters.chronopost import codes
 
 NAMESPACE = "http://cxf.tracking.soap.chronopost.fr/"
@@ -106,13 +110,17 @@ class ChronopostAdapter(Adapter):
     simulator: ClassVar[str | None] = "suivi_adapters.chronopost.simulator:routes"
     rate_limit: ClassVar[RateLimit] = RateLimit(per_second=5.0, burst=5, max_concurrency=4)
     point_settings: ClassVar[tuple[str, ...]] = ("account_number", "password")
+    delivery_weekdays: ClassVar[frozenset[int]] = MON_SAT
+    # An express network scans daily: a day without news in transit is already unusual.
+    scan_gaps: ClassVar[dict[Status, float]] = {Status.IN_TRANSIT: 24.0}
+
+    settings: ChronopostSettings
 
     # -- request ---------------------------------------------------------------------------
 
     def tracking_request(self, number: str) -> httpx.Request:
         """The trackSkybillV2 call exactly as the WSDL describes it."""
-        settings = self.settings
-        language = settings.language if isinstance(settings, ChronopostSettings) else "fr_FR"
+        language = self.settings.language
         body = envelope(
             f'<cxf:trackSkybillV2 xmlns:cxf="{NAMESPACE}">'
             f"<language>{escape(language)}</language>"

@@ -16,9 +16,20 @@ from __future__ import annotations
 
 from typing import Final
 
-from suivi import NOTICE, KeywordRule, Row, Status, StatusMap, Substatus
-from suivi._sequence import COMMON_SEQUENCE, KEEP, SequenceRule
-from suivi._sequence import codes as any_of
+from suivi.toolkit import (
+    COMMON_SEQUENCE,
+    KEEP,
+    NOTICE,
+    KeywordRule,
+    Row,
+    SequenceRule,
+    Status,
+    StatusMap,
+    Substatus,
+)
+from suivi.toolkit import (
+    codes as any_of,
+)
 
 S, Sub = Status, Substatus
 

@@ -29,7 +29,16 @@ from typing import Any, ClassVar, Final, Literal
 
 import httpx
 
-from suivi import (
+from suivi.errors import (
+    CarrierAuthError,
+    CarrierError,
+    CarrierRateLimited,
+    CarrierResponseInvalid,
+    CarrierUnavailable,
+    TrackingNumberInvalid,
+)
+from suivi.toolkit import (
+    MON_SAT,
     PARIS,
     Adapter,
     AdapterSettings,
@@ -43,17 +52,10 @@ from suivi import (
     StatusMap,
     Tracking,
     TrackingEvent,
+    error_for_status,
+    is_valid_s10,
     parse_local,
-)
-from suivi._adapter import error_for_status, retry_after_seconds
-from suivi._checkdigits import is_valid_s10
-from suivi.errors import (
-    CarrierAuthError,
-    CarrierError,
-    CarrierRateLimited,
-    CarrierResponseInvalid,
-    CarrierUnavailable,
-    TrackingNumberInvalid,
+    retry_after_seconds,
 )
 from suivi_adapters.colissimo.codes import STATUS_MAP
 
@@ -107,7 +109,7 @@ class ColissimoSettings(AdapterSettings):
 
 class ColissimoAdapter(Adapter):
     name: ClassVar[str] = "colissimo"
-    display_name: ClassVar[str] = "Colissimo (La Poste)"
+    display_name: ClassVar[str] = "Colissimo"
     countries: ClassVar[tuple[str, ...]] = ("FR",)
     number_patterns: ClassVar[tuple[NumberPattern, ...]] = (
         NumberPattern(r"[0-9][A-Z][0-9]{11}", "Colissimo 13 characters, e.g. 6A12345678901"),
@@ -127,16 +129,19 @@ class ColissimoAdapter(Adapter):
     settings_model: ClassVar[type[AdapterSettings]] = ColissimoSettings
     status_map: ClassVar[StatusMap] = STATUS_MAP
     simulator: ClassVar[str | None] = "suivi_adapters.colissimo.simulator:routes"
+    delivery_weekdays: ClassVar[frozenset[int]] = MON_SAT
     supports_batch: ClassVar[bool] = True
     max_batch: ClassVar[int] = 10
     # The gateway allows 100 calls/s per key; stay well under it, a key may be shared.
     rate_limit: ClassVar[RateLimit] = RateLimit(per_second=50.0, burst=20, max_concurrency=8)
 
+    settings: ColissimoSettings
+
     async def fetch(self, numbers: Sequence[str], http: CarrierHTTP) -> RawResponse:
         request = httpx.Request(
             "GET",
             f"{self.base_url}/suivi/v2/idships/{','.join(numbers)}",
-            params={"lang": getattr(self.settings, "lang", "fr_FR")},
+            params={"lang": self.settings.lang},
             headers={"X-Okapi-Key": self.require("api_key"), "Accept": "application/json"},
         )
         return await http.send(request, requested=tuple(numbers))

@@ -26,8 +26,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from suivi import Status, StatusMap, Substatus
-from suivi._statusmap import KeywordRule, Row
+from suivi.toolkit import (
+    KeywordRule,
+    Row,
+    Status,
+    StatusMap,
+    Substatus,
+)
 
 S = Status
 Sub = Substatus
@@ -167,5 +172,5 @@ STATUS_MAP: Final = StatusMap("colissimo", ROWS, keywords=KEYWORDS, label_depend
 
 # Sequence: La Poste's classes (a DI1 after AG1 is a collection, AG1 reminders, RE1's transit
 # scans back to the sender and its final DI1, reasons carried from ND1/AG1 into RE1) are all
-# read by suivi._sequence.COMMON_SEQUENCE from the statuses above, so no code-specific rule is
+# read by suivi.toolkit.COMMON_SEQUENCE from the statuses above, so no code-specific rule is
 # needed; tests/adapters/test_colissimo_sequence.py holds one scenario answer per class.

@@ -50,10 +50,14 @@ from typing import ClassVar, Final
 import httpx
 from pydantic import Field
 
-from suivi import (
+from suivi.errors import CarrierAuthError, CarrierError, CarrierResponseInvalid
+from suivi.soap import Fault, children, envelope, escape, fault_of, find, parse_xml, text
+from suivi.toolkit import (
+    MON_SAT,
     Adapter,
     AdapterSettings,
     CarrierHTTP,
+    CodeMapping,
     DeliveryEstimate,
     Location,
     NumberPattern,
@@ -66,14 +70,14 @@ from suivi import (
     Tracking,
     TrackingEvent,
     error_for_status,
+    fold,
     parse_local,
+    shared_location,
+    spans_from_text,
+    street,
+    strptime,
+    week,
 )
-from suivi._models import shared_location
-from suivi._statusmap import Mapping, fold
-from suivi._time import strptime
-from suivi.errors import CarrierAuthError, CarrierError, CarrierResponseInvalid
-from suivi.pickup import spans_from_text, street, week
-from suivi.soap import Fault, children, envelope, escape, fault_of, find, parse_xml, text
 from suivi_adapters.dpd.codes import (
     DEPOT_ARRIVAL_CODES,
     FAULT_MARKERS,
@@ -143,6 +147,12 @@ class DpdAdapter(Adapter):
     simulator: ClassVar[str | None] = "suivi_adapters.dpd.simulator:routes"
     rate_limit: ClassVar[RateLimit] = RateLimit(per_second=5, burst=5, max_concurrency=4)
     point_settings: ClassVar[tuple[str, ...]] = ("pudo_key",)
+    service_weekdays: ClassVar[tuple[tuple[str, frozenset[int]], ...]] = (
+        ("saturday", MON_SAT),
+        ("samedi", MON_SAT),
+    )
+
+    settings: DpdSettings
 
     # -- request ---------------------------------------------------------------------------
 
@@ -152,7 +162,7 @@ class DpdAdapter(Adapter):
             f'<UserCredentials xmlns="{NS}"><userid>{escape(self.require("user_id"))}</userid>'
             f"<password>{escape(self.require('password'))}</password></UserCredentials>"
         )
-        language = getattr(self.settings, "language", None) or "FR"
+        language = self.settings.language or "FR"
         body = (
             f'<GetShipmentTraceSingle xmlns="{NS}"><request><Customer>'
             "<countrycode>250</countrycode>"
@@ -179,9 +189,9 @@ class DpdAdapter(Adapter):
     def point_request(self, point: PickupPoint) -> httpx.Request:
         """GetPudoDetails for the relay's PUDO id (HTTP GET binding of mypudo.asmx)."""
         settings = self.settings
-        base = getattr(settings, "pudo_base_url", None) or settings.base_url or PUDO_URL
+        base = settings.pudo_base_url or settings.base_url or PUDO_URL
         params = {
-            "carrier": str(getattr(settings, "pudo_carrier", None) or "EXA"),
+            "carrier": settings.pudo_carrier or "EXA",
             "key": self.require("pudo_key"),
             "pudo_id": point.identifier or "",
         }
@@ -438,7 +448,7 @@ def _delis_place(place: str | None) -> Location | None:
     return shared_location(city=place) if place else None
 
 
-def _collected(mapping: Mapping) -> Mapping:
+def _collected(mapping: CodeMapping) -> CodeMapping:
     """On a relay-point shipment, "delivered to consignee" is the consignee collecting it."""
     if mapping.status is Status.DELIVERED and mapping.substatus is Substatus.TO_RECIPIENT:
         return replace(mapping, substatus=Substatus.COLLECTED_AT_PICKUP_POINT)

@@ -17,8 +17,18 @@ from __future__ import annotations
 from enum import Enum
 from typing import Final
 
-from suivi import NOTICE, KeywordRule, Row, Status, StatusMap, Substatus
-from suivi._sequence import COMMON_SEQUENCE, KEEP, SequenceRule, codes
+from suivi.toolkit import (
+    COMMON_SEQUENCE,
+    KEEP,
+    NOTICE,
+    KeywordRule,
+    Row,
+    SequenceRule,
+    Status,
+    StatusMap,
+    Substatus,
+    codes,
+)
 
 S = Status
 X = Substatus

@@ -35,7 +35,11 @@ from typing import ClassVar, Final
 
 import httpx
 
-from suivi import (
+from suivi import errors
+from suivi.soap import envelope, escape, fault_of, find, parse_xml, text
+from suivi.toolkit import (
+    COMMON_SEQUENCE,
+    MON_SAT,
     Adapter,
     AdapterSettings,
     CarrierHTTP,
@@ -43,19 +47,20 @@ from suivi import (
     PickupPoint,
     RawResponse,
     Status,
+    StatusMap,
     Substatus,
     Tracking,
     TrackingEvent,
+    apply_sequence,
     current_event,
-    errors,
+    fold,
     parse_local,
+    shared_location,
+    sort_events,
+    spans_from_slots,
+    street,
+    week,
 )
-from suivi._models import shared_location
-from suivi._sequence import COMMON_SEQUENCE, apply_sequence
-from suivi._statusmap import StatusMap, fold
-from suivi._taxonomy import sort_events
-from suivi.pickup import spans_from_slots, street, week
-from suivi.soap import envelope, escape, fault_of, find, parse_xml, text
 from suivi_adapters.mondial_relay.codes import (
     HOURS_FIELDS,
     PICKUP_DAYS,
@@ -127,18 +132,18 @@ class MondialRelayAdapter(Adapter):
     settings_model: ClassVar[type[AdapterSettings]] = MondialRelaySettings
     status_map: ClassVar[StatusMap] = STATUS_MAP
     simulator: ClassVar[str | None] = "suivi_adapters.mondial_relay.simulator:routes"
+    delivery_weekdays: ClassVar[frozenset[int]] = MON_SAT
+    # A relay network: few scans between hubs, so two quiet days are normal in transit.
+    scan_gaps: ClassVar[dict[Status, float]] = {Status.IN_TRANSIT: 72.0}
 
-    @property
-    def config(self) -> MondialRelaySettings:
-        assert isinstance(self.settings, MondialRelaySettings)
-        return self.settings
+    settings: MondialRelaySettings
 
     # -- request ---------------------------------------------------------------------------
 
     def request(self, number: str) -> httpx.Request:
         """The signed SOAP call for one number (pure, so tests can compare it byte for byte)."""
         merchant, key = self.require("merchant_code"), self.require("private_key")
-        language = self.config.language
+        language = self.settings.language
         fields = {
             "Enseigne": merchant,
             "Expedition": number,

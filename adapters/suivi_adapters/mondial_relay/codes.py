@@ -26,9 +26,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-from suivi import Status, StatusMap, Substatus
-from suivi._sequence import KEEP, SequenceRule, codes
-from suivi._statusmap import KeywordRule, Row
+from suivi.toolkit import (
+    KEEP,
+    KeywordRule,
+    Row,
+    SequenceRule,
+    Status,
+    StatusMap,
+    Substatus,
+    codes,
+)
 
 S, Sub = Status, Substatus
 

@@ -28,9 +28,17 @@ from __future__ import annotations
 
 from typing import Final
 
-from suivi import NOTICE, Status, StatusMap, Substatus
-from suivi._sequence import COMMON_SEQUENCE, SequenceRule, codes
-from suivi._statusmap import KeywordRule, Row
+from suivi.toolkit import (
+    COMMON_SEQUENCE,
+    NOTICE,
+    KeywordRule,
+    Row,
+    SequenceRule,
+    Status,
+    StatusMap,
+    Substatus,
+    codes,
+)
 
 S = Status
 Sub = Substatus

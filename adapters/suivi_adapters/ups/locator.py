@@ -28,8 +28,13 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from suivi import OpeningSpan, PickupPoint
-from suivi.pickup import spans_from_slots, street, week
+from suivi.toolkit import (
+    OpeningSpan,
+    PickupPoint,
+    spans_from_slots,
+    street,
+    week,
+)
 
 PATH: Final = "/api/locations/v3/search/availabilities/64"
 REGULAR_HOURS: Final = "10"  # HoursType of the regular opening hours
