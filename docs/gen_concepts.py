@@ -14,10 +14,10 @@ from suivi import (
     TERMINAL_STATUSES,
     Situation,
     Status,
-    StatusMap,
     Substatus,
     is_problem,
 )
+from suivi.toolkit import StatusMap
 from suivi_server.pages.banner_wording import BANNERS, VARIANT_FACT
 from suivi_server.pages.wording import SENTENCES
 
