@@ -7,7 +7,10 @@ values (`status`, or `(status, substatus)` where the carrier says more).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
+from suivi import Registry
+from suivi.errors import SuiviError
 from suivi_server.pages.i18n import N_
 
 # Each branch of the journey, in order. The bar shows the branch the parcel is on.
@@ -87,12 +90,16 @@ ODDS_UP_TO_TENTHS = 9
 WINDOW_WITH_ODDS = N_("%(chances)s chances in 10 between %(start)s and %(end)s")
 DAY_WITH_ODDS = N_("%(chances)s chances in 10 on %(date)s")
 
-# Carriers whose name is not their identifier title-cased.
-CARRIER_NAMES: Mapping[str, str] = {"dpd": "DPD", "ups": "UPS", "mondial_relay": "Mondial Relay"}
 
-
+@lru_cache(maxsize=256)
 def carrier_name(carrier: str) -> str:
-    return CARRIER_NAMES.get(carrier, carrier.replace("_", " ").title())
+    """The carrier's name as its adapter spells it (`display_name`), remembered. A carrier whose
+    adapter is no longer installed, or fails to load, still has stored parcels: its identifier
+    is shown, title-cased, rather than an error page."""
+    try:
+        return Registry().get(carrier).display_name
+    except SuiviError:
+        return carrier.replace("_", " ").title()
 
 
 def lookup(table: Mapping[str, str], status: str, substatus: str | None) -> str | None:
