@@ -75,7 +75,8 @@ def payloads(peer: Path) -> list[Payload]:
 
 
 def suivi_parsers() -> dict[str, Parser]:
-    from suivi import RawResponse, Registry, errors
+    from suivi import Registry, errors
+    from suivi.toolkit import RawResponse
 
     registry = Registry()
 

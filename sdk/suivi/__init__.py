@@ -1,4 +1,8 @@
-"""Suivi: one status taxonomy over every carrier, with delivery estimates."""
+"""Suivi: one status taxonomy over every carrier, with delivery estimates.
+
+This is the merchant's module: track parcels (`Tracker`, `SyncTracker`), read their statuses,
+estimates and situations. Writing a carrier adapter takes `suivi.toolkit` instead.
+"""
 
 from suivi import errors
 from suivi._accuracy import (
@@ -9,15 +13,6 @@ from suivi._accuracy import (
     accuracy_by_carrier,
     calibration,
     window_width,
-)
-from suivi._adapter import (
-    Adapter,
-    AdapterSettings,
-    NumberPattern,
-    RateLimit,
-    RawResponse,
-    error_for_status,
-    retry_after_seconds,
 )
 from suivi._calendar import BusinessCalendar, local_date
 from suivi._client import SyncTracker, Tracker, TrackResult
@@ -30,7 +25,7 @@ from suivi._estimate import (
     transit_observations,
 )
 from suivi._forecast import Forecast
-from suivi._http import CarrierHTTP, RetryPolicy
+from suivi._http import RetryPolicy
 from suivi._milestones import (
     Milestone,
     arrival,
@@ -60,7 +55,6 @@ from suivi._situations import (
     Thresholds,
     detect_situations,
 )
-from suivi._statusmap import NOTICE, KeywordRule, Row, StatusMap, fold
 from suivi._taxonomy import (
     STATUS_PRECEDENCE,
     TERMINAL_STATUSES,
@@ -69,7 +63,6 @@ from suivi._taxonomy import (
     current_event,
     is_problem,
 )
-from suivi._time import PARIS, aware, parse_local
 
 __version__ = "0.1.0"
 
@@ -77,16 +70,11 @@ __all__ = [
     "DEFAULT_SILENCE_HOURS",
     "ENTRY_POINT_GROUP",
     "HORIZON_WEEKS",
-    "NOTICE",
-    "PARIS",
     "STATUS_PRECEDENCE",
     "TERMINAL_STATUSES",
-    "Adapter",
-    "AdapterSettings",
     "BusinessCalendar",
     "CalibrationRow",
     "CarrierAccuracy",
-    "CarrierHTTP",
     "DelayReason",
     "DeliveryEstimate",
     "DetectedSituation",
@@ -94,27 +82,21 @@ __all__ = [
     "EstimatePreference",
     "Forecast",
     "Grant",
-    "KeywordRule",
     "Limiter",
     "Location",
     "MemoryBackend",
     "Milestone",
-    "NumberPattern",
     "OpeningDay",
     "OpeningSpan",
     "PickupPoint",
-    "RateLimit",
     "RateLimiter",
-    "RawResponse",
     "Registry",
     "ReliabilityBin",
     "RetryPolicy",
-    "Row",
     "ShipmentFacts",
     "Situation",
     "SlotBackend",
     "Status",
-    "StatusMap",
     "Substatus",
     "SyncTracker",
     "Thresholds",
@@ -128,21 +110,16 @@ __all__ = [
     "__version__",
     "accuracy_by_carrier",
     "arrival",
-    "aware",
     "calibration",
     "current_event",
     "current_milestone",
     "detect_situations",
-    "error_for_status",
     "errors",
-    "fold",
     "is_problem",
     "local_date",
     "milestones_reached",
     "moved_later",
-    "parse_local",
     "region_of",
-    "retry_after_seconds",
     "score",
     "settle",
     "transit_observations",

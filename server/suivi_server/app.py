@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from suivi import AdapterSettings, Registry
+from suivi import Registry
+from suivi.toolkit import AdapterSettings
 from suivi_server import health, metrics, webhooks
 from suivi_server.api import routes as api
 from suivi_server.config import Settings

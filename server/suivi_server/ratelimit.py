@@ -25,7 +25,8 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from suivi import Adapter, Grant, Limiter, RateLimiter
+from suivi import Grant, Limiter, RateLimiter
+from suivi.toolkit import Adapter
 from suivi_server.storage.dialect import upsert_insert
 from suivi_server.storage.schema import carrier_calls, lookup_attempts
 

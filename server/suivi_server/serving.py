@@ -16,7 +16,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from suivi import AdapterSettings, Tracker
+from suivi import Tracker
+from suivi.toolkit import AdapterSettings
 from suivi_server.app import create_app
 from suivi_server.config import Settings
 from suivi_server.demo import DEMO_PARCELS, MERCHANT_SLUG, DemoData, demo_simulator, seed_demo

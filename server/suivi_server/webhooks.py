@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from suivi import AdapterSettings, Registry, Tracking
+from suivi import Registry, Tracking
 from suivi.errors import CarrierResponseInvalid, SuiviError
-from suivi.toolkit import InboundWebhook
+from suivi.toolkit import AdapterSettings, InboundWebhook
 from suivi_server.api.body import read_body
 from suivi_server.api.errors import ApiError
 from suivi_server.estimates.models import TransitModels

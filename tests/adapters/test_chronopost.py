@@ -12,16 +12,7 @@ import pytest
 import respx
 from click.testing import CliRunner
 
-from suivi import (
-    ENTRY_POINT_GROUP,
-    RawResponse,
-    Registry,
-    RetryPolicy,
-    Status,
-    Substatus,
-    Tracker,
-    Tracking,
-)
+from suivi import ENTRY_POINT_GROUP, Registry, RetryPolicy, Status, Substatus, Tracker, Tracking
 from suivi.cli import main
 from suivi.errors import (
     CarrierAuthError,
@@ -30,6 +21,7 @@ from suivi.errors import (
     ShipmentNotFound,
     TrackingNumberInvalid,
 )
+from suivi.toolkit import RawResponse
 from suivi_adapters.chronopost import ChronopostAdapter, ChronopostSettings, codes
 from tests.conftest import SHARED, fixture_bytes, samples_dir
 from tests.sdk.helpers import RecordingSleep

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from suivi import PARIS, Status, Substatus
+from suivi import Status, Substatus
 from suivi.errors import CarrierResponseInvalid
+from suivi.toolkit import PARIS
 from suivi_adapters.chronopost import codes
 from tests.adapters.test_chronopost import answer, one, parse, sample, scan
 from tests.conftest import fixture_bytes

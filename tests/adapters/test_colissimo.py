@@ -12,8 +12,9 @@ import pytest
 import respx
 from click.testing import CliRunner
 
-from suivi import RawResponse, RetryPolicy, Status, Substatus, Tracker, Tracking, errors
+from suivi import RetryPolicy, Status, Substatus, Tracker, Tracking, errors
 from suivi.cli import main
+from suivi.toolkit import RawResponse
 from suivi_adapters.colissimo import ColissimoAdapter, ColissimoSettings
 from suivi_adapters.colissimo.codes import STATUS_MAP
 from tests.conftest import SHARED, fixture_bytes, samples_dir

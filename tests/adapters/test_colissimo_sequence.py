@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from suivi import RawResponse, Status, Substatus, Tracking, errors
+from suivi import Status, Substatus, Tracking, errors
+from suivi.toolkit import RawResponse
 from suivi_adapters.colissimo import ColissimoAdapter, ColissimoSettings
 from suivi_adapters.colissimo.codes import STATUS_MAP
 from tests.conftest import fixture_bytes

@@ -12,8 +12,9 @@ import pytest
 import respx
 from click.testing import CliRunner
 
-from suivi import PARIS, RawResponse, RetryPolicy, Status, Substatus, Tracker, Tracking, errors
+from suivi import RetryPolicy, Status, Substatus, Tracker, Tracking, errors
 from suivi.cli import main
+from suivi.toolkit import PARIS, RawResponse
 from suivi_adapters.dpd import DpdAdapter, DpdSettings
 from suivi_adapters.dpd.codes import STATUS_MAP
 from tests.conftest import SHARED, fixture_bytes, samples_dir

@@ -7,8 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from suivi import PARIS, RawResponse, Status, Substatus, Tracking, errors
+from suivi import Status, Substatus, Tracking, errors
 from suivi._statusmap import REASONS, Phrase, fold
+from suivi.toolkit import PARIS, RawResponse
 from suivi_adapters.dpd.codes import KEYWORDS, STATUS_MAP
 from tests.adapters.test_dpd import ADAPTER, parse, parse_one
 from tests.conftest import fixture_bytes

@@ -13,8 +13,9 @@ import pytest
 import respx
 from click.testing import CliRunner
 
-from suivi import RawResponse, RetryPolicy, Status, Substatus, Tracker, Tracking, errors
+from suivi import RetryPolicy, Status, Substatus, Tracker, Tracking, errors
 from suivi.cli import main
+from suivi.toolkit import RawResponse
 from suivi_adapters.mondial_relay import MondialRelayAdapter, MondialRelaySettings
 from suivi_adapters.mondial_relay.adapter import security_key, slug
 from suivi_adapters.mondial_relay.codes import (

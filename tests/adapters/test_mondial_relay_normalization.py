@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from suivi import RawResponse, Status, Substatus, Tracking
+from suivi import Status, Substatus, Tracking
 from suivi._time import PARIS
+from suivi.toolkit import RawResponse
 from suivi_adapters.mondial_relay import MondialRelayAdapter, MondialRelaySettings
 from suivi_adapters.mondial_relay.adapter import slug
 from suivi_adapters.mondial_relay.codes import STAT_CODES, STATUS_MAP, StatKind

@@ -10,7 +10,8 @@ import httpx
 import pytest
 import respx
 
-from suivi import OpeningDay, OpeningSpan, RawResponse, RetryPolicy, Tracker, errors
+from suivi import OpeningDay, OpeningSpan, RetryPolicy, Tracker, errors
+from suivi.toolkit import RawResponse
 from suivi_adapters.mondial_relay import MondialRelayAdapter, MondialRelaySettings
 from tests.conftest import fixture_bytes
 from tests.sdk.helpers import RecordingSleep

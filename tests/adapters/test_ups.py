@@ -18,7 +18,6 @@ from click.testing import CliRunner
 
 from suivi import (
     ENTRY_POINT_GROUP,
-    RawResponse,
     Registry,
     RetryPolicy,
     Status,
@@ -28,6 +27,7 @@ from suivi import (
     errors,
 )
 from suivi.cli import main
+from suivi.toolkit import RawResponse
 from suivi_adapters.ups import UpsAdapter, UpsSettings
 from suivi_adapters.ups.codes import STATUS_MAP
 from tests.conftest import SHARED, fixture_bytes, samples_dir

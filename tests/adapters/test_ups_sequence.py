@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from suivi import RawResponse, Status, Substatus, Tracking, errors
+from suivi import Status, Substatus, Tracking, errors
+from suivi.toolkit import RawResponse
 from suivi_adapters.ups import UpsAdapter, UpsSettings
 from tests.conftest import fixture_bytes
 

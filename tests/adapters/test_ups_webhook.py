@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from suivi import Location, RawResponse, Status, Substatus, Tracking, errors
+from suivi import Location, Status, Substatus, Tracking, errors
+from suivi.toolkit import RawResponse
 from suivi_adapters.ups import UpsAdapter, UpsSettings
 from suivi_adapters.ups.webhook import MAX_SUBSCRIPTION_NUMBERS, subscription_body
 from tests.conftest import fixture_bytes

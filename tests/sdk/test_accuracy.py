@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from suivi import (
-    PARIS,
     CarrierAccuracy,
     DeliveryEstimate,
     EstimateOutcome,
@@ -16,6 +15,7 @@ from suivi import (
     TrackingEvent,
     accuracy_by_carrier,
 )
+from suivi.toolkit import PARIS
 
 MONDAY, TUESDAY, WEDNESDAY, FRIDAY = (date(2026, 11, d) for d in (9, 10, 11, 13))
 

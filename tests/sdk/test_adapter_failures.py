@@ -10,20 +10,9 @@ from typing import ClassVar
 import pytest
 import respx
 
-from suivi import (
-    ENTRY_POINT_GROUP,
-    AdapterSettings,
-    CarrierHTTP,
-    NumberPattern,
-    RawResponse,
-    Registry,
-    RetryPolicy,
-    Status,
-    Tracker,
-    Tracking,
-    errors,
-)
+from suivi import ENTRY_POINT_GROUP, Registry, RetryPolicy, Status, Tracker, Tracking, errors
 from suivi.testing import FakeCarrier, FakeCarrierSettings
+from suivi.toolkit import AdapterSettings, CarrierHTTP, NumberPattern, RawResponse
 from suivi_adapters.colissimo.adapter import ColissimoSettings
 from suivi_adapters.ups.adapter import UpsSettings
 from tests.conftest import fixture_bytes

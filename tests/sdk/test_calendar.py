@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from suivi import PARIS, BusinessCalendar
+from suivi import BusinessCalendar
 from suivi._calendar import EVERY_DAY, carrier_weekdays
-from suivi.toolkit import MON_FRI, MON_SAT
+from suivi.toolkit import MON_FRI, MON_SAT, PARIS
 
 COLISSIMO = BusinessCalendar.for_carrier("colissimo")
 DPD = BusinessCalendar.for_carrier("dpd")

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from suivi import (
-    PARIS,
     BusinessCalendar,
     DeliveryEstimate,
     Milestone,
@@ -22,6 +21,7 @@ from suivi import (
     region_of,
     transit_observations,
 )
+from suivi.toolkit import PARIS
 
 MONDAY = datetime(2026, 11, 9, 9, 0, tzinfo=PARIS)
 COLISSIMO = BusinessCalendar.for_carrier("colissimo")

@@ -7,7 +7,6 @@ from datetime import date, datetime
 import pytest
 
 from suivi import (
-    PARIS,
     BusinessCalendar,
     CalibrationRow,
     CarrierAccuracy,
@@ -21,6 +20,7 @@ from suivi import (
     calibration,
     window_width,
 )
+from suivi.toolkit import PARIS
 
 TUESDAY, WEDNESDAY, FRIDAY = date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 20)
 INSIDE, OUTSIDE = WEDNESDAY, FRIDAY

@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 import pytest
 
 from suivi import (
-    PARIS,
     DeliveryEstimate,
     Milestone,
     ShipmentFacts,
@@ -20,6 +19,7 @@ from suivi import (
     TransitObservation,
     TransitStats,
 )
+from suivi.toolkit import PARIS
 
 M = Milestone
 ROUTE = ("colissimo", "expert", "69", "75")

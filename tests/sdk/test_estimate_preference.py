@@ -7,7 +7,6 @@ from datetime import date, datetime
 import pytest
 
 from suivi import (
-    PARIS,
     DeliveryEstimate,
     EstimatePreference,
     Milestone,
@@ -20,6 +19,7 @@ from suivi import (
     TransitObservation,
     score,
 )
+from suivi.toolkit import PARIS
 
 M = Milestone
 WEEK = 2915

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from suivi import RateLimit
 from suivi._ratelimit import TokenBucket
+from suivi.toolkit import RateLimit
 
 pytestmark = pytest.mark.anyio
 

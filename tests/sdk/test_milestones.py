@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from suivi import (
-    PARIS,
     Milestone,
     ShipmentFacts,
     Status,
@@ -18,6 +17,7 @@ from suivi import (
     transit_observations,
     week_of,
 )
+from suivi.toolkit import PARIS
 
 M = Milestone
 

@@ -18,6 +18,7 @@ from suivi import (
     Tracking,
     TrackingEvent,
 )
+from suivi.toolkit import PARIS, parse_local
 
 PARIS_WINTER = timezone(timedelta(hours=1))
 
@@ -101,15 +102,15 @@ def test_unknown_fields_are_rejected() -> None:
 
 
 def test_local_times_are_converted_with_the_carrier_zone() -> None:
-    summer = suivi.parse_local("12/07/2026 14:30", ("%d/%m/%Y %H:%M",), suivi.PARIS, carrier="x")
-    winter = suivi.parse_local("12/12/2026 14:30", ("%d/%m/%Y %H:%M",), suivi.PARIS, carrier="x")
+    summer = parse_local("12/07/2026 14:30", ("%d/%m/%Y %H:%M",), PARIS, carrier="x")
+    winter = parse_local("12/12/2026 14:30", ("%d/%m/%Y %H:%M",), PARIS, carrier="x")
     assert summer.utcoffset() == timedelta(hours=2)
     assert winter.utcoffset() == timedelta(hours=1)
 
 
 def test_unreadable_dates_are_a_carrier_response_error() -> None:
     with pytest.raises(suivi.errors.CarrierResponseInvalid, match="unreadable date"):
-        suivi.parse_local("32/13/2026", ("%d/%m/%Y",), suivi.PARIS, carrier="x")
+        parse_local("32/13/2026", ("%d/%m/%Y",), PARIS, carrier="x")
 
 
 def test_public_names_are_sorted_and_complete() -> None:

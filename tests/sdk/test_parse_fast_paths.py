@@ -10,20 +10,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from suivi import (
-    PARIS,
-    AdapterSettings,
-    Location,
-    RawResponse,
-    Registry,
-    Status,
-    Substatus,
-    TrackingEvent,
-    errors,
-)
+from suivi import Location, Registry, Status, Substatus, TrackingEvent, errors
 from suivi._models import mapped_event, shared_location
 from suivi._time import strptime
 from suivi.soap import parse_xml
+from suivi.toolkit import PARIS, AdapterSettings, RawResponse
 from tests.conftest import samples_dir
 
 FORMATS = (

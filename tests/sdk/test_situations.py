@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from suivi import (
     DEFAULT_SILENCE_HOURS,
-    PARIS,
     DeliveryEstimate,
     DetectedSituation,
     PickupPoint,
@@ -27,6 +26,7 @@ from suivi import (
     TrackingEvent,
     detect_situations,
 )
+from suivi.toolkit import PARIS
 
 S = Situation
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from suivi import NOTICE, Status, StatusMap, Substatus, Tracking, TrackingEvent
+from suivi import Status, Substatus, Tracking, TrackingEvent
+from suivi.toolkit import NOTICE, StatusMap
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
-from suivi import PARIS
+from suivi.toolkit import PARIS
 from suivi_server.dashboard.clicks_report import (
     ClickReport,
     PlacementClicks,

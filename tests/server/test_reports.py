@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from suivi import PARIS, DeliveryEstimate
+from suivi import DeliveryEstimate
+from suivi.toolkit import PARIS
 from suivi_server.estimates.report import EstimateReportRow, estimate_report
 from suivi_server.storage.schema import shown_estimates
 from tests.server.conftest import NOW, SECRET_KEYS

@@ -18,10 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
-from suivi import AdapterSettings, Registry
+from suivi import Registry
 from suivi.errors import CarrierResponseInvalid
 from suivi.toolkit import (
     Adapter,
+    AdapterSettings,
     CarrierHTTP,
     InboundWebhook,
     NumberPattern,

@@ -18,9 +18,10 @@ import respx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from suivi import ENTRY_POINT_GROUP, RawResponse, Registry, RetryPolicy, Tracker, Tracking
+from suivi import ENTRY_POINT_GROUP, Registry, RetryPolicy, Tracker, Tracking
 from suivi._client import TrackResult
 from suivi.testing import FakeCarrier, FakeCarrierSettings
+from suivi.toolkit import RawResponse
 from suivi_adapters.colissimo.adapter import ColissimoSettings
 from suivi_adapters.ups.adapter import UpsSettings
 from suivi_server.storage.refresh import request_refresh

@@ -35,8 +35,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from suivi import AdapterSettings, Registry
+from suivi import Registry
 from suivi.errors import SuiviError
+from suivi.toolkit import AdapterSettings
 
 LOCALES = ("fr", "en", "de", "es", "it", "nl")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from suivi import fold
+from suivi.toolkit import fold
 from suivi_server.helpdesk.phrases import PHRASES, PRIORITY, THRESHOLD
 
 # Words that undo what follows them, in French and English (folded; "n'" and "isn't" split

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from suivi import fold
+from suivi.toolkit import fold
 
 Field = Literal["id", "subject", "text", "email", "created_at", "channel", "tags", "type"]
 FIELDS: tuple[Field, ...] = (

@@ -20,7 +20,8 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from suivi import Adapter, NumberPattern, Registry
+from suivi import Registry
+from suivi.toolkit import Adapter, NumberPattern
 from suivi_server.helpdesk.tickets import Ticket
 from suivi_server.storage.schema import order_lookup_key, shipments
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import httpx
 
-from suivi import retry_after_seconds
+from suivi.toolkit import retry_after_seconds
 from suivi_server.notifications.channels import Accepted, Outcome, Rejected, TryLater
 
 REASON_CHARS = 200

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
-from suivi import Adapter, Registry
+from suivi import Registry
 from suivi.errors import AdapterLoadError
+from suivi.toolkit import Adapter
 
 if TYPE_CHECKING:
     from suivi_server.simulator.engine import Simulator

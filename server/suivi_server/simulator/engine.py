@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.responses import JSONResponse, Response
 
-from suivi import AdapterSettings, Registry
+from suivi import Registry
+from suivi.toolkit import AdapterSettings
 from suivi_server.simulator.carriers import SimulatedCarrier, simulated_carriers
 from suivi_server.simulator.scenario import Failure, FailureKind, Parcel, Scenario
 

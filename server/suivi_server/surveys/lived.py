@@ -13,7 +13,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from suivi import PARIS, BusinessCalendar, Status, Substatus, is_problem
+from suivi import BusinessCalendar, Status, Substatus, is_problem
+from suivi.toolkit import PARIS
 from suivi_server.pages.queries import EventRow, SituationRow, as_utc
 from suivi_server.surveys.model import Lived
 
