@@ -21,8 +21,7 @@ from sqlalchemy.pool import NullPool
 from suivi_server.app import create_app
 from suivi_server.config import Settings
 from suivi_server.storage.engine import create_engine
-from suivi_server.storage.schema import metadata
-from tests.server.conftest import NOW, SECRET_KEYS
+from tests.server.conftest import EMPTY_POSTGRES, NOW, SECRET_KEYS
 from tests.server.factories import create_merchant, create_shipment
 
 MAX_EXAMPLES = 30
@@ -69,9 +68,8 @@ async def _seed(database_url: str) -> str:
     engine = create_engine(database_url, poolclass=NullPool)
     try:
         if not database_url.startswith("sqlite"):
-            tables = ", ".join(t.name for t in reversed(metadata.sorted_tables))
             async with engine.begin() as conn:
-                await conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                await conn.exec_driver_sql(EMPTY_POSTGRES)
         merchant_id, key = await create_merchant(engine)
         await create_shipment(engine, merchant_id)
         return key

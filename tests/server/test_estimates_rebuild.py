@@ -19,9 +19,9 @@ from suivi.cli import main
 from suivi_server.estimates.models import Learned
 from suivi_server.estimates.rebuild import rebuild_transit_counts
 from suivi_server.storage.engine import create_engine
-from suivi_server.storage.schema import metadata, shipments, transit_counts
+from suivi_server.storage.schema import shipments, transit_counts
 from suivi_server.worker.pipeline import ingest, shipment_rows
-from tests.server.conftest import NOW
+from tests.server.conftest import EMPTY_POSTGRES, NOW
 from tests.server.factories import create_merchant, create_shipment
 
 S = Substatus
@@ -150,9 +150,8 @@ def test_the_command_rebuilds_the_counts_with_a_progress_bar(
         engine = create_engine(database_url)
         try:
             if not database_url.startswith("sqlite"):  # as the `engine` fixture leaves it
-                tables = ", ".join(t.name for t in reversed(metadata.sorted_tables))
                 async with engine.begin() as conn:
-                    await conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                    await conn.execute(sa.text(EMPTY_POSTGRES))
             await deliver_through_the_pipeline(engine)
             live = await counts(engine)
             async with engine.begin() as conn:

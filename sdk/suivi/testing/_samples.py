@@ -84,7 +84,7 @@ def reads_of(trackings: list[Tracking]) -> tuple[tuple[str, str | None], ...]:
 
 def _folder(adapter: type[Adapter]) -> Traversable:
     folder = adapter.samples()
-    if folder is None:
+    if folder is None or not folder.is_dir():
         raise SamplesInvalid(f"{adapter.name}: no samples/ folder beside {adapter.__module__}")
     return folder
 
