@@ -37,7 +37,8 @@ def load_settings_or_exit() -> Settings:
 @click.option("--start", help="Simulated time at start (ISO 8601); default: now.")
 @click.option("--speed", default=0.0, show_default=True, help="Simulated seconds per real second.")
 def simulator(host: str, port: int, scenario: Path | None, start: str | None, speed: float) -> None:
-    """Serve the five carriers' tracking APIs locally, driven by a scenario."""
+    """Serve the tracking APIs of the installed carriers that declare a simulator, driven
+    by a scenario."""
     import uvicorn
 
     from suivi_server.simulator import Scenario, SimClock, Simulator, create_app, load_scenario
@@ -45,7 +46,8 @@ def simulator(host: str, port: int, scenario: Path | None, start: str | None, sp
     clock = SimClock(datetime.fromisoformat(start) if start else None, speed=speed)
     story = load_scenario(scenario, clock.now()) if scenario else Scenario()
     sim = Simulator.from_scenario(story, clock)
-    click.echo(f"carrier simulator on http://{host}:{port} ({len(sim.parcels)} parcels)")
+    carriers = ", ".join(sim.carriers) or "no carrier"
+    click.echo(f"carrier simulator on http://{host}:{port}: {carriers}, {len(sim.parcels)} parcels")
     uvicorn.run(create_app(sim), host=host, port=port, log_level="warning")
 
 
