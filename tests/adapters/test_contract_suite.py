@@ -6,12 +6,14 @@ one fault and the exact test of `AdapterContract` that reports it.
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import suivi.testing
 from suivi.testing import AdapterContract, FakeCarrier, SamplesInvalid
 from suivi.toolkit import Adapter, InboundWebhook, RawResponse, Tracking
 
@@ -213,3 +215,12 @@ def test_a_subclass_collects_one_test_per_sample(pytester: pytest.Pytester) -> N
             "*::test_fuzzed_bodies_give_trackings_or_a_typed_error[[]delivered.json[]] PASSED*",
         ]
     )
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    public = {
+        name
+        for name, value in vars(suivi.testing).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+    }
+    assert set(suivi.testing.__all__) == public
