@@ -49,6 +49,7 @@ class EstimateOutcome:
 
     @property
     def inside(self) -> bool:
+        """Whether the parcel came within the estimated window, ends included."""
         return self.estimate.earliest <= self.delivered_on <= self.estimate.latest
 
     @property

@@ -92,6 +92,7 @@ class RawResponse:
 
     @property
     def text(self) -> str:
+        """The body as text for parsers that read strings; a stray byte never raises."""
         return self.body.decode("utf-8", "replace")
 
 
@@ -155,6 +156,8 @@ class Adapter(ABC):
 
     @classmethod
     def settings_from_env(cls, environ: Mapping[str, str] | None = None) -> AdapterSettings:
+        """The settings from `SUIVI_<NAME>_<FIELD>` variables, validated once here so that a
+        wrong value is a ConfigurationError naming the carrier, not a failure at the first call."""
         env = os.environ if environ is None else environ
         prefix = f"SUIVI_{cls.name.upper()}_"
         values = {
@@ -184,6 +187,7 @@ class Adapter(ABC):
 
     @property
     def base_url(self) -> str:
+        """Where requests go: the `base_url` setting (the simulator, say), else the carrier's."""
         return (self.settings.base_url or self.default_base_url).rstrip("/")
 
     @property
@@ -210,6 +214,7 @@ class Adapter(ABC):
         return re.sub(r"[\s\-.]", "", number).upper()
 
     def match_score(self, number: str) -> int:
+        """How well `number` fits the carrier's formats (0: not at all); detection ranks by it."""
         normalized = self.normalize(number)
         return max((p.score(normalized) for p in self.number_patterns), default=0)
 
@@ -281,6 +286,8 @@ class Adapter(ABC):
         return found
 
     def invalid(self, message: str, raw: RawResponse | None = None) -> CarrierResponseInvalid:
+        """The error a parser raises on an answer it cannot read, carrying the carrier, the
+        numbers asked, the HTTP status and the body, so the failure can be replayed."""
         return CarrierResponseInvalid(
             message,
             carrier=self.name,

@@ -100,6 +100,7 @@ class BusinessCalendar:
         return cls(country=country.upper(), weekdays=carrier_weekdays(carrier, service), zone=zone)
 
     def is_business_day(self, day: date) -> bool:
+        """Whether the carrier works on `day`: one of its weekdays and not a public holiday."""
         return day.weekday() in self.weekdays and day not in _holidays(
             self.country, self.subdiv, day.year
         )

@@ -39,6 +39,7 @@ class TrackResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the parcel was tracked (else `error` says why not)."""
         return self.tracking is not None
 
 
@@ -93,6 +94,7 @@ class Tracker:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the HTTP client, when the Tracker made it (one passed in stays open)."""
         if self._owns_client:
             await self._client.aclose()
 
@@ -252,17 +254,21 @@ class SyncTracker:
         return self._loop.run_until_complete(awaitable)
 
     def track(self, carrier: str, number: str) -> Tracking:
+        """`Tracker.track`, blocking."""
         result: Tracking = self._run(self._tracker.track(carrier, number))
         return result
 
     def track_many(self, items: Iterable[tuple[str, str]]) -> list[TrackResult]:
+        """`Tracker.track_many`, blocking: results in the order of `items`."""
         result: list[TrackResult] = self._run(self._tracker.track_many(list(items)))
         return result
 
     def detect(self, number: str) -> list[str]:
+        """`Tracker.detect`: carriers whose number formats fit, best first."""
         return self._tracker.detect(number)
 
     def close(self) -> None:
+        """Close the Tracker and its event loop; the `with` block does it on exit."""
         self._run(self._tracker.aclose())
         self._loop.close()
 

@@ -29,6 +29,8 @@ class _Frozen(BaseModel):
 
 
 class Location(_Frozen):
+    """Where an event happened, as precisely as the carrier says: any part may be missing."""
+
     city: str | None = None
     postcode: str | None = None
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code")
@@ -243,6 +245,7 @@ class Tracking(_Frozen):
 
     @property
     def latest_event(self) -> TrackingEvent | None:
+        """The newest event (events are kept newest first); None before the first scan."""
         return self.events[0] if self.events else None
 
     @property

@@ -18,6 +18,9 @@ ENTRY_POINT_GROUP = "suivi.adapters"
 
 
 class Registry:
+    """The installed adapters by name, from the `suivi.adapters` entry points (or `points`
+    given), each imported on first use only, so one broken plugin costs nothing to the others."""
+
     def __init__(self, points: Iterable[EntryPoint] | None = None) -> None:
         found = entry_points(group=ENTRY_POINT_GROUP) if points is None else points
         self._points: dict[str, EntryPoint] = {}
@@ -31,6 +34,8 @@ class Registry:
         return sorted(self._points)
 
     def get(self, name: str) -> type[Adapter]:
+        """The adapter class registered as `name`, imported and checked once; AdapterNotFound
+        when none is, AdapterLoadError (remembered) when its plugin is broken."""
         if name in self._loaded:
             return self._loaded[name]
         if name in self._errors:

@@ -125,6 +125,7 @@ class ShipmentFacts(BaseModel):
 
     @property
     def zone(self) -> ZoneInfo:
+        """The shopper's time zone, in which business days and silence are counted."""
         return ZoneInfo(self.timezone)
 
     def calendar(self, service: str | None = None) -> BusinessCalendar:

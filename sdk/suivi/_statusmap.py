@@ -43,6 +43,9 @@ KeywordRule = tuple[str, Status, Substatus | None]
 
 @dataclass(frozen=True, slots=True)
 class Mapping:
+    """What one native code means: a status, maybe a substatus; `affects_status` False for a
+    notice that does not move the parcel, `known` False for a code absent from the table."""
+
     status: Status
     substatus: Substatus | None = None
     affects_status: bool = True
@@ -132,6 +135,14 @@ def readable_label(label: str) -> str:
 
 
 class StatusMap:
+    """A carrier's native codes mapped into the taxonomy, built from a data table.
+
+    The table is inverted once and checked when built: a code mapped twice or a substatus that
+    does not belong to its status raises at import. An unknown code reads as
+    `exception/unknown`; `keywords` read the label, for codes listed in `label_dependent`
+    (optionally restricted to the statuses they may lead to) or unknown to the table.
+    """
+
     def __init__(
         self,
         carrier: str,
@@ -166,6 +177,7 @@ class StatusMap:
 
     @property
     def codes(self) -> frozenset[str]:
+        """Every native code of the table, normalized: the contract checks samples against it."""
         return frozenset(self._table)
 
     def items(self) -> list[tuple[str, Mapping]]:
@@ -179,12 +191,15 @@ class StatusMap:
 
     @property
     def label_dependent(self) -> frozenset[str]:
+        """Codes whose meaning hangs on the label: the keyword rules are tried first for them."""
         return self._label_dependent
 
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str | int) and self.normalize_code(code) in self._table
 
     def lookup(self, code: str | int, label: str = "") -> Mapping:
+        """What `code` (with its `label`) means: the table's row, a keyword rule for a
+        label-dependent or unknown code, else `exception/unknown` marked `known=False`."""
         key = self.normalize_code(code)
         entry = self._table.get(key)
         if entry is None or key in self._label_dependent:
