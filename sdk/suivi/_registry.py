@@ -54,7 +54,7 @@ class Registry:
             raise error from exc
         if not (isinstance(loaded, type) and issubclass(loaded, Adapter)):
             error = AdapterLoadError(
-                f"plugin {point.value!r} is not a suivi.Adapter subclass", carrier=name
+                f"plugin {point.value!r} is not a suivi.toolkit.Adapter subclass", carrier=name
             )
             self._errors[name] = error
             raise error

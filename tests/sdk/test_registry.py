@@ -37,7 +37,7 @@ def test_a_plugin_that_fails_to_import_gives_a_clear_error_and_spares_the_others
 
 def test_a_plugin_that_is_not_an_adapter_is_refused() -> None:
     registry = Registry([fake_point("odd", "suivi.testing:FakeCarrierSettings")])
-    with pytest.raises(errors.AdapterLoadError, match=r"not a suivi\.Adapter subclass"):
+    with pytest.raises(errors.AdapterLoadError, match=r"not a suivi\.toolkit\.Adapter subclass"):
         registry.get("odd")
 
 
