@@ -63,6 +63,66 @@ def upgrade() -> None:
     click.echo("database is up to date")
 
 
+def _postgresql_only(command: str) -> None:
+    from suivi_server.commands import load_settings_or_exit
+
+    if load_settings_or_exit().is_sqlite:
+        raise click.ClickException(
+            f"{command} is for PostgreSQL only: SQLite keeps events in one table"
+        )
+
+
+@db.command("partition-events")
+@click.option("--ahead", default=3, show_default=True, type=click.IntRange(0, 24))
+def partition_events(ahead: int) -> None:
+    """Partition tracking events by month (converting the table, rows kept, the first time)
+    and create this month's partition and the next AHEAD ones. Idempotent: run it daily."""
+    from suivi_server.storage import partitions
+
+    _postgresql_only("partition-events")
+
+    async def work(engine: Any, now: Any) -> tuple[partitions.Conversion | None, list[str]]:
+        async with engine.begin() as conn:
+            if await partitions.is_partitioned(conn):
+                return None, await partitions.create_ahead(conn, now, ahead)
+            try:
+                return await partitions.convert(conn, now, ahead), []
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from None
+
+    conversion, made = _run(work)
+    if conversion is not None:
+        click.echo(
+            f"tracking_events partitioned by month: {conversion.rows} rows kept,"
+            f" {len(conversion.months)} month partitions and a default one"
+        )
+        made = list(conversion.months)
+    click.echo(f"created: {', '.join(made)}" if made else "every month partition already exists")
+
+
+@db.command("prune-events")
+@click.option("--keep-months", required=True, type=click.IntRange(min=1), help="Months kept.")
+def prune_events(keep_months: int) -> None:
+    """Drop the month partitions of tracking events older than KEEP-MONTHS months: a parcel
+    older than that keeps its status and dates, but its page shows no events."""
+    from suivi_server.storage import partitions
+
+    _postgresql_only("prune-events")
+
+    async def work(engine: Any, now: Any) -> tuple[list[str], int]:
+        async with engine.begin() as conn:
+            try:
+                return await partitions.prune(conn, now, keep_months)
+            except partitions.NotPartitioned:
+                raise click.ClickException(
+                    "tracking_events is not partitioned: run `suivi db partition-events` first"
+                ) from None
+
+    dropped, deleted = _run(work)
+    click.echo(f"dropped: {', '.join(dropped)}" if dropped else "no month to drop")
+    click.echo(f"{deleted} older events deleted from the default partition")
+
+
 @click.group()
 def merchant() -> None:
     """Merchants and their API keys."""
