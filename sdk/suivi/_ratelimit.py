@@ -39,13 +39,17 @@ class Grant:
 class SlotBackend(Protocol):
     """Counts a key's slots under one rule; atomic, so that every caller sharing it is bound."""
 
-    async def take(self, key: str, wanted: int, now: float) -> Grant: ...
+    async def take(self, key: str, wanted: int, now: float) -> Grant:
+        """Up to `wanted` of `key`'s slots at `now`, and when they start and refill."""
+        ...
 
 
 class Limiter(Protocol):
     """Paces calls to one carrier; the Tracker's default is an in-process TokenBucket."""
 
-    async def acquire(self) -> None: ...
+    async def acquire(self) -> None:
+        """Return once the caller may send one request to the carrier."""
+        ...
 
 
 class MemoryBackend:
@@ -62,6 +66,7 @@ class MemoryBackend:
         self._buckets: dict[str, tuple[float, float]] = {}  # key: (tokens, as of)
 
     async def take(self, key: str, wanted: int, now: float) -> Grant:
+        """The tokens ready, up to `wanted`; none ready: one reserved, starting when it is due."""
         tokens, updated = self._buckets.get(key, (self._capacity, now))
         tokens = min(self._capacity, tokens + max(0.0, now - updated) * self._rate)
         ready = math.floor(tokens + _EPSILON)
@@ -92,6 +97,7 @@ class RateLimiter:
         self._refill = -math.inf
 
     async def acquire(self) -> None:
+        """Wait for one slot, in turn with the other callers of this limiter."""
         self._waiting += 1
         try:
             async with self._lock:
@@ -110,11 +116,11 @@ class RateLimiter:
                 continue
             grant = await self._backend.take(self._key, self._waiting, now)
             self._refill = grant.refill
-            if grant.start > now:
+            if grant.start > now:  # a reserved slot: wait for it, it is ours
                 await self._sleep(grant.start - now)
-            if grant.slots:
-                self._slots, self._expires = grant.slots - 1, grant.expires
-                return
+            # Spent on the next turn only if still unexpired: a second may have ended while
+            # the back-end answered, and a slot counted in one second is not spent in the next.
+            self._slots, self._expires = grant.slots, grant.expires
 
 
 class TokenBucket(RateLimiter):

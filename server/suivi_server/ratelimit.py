@@ -92,7 +92,7 @@ class DatabaseBackend:
             if in_second == wanted:  # the second's first request: forget what is old
                 await self._forget(conn, second)
         granted = max(0, min(wanted, self.limit - (total - wanted)))
-        refill = now if granted == wanted else second + 1
+        refill = now if total < self.limit else second + 1  # full: ask again next second
         return Grant(granted, start=now, refill=refill, expires=second + 1)
 
     async def full(self, *keys: str, now: float) -> bool:
