@@ -140,12 +140,13 @@ async def test_metrics_count_the_embedded_workers_failures(
         response = await client.get("/metrics", headers={"Authorization": "Bearer m-token"})
     lines = response.text.splitlines()
     assert "# TYPE suivi_worker_poll_errors_total counter" in lines
-    assert 'suivi_worker_poll_errors_total{error="carrier_response_invalid"} 3' in lines
-    assert 'suivi_worker_poll_errors_total{error="worker_error"} 1' in lines
-    assert "suivi_worker_failed_cycles_total 2" in lines
-    assert "suivi_worker_restarts_total 1" in lines
-    assert 'suivi_worker_state{state="ok"} 1' in lines
-    assert 'suivi_worker_state{state="stale"} 0' in lines
+    # prometheus_client writes every value as a float
+    assert 'suivi_worker_poll_errors_total{error="carrier_response_invalid"} 3.0' in lines
+    assert 'suivi_worker_poll_errors_total{error="worker_error"} 1.0' in lines
+    assert "suivi_worker_failed_cycles_total 2.0" in lines
+    assert "suivi_worker_restarts_total 1.0" in lines
+    assert 'suivi_worker_state{state="ok"} 1.0' in lines
+    assert 'suivi_worker_state{state="stale"} 0.0' in lines
 
 
 async def test_metrics_show_a_stale_worker(settings: Settings, engine: AsyncEngine) -> None:
@@ -162,9 +163,10 @@ async def test_metrics_show_a_stale_worker(settings: Settings, engine: AsyncEngi
     lines = response.text.splitlines()
     assert "# TYPE suivi_worker_state gauge" in lines
     assert [line for line in lines if line.startswith("suivi_worker_state")] == [
-        'suivi_worker_state{state="ok"} 0',
-        'suivi_worker_state{state="stale"} 1',
-        'suivi_worker_state{state="starting"} 0',
-        'suivi_worker_state{state="restarting"} 0',
+        'suivi_worker_state{state="ok"} 0.0',
+        'suivi_worker_state{state="stale"} 1.0',
+        'suivi_worker_state{state="starting"} 0.0',
+        'suivi_worker_state{state="restarting"} 0.0',
     ]
-    assert f"suivi_worker_last_success_timestamp_seconds {NOW.timestamp():.0f}" in lines
+    stamp = next(s for s in lines if s.startswith("suivi_worker_last_success_timestamp_seconds "))
+    assert float(stamp.split()[1]) == NOW.timestamp()
