@@ -152,7 +152,16 @@ class Adapter(ABC):
     `CREDENTIALS`, the settings (`{field: value}`) the adapter uses against the simulator."""
 
     def __init__(self, settings: AdapterSettings | None = None) -> None:
-        self.settings = settings if settings is not None else self.settings_from_env()
+        """Settings of the adapter's own `settings_model`, or None to read them from the
+        environment; another model is refused now, not at the first request missing a field."""
+        if settings is None:
+            settings = self.settings_from_env()
+        elif not isinstance(settings, self.settings_model):
+            raise ConfigurationError(
+                f"settings are {type(settings).__name__}, expected {self.settings_model.__name__}",
+                carrier=self.name,
+            )
+        self.settings = settings
 
     @classmethod
     def settings_from_env(cls, environ: Mapping[str, str] | None = None) -> AdapterSettings:

@@ -129,7 +129,8 @@ class Tracker:
         """Carriers whose number formats fit, best first (check digit beats shape alone)."""
         loaded, _ = self.registry.load_all()
         scored = [
-            (cls(AdapterSettings()).match_score(number), name) for name, cls in loaded.items()
+            (cls(cls.settings_model.model_construct()).match_score(number), name)
+            for name, cls in loaded.items()
         ]
         return [name for score, name in sorted(scored, key=lambda s: (-s[0], s[1])) if score > 0]
 

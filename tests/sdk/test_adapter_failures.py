@@ -208,7 +208,8 @@ HOSTILE_XML = {
 @pytest.mark.parametrize("carrier", XML_CARRIERS)
 @pytest.mark.parametrize("kind", sorted(HOSTILE_XML))
 def test_hostile_xml_is_an_invalid_response(carrier: str, kind: str) -> None:
-    adapter = Registry().get(carrier)(AdapterSettings())
+    adapter_class = Registry().get(carrier)
+    adapter = adapter_class(adapter_class.settings_model.model_construct())
     raw = RawResponse(HOSTILE_XML[kind], requested=("X",))
     with pytest.raises(errors.CarrierResponseInvalid) as caught:
         adapter.parse(raw)
@@ -219,7 +220,8 @@ def test_hostile_xml_is_an_invalid_response(carrier: str, kind: str) -> None:
 
 def test_hostile_json_nesting_is_an_invalid_response_for_every_json_carrier() -> None:
     for carrier in ("colissimo", "ups"):
-        adapter = Registry().get(carrier)(AdapterSettings())
+        adapter_class = Registry().get(carrier)
+        adapter = adapter_class(adapter_class.settings_model.model_construct())
         for body in (POISON_JSON, b'{"a":' * 100_000):
             with pytest.raises(errors.CarrierResponseInvalid, match="nests deeper"):
                 adapter.parse(RawResponse(body, requested=("X",)))

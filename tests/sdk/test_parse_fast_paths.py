@@ -14,7 +14,7 @@ from suivi import Location, Registry, Status, Substatus, TrackingEvent, errors
 from suivi._models import mapped_event, shared_location
 from suivi._time import strptime
 from suivi.soap import parse_xml
-from suivi.toolkit import PARIS, AdapterSettings, RawResponse
+from suivi.toolkit import PARIS, RawResponse
 from tests.conftest import samples_dir
 
 FORMATS = (
@@ -127,6 +127,7 @@ def test_shared_locations_are_equal_to_new_ones() -> None:
 
 REGISTRY = Registry()
 LOADED, _ = REGISTRY.load_all()
+UPS = LOADED["ups"]
 SAMPLES = sorted(
     (name, path)
     for name in LOADED
@@ -137,7 +138,7 @@ SAMPLES = sorted(
 
 @pytest.mark.parametrize(("name", "path"), SAMPLES, ids=[f"{n}/{p.name}" for n, p in SAMPLES])
 def test_parsed_trackings_are_what_validation_builds(name: str, path: Path) -> None:
-    adapter = LOADED[name](AdapterSettings.model_construct())
+    adapter = LOADED[name](LOADED[name].settings_model.model_construct())
     try:
         trackings = adapter.parse(RawResponse(body=path.read_bytes()))
     except errors.SuiviError:
@@ -181,13 +182,13 @@ def test_bodies_that_are_not_xml_are_invalid_responses(body: bytes) -> None:
     ],
 )
 def test_json_bodies_load_as_json_loads_reads_them(body: bytes) -> None:
-    adapter = LOADED["ups"](AdapterSettings.model_construct())
+    adapter = UPS(UPS.settings_model.model_construct())
     assert adapter.load_json(RawResponse(body=body)) == json.loads(body)
 
 
 @pytest.mark.parametrize("body", [b'{"a": "\xe9"}', b"{", b"[1,", b'{"a": 1}x'])
 def test_broken_json_is_an_invalid_response(body: bytes) -> None:
-    adapter = LOADED["ups"](AdapterSettings.model_construct())
+    adapter = UPS(UPS.settings_model.model_construct())
     with pytest.raises(errors.CarrierResponseInvalid):
         adapter.load_json(RawResponse(body=body))
 
@@ -195,7 +196,7 @@ def test_broken_json_is_an_invalid_response(body: bytes) -> None:
 def test_status_lookups_are_remembered_but_bounded() -> None:
     from suivi import _adapter
 
-    adapter = LOADED["ups"](AdapterSettings.model_construct())
+    adapter = UPS(UPS.settings_model.model_construct())
     for i in range(_adapter._LOOKUPS_MAX + 10):
         assert adapter.map_code(f"ZZ{i}", "x") == adapter.status_map.lookup(f"ZZ{i}", "x")
     assert len(_adapter._LOOKUPS) <= _adapter._LOOKUPS_MAX

@@ -37,7 +37,6 @@ from pydantic_core import PydanticCustomError
 
 from suivi import Registry
 from suivi.errors import SuiviError
-from suivi.toolkit import AdapterSettings
 
 LOCALES = ("fr", "en", "de", "es", "it", "nl")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -259,7 +258,8 @@ class ShipmentIn(ShipmentPatch):
         carrier = info.data.get("carrier")
         if carrier is None:
             return value
-        adapter = registry().get(carrier)(AdapterSettings())
+        adapter_class = registry().get(carrier)
+        adapter = adapter_class(adapter_class.settings_model.model_construct())
         try:
             return adapter.validate(value)
         except SuiviError as exc:
