@@ -9,6 +9,9 @@ venv="${SUIVI_VENV:-.venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet -e ".[dev]"
+# A carrier Suivi does not ship, installed like any third-party one: tests/integration proves
+# it is found, tracked, polled and rendered without a line of Suivi naming it.
+"$venv/bin/python" -m pip install --quiet -e "examples/suivi-carrier-example[test]"
 
 echo "== services (PostgreSQL, Chromium)"
 eval "$(bash scripts/services.sh)"
@@ -34,6 +37,8 @@ run_pytest() {
 
 echo "== pytest"
 run_pytest "$venv/bin/pytest" "$@"
+echo "== pytest examples/suivi-carrier-example (its own suite, as its authors run it)"
+run_pytest "$venv/bin/pytest" examples/suivi-carrier-example
 
 # Time is an input: every test fixes its clock. Run the whole suite again with the wall clock
 # three years ahead (tests/conftest.py), so that a test depending on today's date fails the day
