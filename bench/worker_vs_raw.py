@@ -243,9 +243,7 @@ async def _serve(pipe: Connection, url: str, base_url: str, index: int, batch_si
             started = time.perf_counter()
             if command == "worker":
                 recorded.clear()
-                done = 0
-                while polled := await worker.run_once():
-                    done += polled
+                done = await worker.drain()
             else:
                 done = await replay(list(recorded), concurrency)
             pipe.send((done, len(recorded), time.perf_counter() - started))

@@ -12,9 +12,10 @@ since a date the carrier stopped giving no longer holds. The window shown to the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,7 +69,7 @@ def _event_row(shipment_id: int, event: TrackingEvent, now: datetime) -> dict[st
     }
 
 
-def _event(row: sa.Row[Any]) -> TrackingEvent:
+def _event(row: Any) -> TrackingEvent:
     return TrackingEvent(
         timestamp=row.occurred_at,
         status=Status(row.status),
@@ -88,20 +89,43 @@ def stored_tracking(shipment: Any, events: Iterable[Any], **fields: Any) -> Trac
     )
 
 
+def _as_stored(row: dict[str, Any]) -> TrackingEvent:
+    """An event row about to be inserted, read as the database will give it back (in UTC)."""
+    return _event(SimpleNamespace(**{**row, "occurred_at": row["occurred_at"].astimezone(UTC)}))
+
+
 async def _insert_new(
-    conn: AsyncConnection, shipment_id: int, events: tuple[TrackingEvent, ...], now: datetime
+    conn: AsyncConnection,
+    shipment_id: int,
+    events: tuple[TrackingEvent, ...],
+    stored: Sequence[Any],
+    now: datetime,
 ) -> tuple[TrackingEvent, ...]:
-    """Insert events, ignoring those already stored; return the ones that were new."""
+    """Insert the events not among `stored` (the shipment's rows, read under its lock, so no
+    one else adds any meanwhile); return them. One compiled statement whatever their number:
+    executemany, the conflict still ignored should a row exist after all."""
+    known = {_key(row.occurred_at, row.code) for row in stored}
     unique: dict[tuple[datetime, str], TrackingEvent] = {}
     for event in events:
-        unique.setdefault(_key(event.timestamp, event.code[:32]), event)
+        key = _key(event.timestamp, event.code[:32])
+        if key not in known:
+            unique.setdefault(key, event)
     if not unique:
         return ()
     rows = [_event_row(shipment_id, e, now) for e in unique.values()]
-    statement = insert_ignoring_conflicts(conn, tracking_events, _EVENT_KEY).values(rows)
-    inserted = await conn.execute(statement.returning(_e.occurred_at, _e.code))
-    keys = {_key(at, code) for at, code in inserted.all()}
-    return tuple(e for k, e in unique.items() if k in keys)
+    await conn.execute(_insert_events(conn), rows)
+    return tuple(unique.values())
+
+
+def _insert_events(conn: AsyncConnection) -> Any:
+    """The events insert, built once per dialect: its compiled form is cached with it."""
+    dialect = conn.dialect.name
+    if dialect not in _INSERTS:
+        _INSERTS[dialect] = insert_ignoring_conflicts(conn, tracking_events, _EVENT_KEY)
+    return _INSERTS[dialect]
+
+
+_INSERTS: dict[str, Any] = {}
 
 
 def _carrier_estimate(tracking: Tracking, stored: Any) -> Any:
@@ -121,15 +145,35 @@ async def apply_tracking(
     ).first()
     if shipment is None:
         raise LookupError(f"no shipment {shipment_id}")
-    new_events = await _insert_new(conn, shipment_id, tracking.events, now)
-    stored = await conn.execute(sa.select(tracking_events).where(_e.shipment_id == shipment_id))
+    stored = (await conn.execute(stored_events().where(_e.shipment_id == shipment_id))).all()
+    return await apply_to_row(conn, shipment, stored, tracking, now)
+
+
+def stored_events() -> sa.Select[Any]:
+    """The event rows `apply_to_row` reads, for one shipment or a batch (`shipment_id IN …`)."""
+    return sa.select(tracking_events)
+
+
+async def apply_to_row(
+    conn: AsyncConnection, shipment: Any, stored: Sequence[Any], tracking: Tracking, now: datetime
+) -> IngestResult:
+    """`apply_tracking` on a shipment row and its event rows the caller already read under the
+    row's lock (a worker reads a whole batch's in two statements)."""
+    shipment_id = shipment.id
+    new_events = await _insert_new(conn, shipment_id, tracking.events, stored, now)
+    known = {_key(row.occurred_at, row.code): _event(row) for row in stored}
+    for event in new_events:
+        known.setdefault(
+            _key(event.timestamp, event.code[:32]), _as_stored(_event_row(shipment_id, event, now))
+        )
     previous_status = Status(shipment.status)
     without_events = previous_status if tracking.status is Status.NOT_FOUND else tracking.status
     carrier_estimate = _carrier_estimate(tracking, shipment.carrier_estimate)
     pickup = tracking.pickup_point.model_dump(mode="json") if tracking.pickup_point else None
-    current = stored_tracking(
-        shipment,
-        stored,
+    current = Tracking.from_events(
+        shipment.carrier,
+        shipment.tracking_number,
+        list(known.values()),
         status_without_events=without_events,
         service=tracking.service or shipment.service,
         estimate=carrier_estimate,

@@ -9,6 +9,7 @@ shipment becomes claimable again: nothing is lost.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,6 +28,20 @@ async def claim_due(
     lease: timedelta = DEFAULT_LEASE,
 ) -> list[int]:
     """Lease up to `limit` shipments whose poll is due, oldest due first; return their ids."""
+    claimed = await claim_due_rows(engine, worker_id, now=now, limit=limit, lease=lease)
+    return [row.id for row in claimed]
+
+
+async def claim_due_rows(
+    engine: AsyncEngine,
+    worker_id: str,
+    *,
+    now: datetime,
+    limit: int = 100,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[Any]:
+    """`claim_due`, returning what asking the carriers takes (id, carrier, number, when it was
+    due), by id: the full row is read once, where the answers are written."""
     s = shipments.c
     due = (
         sa.select(s.id)
@@ -40,11 +55,11 @@ async def claim_due(
         sa.update(shipments)
         .where(s.id.in_(due.scalar_subquery()))
         .values(lease_owner=worker_id, lease_expires_at=now + lease)
-        .returning(s.id)
+        .returning(s.id, s.carrier, s.tracking_number, s.next_poll_at)
     )
     async with engine.begin() as conn:
-        rows = (await conn.execute(claim)).scalars().all()
-    return sorted(rows)
+        rows = (await conn.execute(claim)).all()
+    return sorted(rows, key=lambda row: row.id)
 
 
 async def release(engine: AsyncEngine, worker_id: str, shipment_ids: list[int]) -> None:

@@ -8,6 +8,7 @@ together, whichever way the news came.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,7 @@ from suivi_server.estimates.facts import shipment_facts
 from suivi_server.estimates.learning import learn_delivery
 from suivi_server.estimates.shown import show_estimate
 from suivi_server.notifications.planner import plan_notifications
-from suivi_server.storage.ingest import IngestResult, apply_tracking
+from suivi_server.storage.ingest import IngestResult, apply_to_row, apply_tracking
 from suivi_server.storage.schema import merchants, shipments
 from suivi_server.storage.situations import record_situations
 from suivi_server.worker.cadence import has_expired, next_poll_at
@@ -73,10 +74,17 @@ async def ingest(
     model: TransitModel,
     *,
     preference: EstimatePreference | None = None,
+    events: Sequence[Any] | None = None,
 ) -> Ingested:
     """Store the answer, show an estimate, learn from a delivery that just landed, record
-    situations and the notifications they cause (same transaction); say when to poll next."""
-    applied = await apply_tracking(conn, row.id, tracking, now)
+    situations and the notifications they cause (same transaction); say when to poll next.
+
+    `events`: the shipment's stored event rows when the caller read them, and `row`, under the
+    row's lock (the worker, a batch at a time); otherwise both are read again here, locked."""
+    if events is None:
+        applied = await apply_tracking(conn, row.id, tracking, now)
+    else:
+        applied = await apply_to_row(conn, row, events, tracking, now)
     status = applied.tracking.status
     last_event = applied.tracking.events[0].timestamp if applied.tracking.events else None
     settings = dict(row.merchant_settings or {})

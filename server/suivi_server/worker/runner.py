@@ -1,9 +1,12 @@
 """The refresh worker: claim due shipments, ask the carriers, store what changed, reschedule.
 
-Each shipment's answer is applied in its own transaction, together with its new schedule, its
-situations and the release of its lease, and only if this worker still holds the lease. A worker
-killed mid-batch therefore loses nothing: what it committed is complete, and the rest of its
-batch is claimed again by another worker when the lease expires.
+A batch's answers are applied in one transaction that first locks the leases this worker still
+holds; each answer, with its new schedule, its situations, its outbox rows and the release of its
+lease, goes in a savepoint of its own, so one that cannot be applied is rolled back alone. A
+worker killed mid-batch therefore loses nothing and duplicates nothing: the batch commits whole
+or not at all, and what did not commit is claimed again when the lease expires. While a batch is
+written, the next one is already claimed and asked for (`drain`): carrier I/O overlaps the
+database writes, one batch ahead at most.
 
 Nothing a carrier sends stops the loop: a shipment whose answer cannot be applied is backed off
 with its error recorded, a cycle that fails as a whole gives its leases back and is retried
@@ -29,13 +32,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from suivi import Status, Tracker, Tracking, TrackResult
 from suivi.errors import ShipmentNotFound
 from suivi_server.estimates.models import Learned, TransitModels
-from suivi_server.storage.schema import shipments
+from suivi_server.storage.ingest import stored_events
+from suivi_server.storage.schema import shipments, tracking_events
 from suivi_server.worker.cadence import next_poll_at
-from suivi_server.worker.claim import DEFAULT_LEASE, claim_due, release
+from suivi_server.worker.claim import DEFAULT_LEASE, claim_due_rows, release
 from suivi_server.worker.pipeline import ingest, shipment_rows
 
 log = logging.getLogger("suivi.worker")
 _s = shipments.c
+_e = tracking_events.c
 
 MAX_PAUSE_SECONDS = 300.0  # the longest wait after failed cycles in a row
 
@@ -110,34 +115,107 @@ class Worker:
 
     async def run_once(self) -> int:
         """One cycle: claim a batch, poll it, apply the answers. Returns how many were polled."""
+        claimed = await self._claim()
+        return await self._store(await self._ask(claimed)) if claimed else 0
+
+    async def drain(self) -> int:
+        """Cycles until nothing is due; returns how many were polled. The carriers are asked
+        about the next batch while the previous batch's answers are written: one batch ahead,
+        no more. Claims are taken between writes, so they never wait on this worker's own."""
+        polled = 0
+        written: _Fetched | None = None
+        while True:
+            claimed = await self._claim()
+            if not claimed and written is None:
+                return polled
+            asking = asyncio.create_task(self._ask(claimed)) if claimed else None
+            try:
+                if written is not None:
+                    polled += await self._store(written)
+            except BaseException:
+                if asking is not None:
+                    await self._drop(asking)
+                raise
+            written = await asking if asking is not None else None
+
+    async def _drop(self, asking: asyncio.Task[_Fetched]) -> None:
+        """Stop asking about the batch ahead and give its leases back (an ask cut short gives
+        its own back)."""
+        asking.cancel()
+        try:
+            fetched = await asking
+        except BaseException:
+            return
+        await self._give_back([row.id for row in fetched.claimed])
+
+    async def _claim(self) -> list[Any]:
         now = self.clock()
-        ids = await claim_due(
+        return await claim_due_rows(
             self.engine, self.worker_id, now=now, limit=self.batch_size, lease=self.lease
         )
-        if not ids:
-            return 0
+
+    async def _ask(self, claimed: list[Any]) -> _Fetched:
+        """Ask the carriers about a claimed batch; a failure gives its leases back."""
+        now = self.clock()
         try:
-            return await self._poll(ids, now)
+            for row in claimed:
+                lag = (now - row.next_poll_at).total_seconds() if row.next_poll_at else 0.0
+                self.metrics.max_lag_seconds = max(self.metrics.max_lag_seconds, lag)
+            items = [(row.carrier, row.tracking_number) for row in claimed]
+            return _Fetched(claimed, await self.tracker.track_many(items))
         except BaseException:
-            await self._give_back(ids)
+            await self._give_back([row.id for row in claimed])
             raise
 
-    async def _poll(self, ids: list[int], now: datetime) -> int:
-        self.learned = await self.models.get(now)
-        query = shipment_rows().where(_s.id.in_(ids))
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        for row in rows:
-            lag = (now - row.next_poll_at).total_seconds() if row.next_poll_at else 0.0
-            self.metrics.max_lag_seconds = max(self.metrics.max_lag_seconds, lag)
-        results = await self.tracker.track_many((r.carrier, r.tracking_number) for r in rows)
-        for row, result in zip(rows, results, strict=True):
-            try:
-                await self._apply(row, result)
-            except Exception as exc:
-                await self._back_off(row, exc)
-        self.metrics.polls += len(rows)
-        return len(rows)
+    async def _store(self, fetched: _Fetched) -> int:
+        """Write a batch's answers; a batch that fails as a whole gives its leases back."""
+        try:
+            self.learned = await self.models.get(self.clock())
+            await self._write(fetched)
+        except BaseException:
+            await self._give_back([row.id for row in fetched.claimed])
+            raise
+        self.metrics.polls += len(fetched.claimed)
+        return len(fetched.claimed)
+
+    async def _write(self, fetched: _Fetched) -> None:
+        """One transaction for the batch: the leases still held are locked, their rows and
+        stored events read in two statements, and each answer applied in a savepoint, so a
+        shipment whose answer cannot be applied is rolled back alone and backed off."""
+        now = self.clock()
+        ids = [row.id for row in fetched.claimed]
+        async with self.engine.begin() as conn:
+            held = set((await conn.execute(_hold(ids, self.worker_id, now + self.lease))).scalars())
+            # A lease that expired and was taken over by another worker: let that one finish.
+            self.metrics.lost_leases += len(ids) - len(held)
+            if not held:
+                return
+            rows = await conn.execute(shipment_rows().where(_s.id.in_(held)))
+            found = {row.id: row for row in rows}
+            events: dict[int, list[Any]] = {shipment_id: [] for shipment_id in found}
+            for event in await conn.execute(stored_events().where(_e.shipment_id.in_(held))):
+                events[event.shipment_id].append(event)
+            for claimed, result in zip(fetched.claimed, fetched.results, strict=True):
+                if (row := found.get(claimed.id)) is not None:
+                    await self._apply(conn, row, result, events[row.id], now)
+
+    async def _apply(
+        self,
+        conn: AsyncConnection,
+        row: Any,
+        result: TrackResult,
+        events: list[Any],
+        now: datetime,
+    ) -> None:
+        done = {"last_polled_at": now, "lease_owner": None, "lease_expires_at": None}
+        try:
+            async with conn.begin_nested():
+                values = await self._outcome(conn, row, result, now, events)
+                await conn.execute(_update(row.id, {**values, **done}))
+        except Exception as exc:
+            self._log_failure(row, exc)
+            failure = _failure(row, f"worker error: {type(exc).__name__}: {exc}", now)
+            await conn.execute(_update(row.id, {**failure, **done}))
 
     async def _give_back(self, ids: list[int]) -> None:
         """Release what a failed cycle still holds; if even that fails, the leases expire."""
@@ -146,8 +224,8 @@ class Worker:
         except Exception:
             log.exception("could not release the leases of shipments %s", ids)
 
-    async def _back_off(self, row: Any, exc: Exception) -> None:
-        """Record a shipment whose answer could not be applied as failed, and poll it later."""
+    def _log_failure(self, row: Any, exc: Exception) -> None:
+        """A shipment whose answer could not be applied: logged and counted, polled later."""
         log.error(
             "shipment %s (%s %s) could not be updated",
             row.id,
@@ -156,18 +234,6 @@ class Worker:
             exc_info=exc,
         )
         self.metrics.errors["worker_error"] += 1
-        now = self.clock()
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                sa.update(shipments)
-                .where(_s.id == row.id, _s.lease_owner == self.worker_id)
-                .values(
-                    **_failure(row, f"worker error: {type(exc).__name__}: {exc}", now),
-                    last_polled_at=now,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            )
 
     async def run_forever(
         self, *, idle_seconds: float = 5.0, stop: asyncio.Event | None = None
@@ -177,7 +243,7 @@ class Worker:
         failures_in_a_row = 0
         while not stop.is_set():
             try:
-                polled = await self.run_once()
+                polled = await self.drain()
             except Exception:
                 failures_in_a_row += 1
                 self.metrics.failed_cycles += 1
@@ -197,27 +263,8 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=pause)
 
-    async def _apply(self, row: Any, result: TrackResult) -> None:
-        now = self.clock()
-        async with self.engine.begin() as conn:
-            lease = (
-                sa.select(_s.id)
-                .where(_s.id == row.id, _s.lease_owner == self.worker_id)
-                .with_for_update()
-            )
-            if (await conn.execute(lease)).first() is None:
-                # Our lease expired and another worker took the shipment over: let it finish.
-                self.metrics.lost_leases += 1
-                return
-            values = await self._outcome(conn, row, result, now)
-            await conn.execute(
-                sa.update(shipments)
-                .where(_s.id == row.id)
-                .values(**values, last_polled_at=now, lease_owner=None, lease_expires_at=None)
-            )
-
     async def _outcome(
-        self, conn: AsyncConnection, row: Any, result: TrackResult, now: datetime
+        self, conn: AsyncConnection, row: Any, result: TrackResult, now: datetime, events: list[Any]
     ) -> dict[str, Any]:
         """Store the answer (or the error) and say when to poll next."""
         if result.ok or isinstance(result.error, ShipmentNotFound):
@@ -226,7 +273,13 @@ class Worker:
             )
             learned = self.learned
             ingested = await ingest(
-                conn, row, tracking, now, learned.model, preference=learned.preference
+                conn,
+                row,
+                tracking,
+                now,
+                learned.model,
+                preference=learned.preference,
+                events=events,
             )
             self.metrics.new_events += len(ingested.applied.new_events)
             self.metrics.status_changes += ingested.applied.status_changed
@@ -235,6 +288,29 @@ class Worker:
         assert result.error is not None
         self.metrics.errors[result.error.code] += 1
         return _failure(row, str(result.error), now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """A claimed batch and its carriers' answers, in claim order, waiting to be written."""
+
+    claimed: list[Any]
+    results: list[TrackResult]
+
+
+def _hold(ids: list[int], worker_id: str, until: datetime) -> sa.Update:
+    """Lock the batch's rows whose lease this worker still holds (and extend it); RETURNING
+    which. The first statement of the batch's transaction: it takes the write lock at once."""
+    return (
+        sa.update(shipments)
+        .where(_s.id.in_(ids), _s.lease_owner == worker_id)
+        .values(lease_expires_at=until)
+        .returning(_s.id)
+    )
+
+
+def _update(shipment_id: int, values: dict[str, Any]) -> sa.Update:
+    return sa.update(shipments).where(_s.id == shipment_id).values(**values)
 
 
 def _failure(row: Any, error: str, now: datetime) -> dict[str, Any]:
