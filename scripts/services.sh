@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs and starts what the test suite needs besides Python: PostgreSQL and Debian's Chromium.
+# Installs and starts what the test suite needs besides Python: PostgreSQL, Debian's Chromium and
+# wrk (the HTTP load generator of bench/page_vs_bare.py).
 # Prints `export SUIVI_TEST_POSTGRES_URL=...` for the caller to eval.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ missing=()
 command -v pg_lsclusters >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]}" >&2
   as_root apt-get update -qq >&2

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from suivi_server.config import Settings
 
 
+# How long a web process of `serve --workers` may take to start (catalogs, themes and templates
+# load first) before uvicorn counts it as dead: a busy host needs more than uvicorn's 5 s.
+STARTUP_SECONDS = 60
+
+
 def load_settings_or_exit() -> Settings:
     """The settings, or a one-line error instead of a traceback when a setting is unsafe."""
     from suivi_server.config import ConfigError, load_settings
@@ -57,22 +62,44 @@ def simulator(host: str, port: int, scenario: Path | None, start: str | None, sp
 @click.option("--demo", is_flag=True, help="Fresh demo data on SQLite, tracked via the simulator.")
 @click.option(
     "--worker/--no-worker",
-    default=True,
-    show_default=True,
-    help="Run the refresh worker inside the server process (single-process installs).",
+    default=None,
+    help="Run the refresh worker inside the server process (single-process installs; the "
+    "default with one web process).",
 )
-def serve(host: str, port: int, demo: bool, worker: bool) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Web processes sharing the port; with more than one, run `suivi worker` beside them.",
+)
+def serve(host: str, port: int, demo: bool, worker: bool | None, workers: int) -> None:
     """Serve the tracking pages, widget and merchant API (migrations are applied first)."""
     import uvicorn
 
-    from suivi_server.serving import build_app, build_demo_app
+    from suivi_server.serving import WEB_APP, build_app, build_demo_app, prepare_database
 
     settings = load_settings_or_exit()
+    if workers > 1:
+        if demo or worker:
+            raise click.UsageError("--workers runs web processes only: no --demo, no --worker")
+        asyncio.run(prepare_database(settings))
+        click.echo(f"Suivi on http://{host}:{port}, {workers} web processes")
+        uvicorn.run(
+            WEB_APP,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_worker_healthcheck=STARTUP_SECONDS,
+            **proxy_options(settings),
+        )
+        return
     if demo:
         app, links = build_demo_app(settings, host=host, port=port)
         click.echo(links)
     else:
-        app = build_app(settings, with_worker=worker)
+        app = build_app(settings, with_worker=worker is not False)
         click.echo(f"Suivi on http://{host}:{port} (database: {settings.database_url})")
     uvicorn.run(
         app, host=host, port=port, log_level="info", access_log=not demo, **proxy_options(settings)

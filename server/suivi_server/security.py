@@ -68,6 +68,27 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class PageGrant:
+    """An authentic link: its shipment, its own expiry if it has one, and when it was signed."""
+
+    shipment_id: int
+    expires_at: datetime | None
+    signed_at: datetime
+
+
+def _granted(value: object) -> tuple[int, datetime | None]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, None
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        return value[0], datetime.fromtimestamp(value[1], UTC)
+    raise InvalidToken("invalid link")
+
+
 class PageTokens:
     def __init__(
         self, secret_keys: tuple[str, ...], *, clock: Callable[[], datetime] = _utc_now
@@ -94,15 +115,17 @@ class PageTokens:
             raise InvalidToken("link expired") from exc
         except BadSignature as exc:
             raise InvalidToken("invalid link") from exc
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value, None
-        if (
-            isinstance(value, list)
-            and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        ):
-            return value[0], datetime.fromtimestamp(value[1], UTC)
-        raise InvalidToken("invalid link")
+        return _granted(value)
+
+    def grant(self, token: str) -> PageGrant:
+        """What an authentic link grants, read with one signature check: the page handlers
+        then judge its age against the merchant's limit without verifying it again."""
+        try:
+            value, signed_at = self._serializer.loads(token, return_timestamp=True)
+        except BadSignature as exc:
+            raise InvalidToken("invalid link") from exc
+        shipment_id, expires_at = _granted(value)
+        return PageGrant(shipment_id, expires_at, signed_at)
 
     def verify(self, token: str, *, max_age_seconds: int | None = None) -> int:
         """The shipment id of an authentic link (its own expiry is checked by `expires_at`)."""

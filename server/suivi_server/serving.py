@@ -94,6 +94,23 @@ class EmbeddedWorker:
         await supervise(run, self.metrics, name="embedded worker", backoff=self.restart_backoff)
 
 
+# What each of `suivi serve --workers N`'s processes imports: uvicorn needs a name, not an app.
+WEB_APP = "suivi_server.serving:web_app"
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Migrate once, before the web processes start: they would otherwise race to do it."""
+    await upgrade(settings.database_url)
+
+
+def web_app() -> Starlette:
+    """One web process of several: settings from the environment, as the parent read them
+    (its generated secret key is already in the data dir), the database already migrated."""
+    from suivi_server.config import load_settings
+
+    return create_app(load_settings(), migrate=False)
+
+
 def build_app(settings: Settings, *, with_worker: bool) -> Starlette:
     if not with_worker:
         return create_app(settings)
@@ -140,6 +157,7 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[Starlet
         background=worker,
         worker_metrics=worker.metrics,
         sender_metrics=worker.sender_metrics,
+        adapters=adapters,  # the webhooks read the settings the worker tracks with
     )
     services: Services = app.state.services
     lines = [f"Suivi demo on {public_url} (SQLite at {demo_db})", ""]

@@ -486,23 +486,32 @@ async def test_a_page_view_costs_a_fixed_number_of_indexed_selects(
     def record(*args: Any) -> None:
         statements.append(args[2])
 
+    path = f"/t/{services.tokens.sign(shipment_id)}"
     sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
-        banners = await banners_of(pages, f"/t/{services.tokens.sign(shipment_id)}")
+        banners = await banners_of(pages, path)
+        first_view = len(statements)
+        again = await pages.get(path)
     finally:
         sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
     assert len(banners) == 1
+    # the versions of what the page shows, by the shipment's key, in one select
+    assert "WHERE shipments.id = " in statements[0]
     # the page's own data: the shipment with its events, then the active situations
-    assert "shipment_situations.resolved_at IS NULL" in statements[1]
+    assert "shipment_situations.resolved_at IS NULL" in statements[2]
     # then one select per feature part: choices, opt-ins, the catalogue, by key
-    assert [re.search(r"\bFROM\s+(\w+)", s).group(1) for s in statements[2:]] == [  # type: ignore[union-attr]
+    features = statements[3:first_view]
+    assert [re.search(r"\bFROM\s+(\w+)", s).group(1) for s in features] == [  # type: ignore[union-attr]
         "shopper_choices",
         "notification_optins",
         "products",
     ]
-    assert "shopper_choices.shipment_id = " in statements[2]
-    assert "notification_optins.shipment_id = " in statements[3]
-    assert "products.merchant_id = " in statements[4]
+    assert "shopper_choices.shipment_id = " in features[0]
+    assert "notification_optins.shipment_id = " in features[1]
+    assert "products.merchant_id = " in features[2]
+    # nothing changed: the same page again costs the versions' select alone
+    assert again.status_code == 200
+    assert statements[first_view:] == [statements[0]]
 
 
 # --- "Refresh now" -----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ async def test_pages_send_a_strict_policy(
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-cache"  # never a shared cache
     assert "strict-transport-security" not in response.headers
 
 

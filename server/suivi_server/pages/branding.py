@@ -78,10 +78,15 @@ def branding(slug: str, name: str, theme: Theme, settings: Mapping[str, Any]) ->
             email=contact.get("email") or None,
             chat_url=_safe_url(contact.get("chat_url")),
         ),
-        allowed_origins=tuple(o for o in settings.get("allowed_origins") or () if is_origin(o)),
+        allowed_origins=allowed_origins(settings),
         timezone=str(settings.get("timezone") or "Europe/Paris"),
         default_locale=settings.get("default_locale"),
     )
+
+
+def allowed_origins(settings: Mapping[str, Any]) -> tuple[str, ...]:
+    """The origins a merchant lets frame its widget: bare origins only."""
+    return tuple(o for o in settings.get("allowed_origins") or () if is_origin(o))
 
 
 def _safe_url(value: object) -> str | None:

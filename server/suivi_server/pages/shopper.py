@@ -47,7 +47,9 @@ class Pages:
 
     def __init__(self, services: Services) -> None:
         themes = load_themes(themes_root(services.settings.themes_dir), install_gettext)
-        self.site = Site(services, themes, extras=FEATURE_EXTRAS)
+        self.site = Site(
+            services, themes, extras=FEATURE_EXTRAS, answers_editable_for=surveys.EDIT_WINDOW
+        )
 
     def routes(self) -> list[BaseRoute]:
         return routes(self.site)

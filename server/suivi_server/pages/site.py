@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -13,6 +14,7 @@ from starlette.responses import Response
 
 from suivi_server.pages import queries
 from suivi_server.pages.branding import Branding, branding
+from suivi_server.pages.cache import PageCache
 from suivi_server.pages.extras import PageExtra
 from suivi_server.pages.forms import FormGuard
 from suivi_server.pages.i18n import N_, Language, all_languages, negotiate
@@ -44,10 +46,20 @@ def install_gettext(env: Environment) -> None:
 
 class Site:
     def __init__(
-        self, services: Services, themes: ThemeSet, *, extras: Sequence[PageExtra] = ()
+        self,
+        services: Services,
+        themes: ThemeSet,
+        *,
+        extras: Sequence[PageExtra] = (),
+        answers_editable_for: timedelta = timedelta(0),
+        page_cache: PageCache | None = None,
     ) -> None:
+        """`answers_editable_for`: how long after a survey's first answer the page offers to
+        change them (the one thing on a page that moves with the clock within a day)."""
         self.services, self.themes = services, themes
         self.extras = tuple(extras)
+        self.answers_editable_for = answers_editable_for
+        self.page_cache = page_cache or PageCache()
         self.forms = FormGuard(services.settings.secret_keys, services.settings.public_url)
 
     def brand(self, merchant: queries.MerchantRow | None) -> Branding:
