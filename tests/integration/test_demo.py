@@ -25,7 +25,10 @@ def _free_port() -> int:
 @pytest.fixture
 def demo(tmp_path: Path):  # type: ignore[no-untyped-def]
     port = _free_port()
-    env = dict(os.environ, SUIVI_DATA_DIR=str(tmp_path / "data"))
+    # A real carrier credential in the environment, which the demo must not use.
+    env = dict(
+        os.environ, SUIVI_DATA_DIR=str(tmp_path / "data"), SUIVI_UPS_WEBHOOK_CREDENTIAL="real"
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "suivi", "serve", "--demo", "--port", str(port)],
         env=env,
@@ -75,3 +78,8 @@ def test_demo_serves_tracked_shipments_in_every_situation(demo) -> None:  # type
         assert lookup.status_code == 200
         schema = client.get(f"http://127.0.0.1:{port}/api/openapi.json")
         assert schema.status_code == 200
+        # Its carriers are the simulator's: webhooks read the settings the worker uses.
+        push = client.post(
+            f"http://127.0.0.1:{port}/webhooks/ups", content=b"{}", headers={"credential": "real"}
+        )
+        assert push.status_code == 404
