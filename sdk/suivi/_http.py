@@ -29,12 +29,17 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """How often and how long a failed carrier call is retried: exponential backoff with
+    jitter, and a carrier's own `Retry-After` honoured up to `max_retry_after` seconds."""
+
     max_attempts: int = 4
     backoff_base: float = 0.5
     backoff_max: float = 20.0
     max_retry_after: float = 60.0
 
     def wait(self, attempt: int, error: BaseException | None) -> float:
+        """Seconds before retry `attempt` (1 first): the carrier's Retry-After when it sent
+        one, else a random wait in the upper half of the backoff: callers do not retry in step."""
         if isinstance(error, CarrierRateLimited) and error.retry_after is not None:
             return min(error.retry_after, self.max_retry_after)
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
