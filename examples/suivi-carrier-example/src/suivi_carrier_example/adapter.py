@@ -43,6 +43,12 @@ from suivi_carrier_example import codes, webhook
 
 TRACK_PATH = "/v1/track"
 TIME_FORMATS = ("%Y-%m-%d %H:%M",)
+DEPOT_FIELDS = ("city", "postcode", "country")
+
+
+def check_digit_holds(number: str) -> bool:
+    """`EX` + 10 digits: the last is the Luhn check digit of the other nine."""
+    return luhn_valid(number[2:])
 
 
 class ExampleSettings(AdapterSettings):
@@ -58,11 +64,13 @@ def _read_push(body: bytes) -> list[Tracking]:
 
 
 class ExampleAdapter(Adapter):
+    """Example Express: every declaration Suivi reads, the batch request and the parser."""
+
     name: ClassVar[str] = "example"
     display_name: ClassVar[str] = "Example Express"
     countries: ClassVar[tuple[str, ...]] = ("PT", "ES", "FR")
     number_patterns: ClassVar[tuple[NumberPattern, ...]] = (
-        NumberPattern(r"EX\d{10}", "EX + 10 digits", lambda number: luhn_valid(number[2:])),
+        NumberPattern(r"EX\d{10}", "EX + 10 digits", check_digit_holds),
     )
     default_base_url: ClassVar[str] = "https://api.example-express.example"
     settings_model: ClassVar[type[AdapterSettings]] = ExampleSettings
@@ -88,11 +96,11 @@ class ExampleAdapter(Adapter):
             self.base_url + TRACK_PATH,
             json={"parcels": list(numbers)},
             headers={"X-Api-Key": self.require("api_key"), "Accept": "application/json"},
-            extensions={"timeout": httpx.Timeout(self.settings.timeout).as_dict()},
         )
         return await http.send(request, requested=tuple(numbers))
 
     def parse(self, raw: RawResponse) -> list[Tracking]:
+        """One Tracking per result of the answer, in the order the numbers were asked."""
         return self.read(raw, lambda answer: answer["results"])
 
     def read(self, raw: RawResponse, results: Callable[[Any], Iterable[Any]]) -> list[Tracking]:
@@ -121,16 +129,12 @@ class ExampleAdapter(Adapter):
         )
 
     def _event(self, event: dict[str, Any]) -> TrackingEvent:
-        depot = event.get("depot") or {}
+        depot = event.get("depot")
         return self.event(
             timestamp=parse_local(event["time"], TIME_FORMATS, self.timezone, carrier=self.name),
             code=event["code"],
             label=event.get("text") or event["code"],
-            location=shared_location(
-                city=depot.get("city"), postcode=depot.get("postcode"), country=depot.get("country")
-            )
-            if depot
-            else None,
+            location=shared_location(**{f: depot.get(f) for f in DEPOT_FIELDS}) if depot else None,
         )
 
 
