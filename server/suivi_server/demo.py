@@ -1,5 +1,5 @@
 """Demo data: a merchant, shipments in the situations shoppers call about, and the simulator
-playing each parcel's story on the five carriers' real API formats."""
+playing each parcel's story in its carrier's real API format."""
 
 from __future__ import annotations
 

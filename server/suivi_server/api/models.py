@@ -236,9 +236,11 @@ class ShipmentIn(ShipmentPatch):
     @field_validator("carrier", mode="before")
     @classmethod
     def _folded(cls, value: object) -> object:
-        """Merchants write "UPS", " Mondial Relay" or "mondial-relay": all name one carrier."""
+        """Merchants write "UPS", " Mondial Relay", "mondial-relay" or a carrier's display name
+        ("Example Express" for `example`): all name one carrier."""
         if isinstance(value, str):
-            return value.strip().lower().replace(" ", "_").replace("-", "_")
+            folded = _fold_carrier(value)
+            return _display_names().get(folded, folded)
         return value
 
     @field_validator("carrier")
@@ -304,3 +306,14 @@ def shipment_columns(shipment: ShipmentPatch) -> dict[str, Any]:
             if promise is None or name in promise.model_fields_set:
                 values[column] = getattr(promise, name, None)
     return values
+
+
+def _fold_carrier(text: str) -> str:
+    return text.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+@functools.cache
+def _display_names() -> dict[str, str]:
+    """Each loadable adapter's display name, folded, to its registered name."""
+    loaded, _broken = registry().load_all()
+    return {_fold_carrier(cls.display_name): name for name, cls in loaded.items()}

@@ -1,7 +1,7 @@
 """Scripted parcel lives for the carrier simulator, in carrier-neutral milestones.
 
 Each carrier module of the simulator turns milestones into its own native codes and formats,
-so one scenario plays identically on all five carriers. A scenario file (TOML or JSON) lists
+so one scenario plays identically on every simulated carrier. A scenario file (TOML or JSON) lists
 parcels, each following a built-in story or its own steps, and optional failure modes.
 """
 
