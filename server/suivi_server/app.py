@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -33,6 +34,7 @@ def create_app(
     *,
     engine: AsyncEngine | None = None,
     clock: Callable[[], datetime] = utc_now,
+    monotonic: Callable[[], float] = time.monotonic,
     migrate: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
     background: Callable[[Services], Coroutine[Any, Any, None]] | None = None,
@@ -55,6 +57,7 @@ def create_app(
         engine=engine or create_engine(settings.database_url),
         tokens=PageTokens(settings.secret_keys, clock=clock),
         clock=clock,
+        monotonic=monotonic,
     )
 
     @asynccontextmanager

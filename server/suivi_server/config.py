@@ -38,6 +38,9 @@ class Settings:
     default_locale: str = "fr"
     # Lookups (order form, tracking-number search) one client address may try per minute.
     lookup_attempts_per_minute: int = 10
+    # How long a page's versions or an API key's merchant, read from the database, are reused
+    # by one process (its own writes drop them at once); 0: read on every request.
+    page_recheck_seconds: float = 1.0
     # Proxy addresses (or networks) whose X-Forwarded-For/-Proto are believed; none by default.
     trusted_proxies: tuple[str, ...] = ()
     # Tracebacks in error responses: never in production.
@@ -72,6 +75,7 @@ def load_settings(
         themes_dir=Path(t) if (t := config("SUIVI_THEMES_DIR", default=None)) else None,
         default_locale=config("SUIVI_DEFAULT_LOCALE", default="fr"),
         lookup_attempts_per_minute=config("SUIVI_LOOKUP_ATTEMPTS_PER_MINUTE", cast=int, default=10),
+        page_recheck_seconds=recheck_seconds(config("SUIVI_PAGE_RECHECK_SECONDS", default="1")),
         trusted_proxies=trusted_proxies(config("SUIVI_TRUSTED_PROXIES", default="")),
         debug=config("SUIVI_DEBUG", cast=bool, default=False),
         metrics_token=config("SUIVI_METRICS_TOKEN", default=None) or None,
@@ -96,6 +100,19 @@ def secret_keys(value: str) -> tuple[str, ...]:
                 "print(secrets.token_urlsafe(48))'`)"
             )
     return keys
+
+
+def recheck_seconds(value: str) -> float:
+    """A number of seconds, zero or more: anything else would silently disable or break it."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ConfigError(
+            f"SUIVI_PAGE_RECHECK_SECONDS: {value!r} is not a number of seconds >= 0 (e.g. 1)"
+        )
+    return seconds
 
 
 def trusted_proxies(value: str) -> tuple[str, ...]:

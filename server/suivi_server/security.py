@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
@@ -20,6 +21,7 @@ KEY_PREFIX = "sk"
 _TOKEN_SALT = "suivi.tracking-page"
 # HMAC keys shorter than this can be guessed or are typos (a blank entry in a list).
 MIN_SECRET_BYTES = 32
+GRANTS_KEPT = 4096  # verified links remembered: ~300 bytes each
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,11 @@ class PageTokens:
         self._serializer = URLSafeTimedSerializer(
             list(reversed(secret_keys)), salt=_TOKEN_SALT, signer=_signer_on(clock)
         )
+        # A grant depends on the token's text and the keys only (ages are judged by the caller):
+        # an open page re-sends its token each minute, so the check runs once per link, not per
+        # request. Only authentic links are kept (a failed check raises), so forged tokens cannot
+        # push them out; the bound keeps memory flat.
+        self._grants = lru_cache(maxsize=GRANTS_KEPT)(self._verified_grant)
 
     def sign(self, shipment_id: int, *, expires_at: datetime | None = None) -> str:
         """A link to one shipment's page; with `expires_at` the link stops working then."""
@@ -120,6 +127,9 @@ class PageTokens:
     def grant(self, token: str) -> PageGrant:
         """What an authentic link grants, read with one signature check: the page handlers
         then judge its age against the merchant's limit without verifying it again."""
+        return self._grants(token)
+
+    def _verified_grant(self, token: str) -> PageGrant:
         try:
             value, signed_at = self._serializer.loads(token, return_timestamp=True)
         except BadSignature as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,8 @@ class Services:
     engine: AsyncEngine
     tokens: PageTokens
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Seconds that only go forward: how old an in-process reuse of a read is (recent_reads.py).
+    monotonic: Callable[[], float] = field(default=time.monotonic)
 
     def page_url(self, shipment_id: int, *, expires_at: datetime | None = None) -> str:
         """The shopper's signed tracking-page link, optionally valid until `expires_at`."""

@@ -24,7 +24,7 @@ from suivi_server.notifications.channels import Accepted, ChannelContext
 from suivi_server.notifications.email import create
 from suivi_server.notifications.mailbox import Mailbox
 from suivi_server.notifications.message import OutboundMessage, ShipmentSnapshot
-from suivi_server.pages.headers import SecurityHeaders
+from suivi_server.pages.outbound import Outbound
 from suivi_server.storage.merchants import Merchant
 from tests.browser.conftest import NOW, SECRETS, free_port, off_loop, serve
 
@@ -126,7 +126,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
     app = Starlette(
         routes=[*mailbox_pages.routes(mailbox), Route("/logo.svg", logo)],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(Outbound)],
     )
     server = serve(app, port)
     try:

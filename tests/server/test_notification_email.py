@@ -27,7 +27,7 @@ from suivi_server.notifications.channels import Accepted, ChannelContext, Reject
 from suivi_server.notifications.email import EmailChannel, create
 from suivi_server.notifications.mailbox import Mailbox
 from suivi_server.notifications.message import OutboundMessage, ShipmentSnapshot
-from suivi_server.pages.headers import SecurityHeaders
+from suivi_server.pages.outbound import Outbound
 from suivi_server.storage.merchants import Merchant
 from tests.server.conftest import NOW, SECRET_KEYS
 
@@ -426,7 +426,7 @@ def test_the_shoppers_address_is_the_recipient(demo: tuple[EmailChannel, Mailbox
 
 
 def demo_pages(mailbox: Mailbox) -> httpx.AsyncClient:
-    app = Starlette(routes=mailbox_pages.routes(mailbox), middleware=[Middleware(SecurityHeaders)])
+    app = Starlette(routes=mailbox_pages.routes(mailbox), middleware=[Middleware(Outbound)])
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
 
 

@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from suivi_server.api.errors import ApiError
+from suivi_server.recent_reads import RecentReads, local_writes
+from suivi_server.security import hash_api_key
 from suivi_server.services import Services
 from suivi_server.storage.merchants import Merchant, merchant_for_api_key
 
@@ -32,22 +34,43 @@ def _unauthorized(message: str) -> ApiError:
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def authenticate(conn: AsyncConnection, request: Request) -> Merchant:
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise _unauthorized("send the API key as 'Authorization: Bearer <key>'")
-    merchant = await merchant_for_api_key(conn, key.strip())
-    if merchant is None:
-        raise _unauthorized("invalid or revoked API key")
-    return merchant
+KEYS_KEPT = 1024  # merchants' live keys in use at once, per process
+
+
+class ApiKeys:
+    """Bearer key → its merchant, re-read at most every SUIVI_PAGE_RECHECK_SECONDS.
+
+    Kept by the key's SHA-256 (never the key itself) in a bounded LRU; a key revoked by this
+    process stops at once, one revoked by another process (the CLI, another web process)
+    within the interval (suivi_server/recent_reads.py)."""
+
+    def __init__(self, services: Services) -> None:
+        self._merchants: RecentReads[str, Merchant] = RecentReads(
+            local_writes(services.engine),
+            services.settings.page_recheck_seconds,
+            size=KEYS_KEPT,
+            monotonic=services.monotonic,
+        )
+
+    async def authenticate(self, conn: AsyncConnection, request: Request) -> Merchant:
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise _unauthorized("send the API key as 'Authorization: Bearer <key>'")
+        merchant = await self._merchants.get(
+            hash_api_key(key), lambda: merchant_for_api_key(conn, key)
+        )
+        if merchant is None:
+            raise _unauthorized("invalid or revoked API key")
+        return merchant
 
 
 def merchant_endpoint(
-    services: Services, handler: Handler
+    services: Services, keys: ApiKeys, handler: Handler
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         async with services.engine.begin() as conn:
-            merchant = await authenticate(conn, request)
+            merchant = await keys.authenticate(conn, request)
             return await handler(request, Caller(merchant, conn, services))
 
     return endpoint

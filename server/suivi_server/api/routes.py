@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from suivi_server.api import estimates, shipments
 from suivi_server.api import notifications as notes
 from suivi_server.api import responses as out
-from suivi_server.api.auth import merchant_endpoint
+from suivi_server.api.auth import ApiKeys, merchant_endpoint
 from suivi_server.api.errors import HANDLERS
 from suivi_server.api.imports import ImportQuery, import_shipments
 from suivi_server.api.models import ShipmentIn, ShipmentPatch
@@ -163,16 +163,20 @@ def routes(services: Services) -> list[BaseRoute]:
         return JSONResponse(spec)
 
     paths = dict.fromkeys(op.path for op in OPERATIONS)
+    keys = ApiKeys(services)
     return [
         Route("/openapi.json", openapi, methods=["GET"]),
-        *(_route(services, path, [op for op in OPERATIONS if op.path == path]) for path in paths),
+        *(
+            _route(services, keys, path, [op for op in OPERATIONS if op.path == path])
+            for path in paths
+        ),
     ]
 
 
-def _route(services: Services, path: str, operations: list[Operation]) -> Route:
+def _route(services: Services, keys: ApiKeys, path: str, operations: list[Operation]) -> Route:
     """One route per path, so a wrong method answers 405 with every method of the path."""
     handlers: dict[str, Callable[[Request], Awaitable[Response]]] = {
-        op.method: merchant_endpoint(services, op.handler) for op in operations
+        op.method: merchant_endpoint(services, keys, op.handler) for op in operations
     }
 
     async def endpoint(request: Request) -> Response:

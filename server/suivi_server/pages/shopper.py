@@ -23,11 +23,10 @@ from suivi_server.engagement import pages as engagement
 from suivi_server.engagement.sections import engagement_extras
 from suivi_server.pages.assets import Assets
 from suivi_server.pages.attempts import AttemptLimiter, KeySpace
-from suivi_server.pages.compression import Compression
 from suivi_server.pages.extras import PageExtra
-from suivi_server.pages.headers import SecurityHeaders
 from suivi_server.pages.lookup import Lookup
 from suivi_server.pages.not_found import NotFound
+from suivi_server.pages.outbound import Outbound
 from suivi_server.pages.site import Site, install_gettext
 from suivi_server.pages.themes import load_themes, themes_root
 from suivi_server.pages.tracked import TrackedNumber
@@ -55,7 +54,7 @@ class Pages:
         return routes(self.site)
 
     def middleware(self) -> list[Middleware]:
-        return [Middleware(SecurityHeaders), Middleware(Compression)]
+        return [Middleware(Outbound)]
 
     def exception_handlers(self) -> Mapping[Any, Any]:
         return {404: NotFound(self.site)}

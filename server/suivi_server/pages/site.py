@@ -19,10 +19,13 @@ from suivi_server.pages.extras import PageExtra
 from suivi_server.pages.forms import FormGuard
 from suivi_server.pages.i18n import N_, Language, all_languages, negotiate
 from suivi_server.pages.themes import DEFAULT_THEME, ThemeSet
+from suivi_server.pages.versions import Versions
 from suivi_server.pages.view import page_view
+from suivi_server.recent_reads import RecentReads, local_writes
 from suivi_server.services import Services
 
 REFRESH_SECONDS = 60
+VERSIONS_KEPT = 10_000  # a few hundred bytes each: the shipments with a page open right now
 PAGE_NOT_FOUND = N_("This page does not exist or the link is incomplete.")
 LINK_EXPIRED = N_("This link has expired. You can still find your order below.")
 
@@ -60,6 +63,12 @@ class Site:
         self.extras = tuple(extras)
         self.answers_editable_for = answers_editable_for
         self.page_cache = page_cache or PageCache()
+        self.versions: RecentReads[tuple[int, bool], Versions] = RecentReads(
+            local_writes(services.engine),
+            services.settings.page_recheck_seconds,
+            size=VERSIONS_KEPT,
+            monotonic=services.monotonic,
+        )
         self.forms = FormGuard(services.settings.secret_keys, services.settings.public_url)
 
     def brand(self, merchant: queries.MerchantRow | None) -> Branding:

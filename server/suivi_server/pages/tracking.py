@@ -4,7 +4,9 @@ A token is verified (once) before any query. A merchant may set `link_max_age_da
 settings: older links then answer 410 with the lookup form offered, never the shipment.
 The page, its fragment and the widget are served from the page cache while the versions of
 what they show are unchanged (pages/page_key.py), with an ETag: the fragment every open page
-asks for each minute is answered 304 when nothing moved.
+asks for each minute is answered 304 when nothing moved. The versions are read at most once
+per SUIVI_PAGE_RECHECK_SECONDS per process, and again at once after this process wrote
+(suivi_server/recent_reads.py).
 """
 
 from __future__ import annotations
@@ -100,7 +102,10 @@ class TrackingPages:
         grant = self._grant(request.path_params["token"])
         versions = None
         if grant is not None:
-            versions = await read_versions(services.engine, grant.shipment_id, full=full)
+            shipment_id = grant.shipment_id
+            versions = await site.versions.get(
+                (shipment_id, full), lambda: read_versions(services.engine, shipment_id, full=full)
+            )
         if grant is None or versions is None or self._too_old(grant, versions.merchant_settings):
             data = await self.load(request)
             return data if isinstance(data, Response) else await render(data)

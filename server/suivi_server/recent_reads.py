@@ -1,0 +1,110 @@
+"""Database reads reused for a short interval within one process, dropped at its own writes.
+
+The hot reads (a signed-link page's versions, a Bearer key's merchant) are asked for again and
+again with the same answer: an open page re-asks every minute, a burst of requests asks many
+times a second. A read made less than `seconds` ago answers again without a round trip, unless
+this process wrote since: every connection of the engine that ran anything but a SELECT moves
+`LocalWrites.generation` when it goes back to the pool (after its commit) and when it commits,
+and an answer read before that move is no longer trusted. So a change made here (a webhook,
+the embedded worker, a shopper's choice or answer, a revoked key) shows at once; a change made
+by another process (`suivi serve --workers N`, a separate worker, the CLI) shows within
+`seconds`. `seconds = 0` turns the reuse off: every read goes to the database.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from cachetools import LRUCache
+from sqlalchemy.engine import Connection, ExecutionContext
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+_WROTE = "suivi.wrote"
+_READS = (sa.Select, sa.CompoundSelect)
+
+
+class LocalWrites:
+    """A counter that moves whenever a connection of one engine that wrote commits or returns."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.generation = 0
+        sa.event.listen(engine.sync_engine, "after_cursor_execute", self._executed)
+        sa.event.listen(engine.sync_engine, "commit", self._committed)
+        sa.event.listen(engine.sync_engine, "checkin", self._returned)
+
+    def _executed(
+        self, conn: Connection, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        if not _is_read(context):
+            conn.info[_WROTE] = True
+
+    def _committed(self, conn: Connection) -> None:
+        if conn.info.get(_WROTE):
+            self.generation += 1
+
+    def _returned(self, _dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(_WROTE, False):
+            self.generation += 1
+
+
+def _is_read(context: ExecutionContext | None) -> bool:
+    """Only a compiled SELECT is a read; anything else (DML, DDL, text) counts as a write."""
+    compiled = getattr(context, "compiled", None)
+    return compiled is not None and isinstance(compiled.statement, _READS)
+
+
+_BY_ENGINE: weakref.WeakKeyDictionary[Any, LocalWrites] = weakref.WeakKeyDictionary()
+
+
+def local_writes(engine: AsyncEngine) -> LocalWrites:
+    """The one counter of an engine, however many apps or caches share it."""
+    writes = _BY_ENGINE.get(engine.sync_engine)
+    if writes is None:
+        writes = _BY_ENGINE[engine.sync_engine] = LocalWrites(engine)
+    return writes
+
+
+@dataclass(frozen=True, slots=True)
+class _Read(Generic[V]):
+    value: V
+    at: float
+    generation: int
+
+
+class RecentReads(Generic[K, V]):
+    """At most `size` answers, each reused for `seconds` while this process wrote nothing."""
+
+    def __init__(
+        self,
+        writes: LocalWrites,
+        seconds: float,
+        *,
+        size: int,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._writes, self._seconds, self._monotonic = writes, seconds, monotonic
+        self._reads: LRUCache[K, _Read[V]] = LRUCache(maxsize=size)
+
+    async def get(self, key: K, read: Callable[[], Awaitable[V | None]]) -> V | None:
+        """The recent answer for `key`, else `read()`'s (kept unless None: absence is re-read)."""
+        if self._seconds <= 0:
+            return await read()
+        now, generation = self._monotonic(), self._writes.generation
+        recent = self._reads.get(key)
+        if (
+            recent is not None
+            and recent.generation == generation
+            and 0 <= now - recent.at < self._seconds
+        ):
+            return recent.value
+        value = await read()
+        if value is not None:
+            self._reads[key] = _Read(value, now, generation)
+        return value
