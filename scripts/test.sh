@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${SUIVI_VENV:-.venv}"
+# Test processes (pytest-xdist): each has its own SQLite files and PostgreSQL database.
+jobs="${SUIVI_TEST_JOBS:-2}"
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
@@ -21,6 +23,8 @@ echo "== ruff"
 "$venv/bin/ruff" format --check .
 echo "== mypy --strict"
 "$venv/bin/mypy" sdk adapters server
+mypy="$(cd "$venv/bin" && pwd)/mypy"
+(cd examples/suivi-carrier-example && "$mypy" src tests)
 echo "== docs (mkdocs build --strict)"
 bash scripts/docs.sh build "$(mktemp -d)"
 run_pytest() {
@@ -36,7 +40,7 @@ run_pytest() {
 }
 
 echo "== pytest"
-run_pytest "$venv/bin/pytest" "$@"
+run_pytest "$venv/bin/pytest" -n "$jobs" --dist loadfile "$@"
 echo "== pytest examples/suivi-carrier-example (its own suite, as its authors run it)"
 run_pytest "$venv/bin/pytest" examples/suivi-carrier-example
 
@@ -46,5 +50,5 @@ run_pytest "$venv/bin/pytest" examples/suivi-carrier-example
 # fixed clock or timeline from end to end; they are left out of this pass, and so are the
 # PostgreSQL variants: a hidden date is the same on both databases, and the first pass ran both.
 echo "== pytest with the clock 1100 days ahead (SQLite)"
-SUIVI_TEST_SHIFT_DAYS=1100 run_pytest "$venv/bin/pytest" -p no:cacheprovider \
+SUIVI_TEST_SHIFT_DAYS=1100 run_pytest "$venv/bin/pytest" -n "$jobs" --dist loadfile -p no:cacheprovider \
   -m "not clock_free" -k "not postgresql" "$@"
