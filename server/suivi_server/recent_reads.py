@@ -13,10 +13,12 @@ by another process (`suivi serve --workers N`, a separate worker, the CLI) shows
 
 from __future__ import annotations
 
+import asyncio
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -78,8 +80,18 @@ class _Read(Generic[V]):
     generation: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending(Generic[V]):
+    task: asyncio.Future[V | None]
+    generation: int
+
+
 class RecentReads(Generic[K, V]):
-    """At most `size` answers, each reused for `seconds` while this process wrote nothing."""
+    """At most `size` answers, each reused for `seconds` while this process wrote nothing.
+
+    Requests that miss together share one read (the one started since the last write): when an
+    answer ages out under load, the database sees one query, not one per waiting request. The
+    read runs as its own task, so it must not use a caller's connection."""
 
     def __init__(
         self,
@@ -91,6 +103,7 @@ class RecentReads(Generic[K, V]):
     ) -> None:
         self._writes, self._seconds, self._monotonic = writes, seconds, monotonic
         self._reads: LRUCache[K, _Read[V]] = LRUCache(maxsize=size)
+        self._pending: dict[K, _Pending[V]] = {}
 
     async def get(self, key: K, read: Callable[[], Awaitable[V | None]]) -> V | None:
         """The recent answer for `key`, else `read()`'s (kept unless None: absence is re-read)."""
@@ -104,7 +117,19 @@ class RecentReads(Generic[K, V]):
             and 0 <= now - recent.at < self._seconds
         ):
             return recent.value
-        value = await read()
-        if value is not None:
-            self._reads[key] = _Read(value, now, generation)
-        return value
+        pending = self._pending.get(key)
+        if pending is None or pending.generation != generation:
+            pending = _Pending(asyncio.ensure_future(read()), generation)
+            self._pending[key] = pending
+            pending.task.add_done_callback(partial(self._settle, key, pending, now))
+        return await asyncio.shield(pending.task)
+
+    def _settle(self, key: K, pending: _Pending[V], at: float, task: asyncio.Future[Any]) -> None:
+        if self._pending.get(key) is pending:
+            del self._pending[key]
+        if task.cancelled() or task.exception() is not None:
+            return  # every waiter sees the failure; nothing is kept
+        value, kept = task.result(), self._reads.get(key)
+        newer = kept is not None and (kept.generation, kept.at) > (pending.generation, at)
+        if value is not None and not newer:  # a slower, older read never replaces a newer one
+            self._reads[key] = _Read(value, at, pending.generation)

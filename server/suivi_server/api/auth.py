@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
@@ -45,6 +46,7 @@ class ApiKeys:
     within the interval (suivi_server/recent_reads.py)."""
 
     def __init__(self, services: Services) -> None:
+        self._engine = services.engine
         self._merchants: RecentReads[str, Merchant] = RecentReads(
             local_writes(services.engine),
             services.settings.page_recheck_seconds,
@@ -52,25 +54,29 @@ class ApiKeys:
             monotonic=services.monotonic,
         )
 
-    async def authenticate(self, conn: AsyncConnection, request: Request) -> Merchant:
+    async def authenticate(self, request: Request) -> Merchant:
+        """The key's merchant, read on its own connection: a refused request opens no
+        transaction, and requests waiting on one read share it (recent_reads.py)."""
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         key = key.strip()
         if scheme.lower() != "bearer" or not key:
             raise _unauthorized("send the API key as 'Authorization: Bearer <key>'")
-        merchant = await self._merchants.get(
-            hash_api_key(key), lambda: merchant_for_api_key(conn, key)
-        )
+        merchant = await self._merchants.get(hash_api_key(key), partial(self._read, key))
         if merchant is None:
             raise _unauthorized("invalid or revoked API key")
         return merchant
+
+    async def _read(self, key: str) -> Merchant | None:
+        async with self._engine.connect() as conn:
+            return await merchant_for_api_key(conn, key)
 
 
 def merchant_endpoint(
     services: Services, keys: ApiKeys, handler: Handler
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
+        merchant = await keys.authenticate(request)
         async with services.engine.begin() as conn:
-            merchant = await keys.authenticate(conn, request)
             return await handler(request, Caller(merchant, conn, services))
 
     return endpoint
