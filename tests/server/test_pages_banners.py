@@ -509,9 +509,10 @@ async def test_a_page_view_costs_a_fixed_number_of_indexed_selects(
     assert "shopper_choices.shipment_id = " in features[0]
     assert "notification_optins.shipment_id = " in features[1]
     assert "products.merchant_id = " in features[2]
-    # nothing changed: the same page again costs the versions' select alone
+    # nothing changed: the same page again costs the versions' select at most (none within
+    # SUIVI_PAGE_RECHECK_SECONDS of the first: tests/server/test_pages_recheck.py)
     assert again.status_code == 200
-    assert statements[first_view:] == [statements[0]]
+    assert statements[first_view:] in ([], [statements[0]])
 
 
 # --- "Refresh now" -----------------------------------------------------------------------------
