@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import httpx
@@ -72,8 +73,15 @@ class CarrierHTTP:
         self._sleep = sleep
         self.attempts = 0
 
+    @cached_property
+    def auth(self) -> httpx.Auth | None:
+        """The adapter's `auth()`, asked once, at the first send: a missing credential is
+        then reported by the call that needs it."""
+        return self.adapter.auth()
+
     async def send(self, request: httpx.Request, *, requested: tuple[str, ...] = ()) -> RawResponse:
         """Send with retries; raise the typed error of the final failed attempt."""
+        auth = self.auth
 
         def wait(state: RetryCallState) -> float:
             error = state.outcome.exception() if state.outcome else None
@@ -88,10 +96,12 @@ class CarrierHTTP:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._send_once(request, requested)
+                return await self._send_once(request, requested, auth)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    async def _send_once(self, request: httpx.Request, requested: tuple[str, ...]) -> RawResponse:
+    async def _send_once(
+        self, request: httpx.Request, requested: tuple[str, ...], auth: httpx.Auth | None
+    ) -> RawResponse:
         name = self.adapter.name
         number = ",".join(requested) or None
         if "timeout" not in request.extensions:
@@ -100,7 +110,7 @@ class CarrierHTTP:
         async with self._semaphore:
             self.attempts += 1
             try:
-                response = await self.client.send(request)
+                response = await self.client.send(request, auth=auth)
                 body = await response.aread()
             except httpx.TimeoutException as exc:
                 raise CarrierUnavailable(
