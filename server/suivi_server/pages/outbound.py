@@ -6,16 +6,18 @@ chose one (the dashboard), `nosniff`, HSTS over HTTPS. The header lines are buil
 a response only has its own header names scanned.
 
 Compression: Starlette's gzip responder compresses when the client accepts it and the body is
-big enough to gain, and adds `Vary: Accept-Encoding`. It drops ASGI messages it does not know,
-among them `http.response.debug` (how test clients learn which template rendered), so those go
-around it. Compressed or not, a response keeps its ETag; a strong ETag (a cached page's) turns
-weak when its body is compressed, since those bytes are no longer the ones it names, and
-If-None-Match compares weakly (pages/cache.py), so both forms revalidate.
+big enough to gain; a client that does not accept gzip gets the bytes as they are, nothing held
+back. Every response says `Vary: Accept-Encoding` (a 304 too, as its 200 would). The responder
+drops ASGI messages it does not know, among them `http.response.debug` (how test clients learn
+which template rendered), so those go around it. Compressed or not, a response keeps its ETag;
+a strong ETag (a cached page's) turns weak when its body is compressed, since those bytes are
+no longer the ones it names, and If-None-Match compares weakly (pages/cache.py), so both forms
+revalidate.
 """
 
 from __future__ import annotations
 
-from starlette.middleware.gzip import GZipResponder, IdentityResponder
+from starlette.middleware.gzip import GZipResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from suivi_server.pages.headers import DEFAULT_CSP, HSTS
@@ -28,23 +30,33 @@ _FRAMING: Raw = [(b"content-security-policy", DEFAULT_CSP.encode()), (b"x-frame-
 _REFERRER: Raw = [(b"referrer-policy", b"no-referrer")]
 _ALWAYS: Raw = [(b"x-content-type-options", b"nosniff")]
 _HTTPS: Raw = [(b"strict-transport-security", HSTS.encode())]
+_VARY: Raw = [(b"vary", b"Accept-Encoding")]
 _REPLACED = frozenset(name for name, _ in _ALWAYS + _HTTPS)  # ours, whatever the response said
 
 
 def secured(headers: Raw, https: bool) -> Raw:
-    """The response's headers with the security headers added, the ETag weakened if gzipped."""
+    """The response's headers with the security headers and `Vary: Accept-Encoding` added, the
+    ETag weakened if gzipped."""
     names = {name for name, _ in headers}
     gzipped = b"content-encoding" in names
     out = [
-        (name, b"W/" + value if gzipped and name == b"etag" and value[:2] != b"W/" else value)
-        for name, value in headers
-        if name not in _REPLACED
+        (name, _own_value(name, value, gzipped)) for name, value in headers if name not in _REPLACED
     ]
+    if b"vary" not in names:
+        out += _VARY
     if b"content-security-policy" not in names:
         out += _FRAMING
     if b"referrer-policy" not in names:
         out += _REFERRER
     return out + _ALWAYS + (_HTTPS if https else [])
+
+
+def _own_value(name: bytes, value: bytes, gzipped: bool) -> bytes:
+    if name == b"etag" and gzipped and not value.startswith(b"W/"):
+        return b"W/" + value
+    if name == b"vary" and b"accept-encoding" not in value.lower():
+        return value + b", Accept-Encoding"
+    return value
 
 
 def accepts_gzip(scope: Scope) -> bool:
@@ -66,15 +78,14 @@ class Outbound:
                 message["headers"] = secured(list(message.get("headers", ())), https)
             await send(message)
 
+        if not accepts_gzip(scope):
+            await self.app(scope, receive, leave)  # the bytes as they are: nothing to hold back
+            return
+
         async def inner(scope: Scope, receive: Receive, compressing: Send) -> None:
             async def route(message: Message) -> None:
                 await (send if message["type"] == "http.response.debug" else compressing)(message)
 
             await self.app(scope, receive, route)
 
-        responder = (
-            GZipResponder(inner, MINIMUM_BYTES, compresslevel=LEVEL)
-            if accepts_gzip(scope)
-            else IdentityResponder(inner, MINIMUM_BYTES)
-        )
-        await responder(scope, receive, leave)
+        await GZipResponder(inner, MINIMUM_BYTES, compresslevel=LEVEL)(scope, receive, leave)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from suivi_server.pages.i18n import negotiate
@@ -30,8 +32,9 @@ def page_key(
     answers_editable_for: timedelta,
 ) -> Hashable:
     settings = versions.merchant_settings
+    query: bytes = request.scope["query_string"]
     lang = negotiate(
-        query=request.query_params.get("lang"),
+        query=_lang_asked(query),
         customer=versions.customer_locale,
         accept_language=request.headers.get("accept-language"),
         merchant_default=settings.get("default_locale"),
@@ -42,10 +45,16 @@ def page_key(
     editable = answered is not None and now < as_utc(answered) + answers_editable_for
     return (
         template,
-        request.url.path,
-        request.url.query,
+        request.scope["path"],
+        query,
         lang.code,
         local_date,
         editable,
         versions.digest,
     )
+
+
+@lru_cache(maxsize=1024)
+def _lang_asked(query: bytes) -> str | None:
+    """The `lang` of a query string, parsed once per distinct string (pages re-ask the same)."""
+    return QueryParams(query).get("lang")
