@@ -274,6 +274,58 @@ async def test_months_are_made_ahead_once_taking_odd_dates_out_of_the_default(
     assert [row[0] for row in typo] == [partitions.partition_name(typo_month)]
 
 
+async def test_an_insert_while_a_month_is_made_waits_and_lands_in_that_month(
+    engine: AsyncEngine,
+) -> None:
+    """An event for the month being made, written between the move out of DEFAULT and the
+    ATTACH, would stay in DEFAULT and make the ATTACH fail: it waits, then goes to its month."""
+    import asyncio
+
+    from sqlalchemy.util import await_only
+
+    await convert(engine)
+    month = partitions.month_of(TYPO) + 1
+    at = partitions.month_start(month) + timedelta(days=3)
+    event = tracking_events.insert().values(
+        shipment_id=1, occurred_at=at, status="in_transit", code="RACE", label="race", created_at=at
+    )
+    writer = await engine.connect()
+    pid = (await writer.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one()
+    await writer.commit()
+
+    async def write() -> None:
+        async with writer.begin():
+            await writer.execute(event)
+
+    async def meanwhile() -> asyncio.Task[None]:
+        """The insert started and run until it commits or waits on a lock."""
+        task = asyncio.create_task(write())
+        waiting = sa.text("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = :pid AND NOT granted)")
+        async with engine.connect() as watcher:
+            while not task.done() and not (await watcher.execute(waiting, {"pid": pid})).scalar():
+                await asyncio.sleep(0.01)
+        return task
+
+    tasks: list[asyncio.Task[None]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "ATTACH PARTITION" in statement and not tasks:
+            tasks.append(await_only(meanwhile()))
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        async with engine.begin() as conn:
+            made = await partitions.create_ahead(conn, partitions.month_start(month), ahead=0)
+    finally:
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", before)
+        for task in tasks:
+            await task
+        await writer.close()
+    assert made == [partitions.partition_name(month)]
+    raced = [row for row in await rows(engine) if row[4] == "RACE"]
+    assert [row[0] for row in raced] == [partitions.partition_name(month)]
+
+
 async def test_retention_drops_whole_months_and_keeps_recent_ones(engine: AsyncEngine) -> None:
     await convert(engine)
     before = await rows(engine)
@@ -282,14 +334,38 @@ async def test_retention_drops_whole_months_and_keeps_recent_ones(engine: AsyncE
         dropped, deleted = await partitions.prune(conn, NOW, keep_months=2)
         left = set((await partitions.month_partitions(conn)).values())
     after = await rows(engine)
-    assert deleted == 1  # the 1970 placeholder, in the DEFAULT partition
+    assert deleted == 0  # the 1970 placeholder's parcel is still in transit
     assert dropped
     assert not left & set(dropped)
     assert cutoff == partitions.month_start(partitions.month_of(NOW) - 2)
-    assert after == [row for row in before if row[3] >= cutoff]
-    assert {row[0] for row in after if row[3] < cutoff} == set()
+    assert after == [row for row in before if row[3] >= cutoff or row[4] == "ZERO"]
+    assert {row[0] for row in after if row[3] < cutoff} == {partitions.DEFAULT}
     assert {row[0] for row in before if row[3] < cutoff and row[4] != "ZERO"} == set(dropped)
     assert partitions.partition_name(partitions.month_of(NOW) + 3) in left
+
+
+async def test_retention_keeps_odd_dates_of_parcels_in_transit_and_drops_finished_ones(
+    engine: AsyncEngine,
+) -> None:
+    """A placeholder date says nothing of a parcel's age: deleting it while the parcel is
+    polled would have the next poll store it again as new."""
+    await convert(engine)
+    odd = [row for row in await rows(engine) if row[4] in ("ZERO", "TYPO")]
+    cutoff = partitions.cutoff(NOW, keep_months=2)
+    async with engine.begin() as conn:
+        _, deleted = await partitions.prune(conn, NOW, keep_months=2)
+    assert deleted == 0
+    assert [row for row in await rows(engine) if row[4] in ("ZERO", "TYPO")] == odd
+    finished = shipments.update().where(shipments.c.id == odd[0][1])
+    async with engine.begin() as conn:
+        await conn.execute(finished.values(status=Status.DELIVERED, updated_at=NOW))
+        _, deleted = await partitions.prune(conn, NOW, keep_months=2)
+    assert deleted == 0  # finished within the months kept: its events stay
+    async with engine.begin() as conn:
+        await conn.execute(finished.values(updated_at=cutoff - timedelta(days=1)))
+        _, deleted = await partitions.prune(conn, NOW, keep_months=2)
+    assert deleted == len(odd) == 2
+    assert [row for row in await rows(engine) if row[0] == partitions.DEFAULT] == []
 
 
 @pytest.fixture

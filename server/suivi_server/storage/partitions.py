@@ -6,10 +6,16 @@ file instead of deleted row by row. A partitioned table's keys must hold the par
 event key (shipment_id, occurred_at, code) already does, so `ON CONFLICT` ingestion is
 unchanged; the primary key becomes (id, occurred_at). Carrier dates far from today (a 1970
 placeholder, a year typed wrong) land in the DEFAULT partition; a month created later takes its
-rows out of it first, so creating a month never fails on them.
+rows out of it first, so creating a month never fails on them. While it does, event inserts wait
+on the parent's lock: a row for that month written meanwhile would stay in DEFAULT and make the
+ATTACH fail.
 
 The trade-off of retention: a parcel older than the kept months still has its row (status,
-dates, estimate) but its page shows no events.
+dates, estimate) but its page shows no events. Retention drops whole month partitions; it does
+not go by date in the DEFAULT partition, whose dates say nothing of a parcel's age (a parcel in
+transit with a 1970 placeholder would lose the event, and the next poll would store it again as
+new). There it deletes only the events of parcels finished (a terminal status, no longer
+polled) and last updated before the cut-off.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from suivi import TERMINAL_STATUSES
 
 TABLE = "tracking_events"
 DEFAULT = f"{TABLE}_default"
@@ -95,6 +103,9 @@ async def _add_month(conn: AsyncConnection, parent: str, month: int) -> str:
     """Create one month's partition, moving in the rows the DEFAULT partition holds for it."""
     name, low, high = partition_name(month), month_start(month), month_start(month + 1)
     await _exec(conn, f'CREATE TABLE "{name}" (LIKE "{parent}" INCLUDING DEFAULTS)')
+    # inserts wait until commit (reads go on): one for this month would otherwise land in
+    # DEFAULT between the move and the ATTACH, which then fails on it
+    await _exec(conn, f'LOCK TABLE "{parent}" IN SHARE ROW EXCLUSIVE MODE')
     await _exec(
         conn,
         f'WITH moved AS (DELETE FROM "{DEFAULT}" WHERE {PARTITION_KEY} >= :low'
@@ -199,8 +210,9 @@ def cutoff(now: datetime, keep_months: int) -> datetime:
 
 
 async def prune(conn: AsyncConnection, now: datetime, keep_months: int) -> tuple[list[str], int]:
-    """Drop the month partitions wholly before `cutoff` and the DEFAULT partition's rows before
-    it; return the partitions dropped and the DEFAULT rows deleted."""
+    """Drop the month partitions wholly before `cutoff`, and from the DEFAULT partition the
+    events of parcels finished and last updated before it; return the partitions dropped and
+    the DEFAULT rows deleted."""
     if keep_months < 1:
         raise ValueError("keep at least this month")
     if not await is_partitioned(conn):
@@ -211,9 +223,11 @@ async def prune(conn: AsyncConnection, now: datetime, keep_months: int) -> tuple
     old = [name for month, name in months if month < first_kept]
     for name in old:
         await _exec(conn, f'DROP TABLE "{name}"')
+    finished = ", ".join(f"'{status.value}'" for status in sorted(TERMINAL_STATUSES))
     deleted = await _exec(
         conn,
-        f'DELETE FROM "{DEFAULT}" WHERE {PARTITION_KEY} < :cutoff',
+        f'DELETE FROM "{DEFAULT}" e USING shipments s WHERE e.shipment_id = s.id'
+        f" AND s.status IN ({finished}) AND s.updated_at < :cutoff",
         cutoff=month_start(first_kept),
     )
     return old, deleted.rowcount
