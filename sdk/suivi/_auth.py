@@ -30,7 +30,8 @@ class OAuth2ClientCredentials(httpx.Auth):
     """Bearer tokens from `token_url`, asked with HTTP Basic client credentials.
 
     `scope` and `form` add fields to the token request's form; `margin` (seconds) renews a
-    token that long before it expires; `clock` (monotonic seconds) is injectable for tests.
+    token that long before it expires, at most half its lifetime (a carrier's short-lived token
+    is still reused); `clock` (monotonic seconds) is injectable for tests.
     A refused token request raises CarrierAuthError (429 and 5xx keep their retryable
     errors); an answer without a usable `access_token` raises CarrierResponseInvalid.
     """
@@ -130,7 +131,10 @@ class OAuth2ClientCredentials(httpx.Auth):
                 body=raw.body,
             )
         token, lifetime = self._read(raw)
-        renew_at = float("inf") if lifetime is None else self.clock() + lifetime - self.margin
+        if lifetime is None:
+            renew_at = float("inf")
+        else:
+            renew_at = self.clock() + lifetime - min(self.margin, lifetime / 2)
         self._token = (token, renew_at)
         return token
 

@@ -100,6 +100,26 @@ async def test_a_token_is_renewed_its_margin_before_it_expires() -> None:
     assert bearers(api) == ["Bearer tok-1", "Bearer tok-1", "Bearer tok-2"]
 
 
+@pytest.mark.parametrize("expires_in", [60, 30])
+@respx.mock
+async def test_a_token_living_no_longer_than_the_margin_is_reused_half_its_life(
+    expires_in: int,
+) -> None:
+    token_route = respx.post(TOKEN_URL).mock(
+        side_effect=[token("tok-1", expires_in), token("tok-2", expires_in)]
+    )
+    api = respx.get(API_URL).respond(200)
+    clock = FakeClock()
+    async with http(oauth(clock, margin=60)) as client:
+        await client.get(API_URL)
+        clock.now += expires_in / 2 - 1  # before half its life: still used
+        await client.get(API_URL)
+        clock.now += 1  # half its life: renewed
+        await client.get(API_URL)
+    assert token_route.call_count == 2
+    assert bearers(api) == ["Bearer tok-1", "Bearer tok-1", "Bearer tok-2"]
+
+
 @respx.mock
 async def test_without_expires_in_the_token_lasts_until_refused() -> None:
     token_route = respx.post(TOKEN_URL).mock(
