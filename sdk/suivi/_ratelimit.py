@@ -57,7 +57,9 @@ class MemoryBackend:
 
     Never refuses: a caller finding the bucket empty reserves the next token (the bucket goes
     into debt) and is told when it starts, so the wait is computed once, never polled, whatever
-    an injected clock and sleep do.
+    an injected clock and sleep do. A grant expires one token's interval after it starts: the
+    bucket counted its slots as spent then, so slots left over (their callers cancelled) cannot
+    be spent later on top of a refilled bucket, beyond the burst.
     """
 
     def __init__(self, limit: RateLimit) -> None:
@@ -73,9 +75,10 @@ class MemoryBackend:
         if ready >= 1:
             granted = min(wanted, ready)
             self._buckets[key] = (max(0.0, tokens - granted), now)
-            return Grant(granted, start=now, refill=now)
+            return Grant(granted, start=now, refill=now, expires=now + 1 / self._rate)
         self._buckets[key] = (tokens - 1, now)
-        return Grant(1, start=now + (1 - tokens) / self._rate, refill=now)
+        start = now + (1 - tokens) / self._rate
+        return Grant(1, start=start, refill=now, expires=start + 1 / self._rate)
 
 
 class RateLimiter:

@@ -104,6 +104,64 @@ async def test_a_bucket_in_debt_tells_each_caller_when_its_token_comes() -> None
     assert sleep.waits == pytest.approx([0.5, 1.0, 1.5, 2.0])  # computed once each, no polling
 
 
+class GatedSleep(RecordingSleep):
+    """Records each wait; holds every sleeper until the gate opens, then returns at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await self.gate.wait()
+
+
+class CancellingClock(ManualClock):
+    """Cancels `cancel` when first read by the task `reader`: right before it asks the back-end
+    for a chunk sized by the callers still waiting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reader: asyncio.Task[None] | None = None
+        self.cancel: list[asyncio.Task[None]] = []
+
+    def __call__(self) -> float:
+        if self.reader is not None and asyncio.current_task() is self.reader:
+            self.reader = None
+            for task in self.cancel:
+                task.cancel()
+        return self.now
+
+
+async def test_slots_left_by_cancelled_callers_do_not_exceed_the_burst_later() -> None:
+    """Callers queue while the first sleeps for its reserved token; the next takes a chunk of
+    three for itself and the two behind it, which are cancelled: their slots must not be spent
+    later on top of a refilled bucket."""
+    clock, sleep = CancellingClock(), GatedSleep()
+    limiter = RateLimiter(
+        MemoryBackend(RateLimit(per_second=1, burst=3)), "", clock=clock, sleep=sleep
+    )
+    for _ in range(3):  # the burst, spent
+        await limiter.acquire()
+    reserved = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    assert sleep.waits == [1.0]
+    clock.reader = asyncio.create_task(limiter.acquire())
+    clock.cancel = [asyncio.create_task(limiter.acquire()) for _ in range(2)]
+    chunked = clock.reader
+    await asyncio.sleep(0)
+    clock.now = 10.0  # the bucket is full again
+    sleep.gate.set()
+    await asyncio.gather(reserved, chunked)
+    outcomes = await asyncio.gather(*clock.cancel, return_exceptions=True)
+    assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)
+    clock.now = 20.0  # full again, nothing spent since the chunk
+    waits = len(sleep.waits)
+    for _ in range(5):
+        await limiter.acquire()
+    assert len(sleep.waits) - waits == 2  # three at once (the burst), then one a second
+
+
 async def test_memory_back_end_keeps_one_bucket_per_key() -> None:
     backend = MemoryBackend(RateLimit(per_second=1, burst=2))
     assert (await backend.take("ups", 5, 0.0)).slots == 2
