@@ -360,7 +360,9 @@ class KillPlan:
     kill_within: float = 0.4
     # each restart comes this much later on the clock: past the lease and the first retry
     restart_jump: float = 31.0
-    timeout: float = 120.0
+    # a safety net, not a measure: a loaded machine (the suite runs in two processes) can take
+    # minutes to drain what the kills left
+    timeout: float = 360.0
 
 
 def start_sender(environ: Mapping[str, str], clock: SharedClock, plan: KillPlan, log: Path) -> Life:
