@@ -3,14 +3,14 @@
 Each size gets a database of its own, filled in bulk (the same merchant, a constant set of
 ACTIVE shipments due for a poll, the rest delivered, in transit or in trouble, two events per
 shipment, a notification for every other one, transit counts for the deliveries). The bench then
-runs the operations on every size in turn, round after round (10 k, 100 k, 1 M, 10 k, …), and
-prints for each operation the median of its per-round medians, and the largest size's median
-over the smallest's: the target is at most 1.5× for every line. Operations: a tracking page, a
-worker claim of 50, a /metrics scrape, the API's lists (newest, problems, one status,
-notifications), the dashboard's problem list, one delivery learned into the transit counts, a
-rebuild of the transit model from them, and the peak memory of a worker process polling the
-ACTIVE shipments against the carrier simulator. The database size per million shipments
-closes the report.
+runs the operations round after round, each one on every size in turn call by call (10 k, 100 k,
+1 M, 10 k, …), and prints for each operation the median of its per-round medians, and the
+largest size's median over the smallest's: the target is at most 1.5× for every line.
+Operations: a tracking page, a worker claim of 50, a /metrics scrape, the API's lists (newest,
+problems, one status, notifications), the dashboard's problem list, one delivery learned into
+the transit counts, a rebuild of the transit model from them, and the peak memory of a worker
+process polling the ACTIVE shipments against the carrier simulator. The database size per
+million shipments closes the report.
 
     .venv/bin/python bench/scale.py                                       # SQLite
     .venv/bin/python bench/scale.py --database postgresql \
@@ -509,20 +509,26 @@ async def worker_memory(url: str, active: int, *, apart: bool = True) -> float:
 async def measure(
     fleets: Sequence[Fleet], rounds: int, most_calls: int
 ) -> dict[str, dict[int, list[float]]]:
-    """Per operation and size, each round's median seconds per call; sizes interleaved."""
+    """Per operation and size, each round's median seconds per call.
+
+    The sizes take turns call by call (10 k, 1 M, 10 k, 1 M, …), so the two sides of a ratio
+    are measured milliseconds apart: a burst of load from a neighbour on a shared machine falls
+    on both. Taking turns round by round put a whole pass over the operations (seconds, two
+    model rebuilds) between them, and such a burst then doubled one size's figure alone."""
     found: dict[str, dict[int, list[float]]] = {name: {} for name in OPERATIONS}
     for fleet in fleets:  # warm caches and connections once
         for operation, _ in OPERATIONS.values():
             await operation(fleet)
     for _ in range(rounds):
-        for fleet in fleets:
-            for name, (operation, calls) in OPERATIONS.items():
-                times = []
-                for _ in range(min(calls, most_calls)):
+        for name, (operation, calls) in OPERATIONS.items():
+            times: dict[int, list[float]] = {fleet.size: [] for fleet in fleets}
+            for _ in range(min(calls, most_calls)):
+                for fleet in fleets:
                     started = time.perf_counter()
                     await operation(fleet)
-                    times.append(time.perf_counter() - started)
-                found[name].setdefault(fleet.size, []).append(statistics.median(times))
+                    times[fleet.size].append(time.perf_counter() - started)
+            for size, taken in times.items():
+                found[name].setdefault(size, []).append(statistics.median(taken))
     return found
 
 

@@ -6,7 +6,7 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -31,6 +31,23 @@ def test_the_fleet_is_the_same_at_every_run(scale: ModuleType) -> None:
     assert all(r["next_poll_at"] is None or r["next_poll_at"] > scale.NOW for r in first[10:])
     assert {r["status"] for r in first[10:]} == {s for _, s, *_ in scale.MIX}
     assert len(list(scale.event_rows(400))) == 800
+
+
+@pytest.mark.anyio
+async def test_the_sizes_take_turns_call_by_call(
+    scale: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both sides of a ratio are measured moments apart, so a burst of load hits both."""
+    order: list[int] = []
+
+    async def record(fleet: SimpleNamespace) -> None:
+        order.append(fleet.size)
+
+    monkeypatch.setattr(scale, "OPERATIONS", {"one": (record, 3)})
+    fleets = [SimpleNamespace(size=10), SimpleNamespace(size=1000)]
+    found = await scale.measure(fleets, 2, 1000)
+    assert order == [10] + [1000] + [10, 1000] * 3 * 2  # the warm-up, then the calls
+    assert {size: len(medians) for size, medians in found["one"].items()} == {10: 2, 1000: 2}
 
 
 def test_the_bench_runs_in_smoke_mode(
