@@ -199,7 +199,13 @@ def wrk(url: str, headers: dict[str, str], *, seconds: int, connections: int, th
 
 
 def measure(
-    database_url: str, *, rounds: int, seconds: int, connections: int, threads: int
+    database_url: str,
+    *,
+    rounds: int,
+    seconds: int,
+    connections: int,
+    threads: int,
+    only: Sequence[str] = TARGET_NAMES,
 ) -> dict[str, dict[str, list[Run]]]:
     workdir = Path(tempfile.mkdtemp(prefix="page-vs-bare-"))
     port_a, port_b = free_port(), free_port()
@@ -230,6 +236,7 @@ def measure(
                     {"Authorization": f"Bearer {api_key}"},
                 ),
             ]
+            targets = [t for t in targets if t.name in only]
             recorded = workdir / "recorded.json"
             recorded.write_text(json.dumps(record(a, targets)))
             bench_dir = str(Path(__file__).resolve().parent)
@@ -292,6 +299,9 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--postgres", default=os.environ.get("SUIVI_BENCH_POSTGRES_URL"))
     parser.add_argument("--smoke", action="store_true", help="1 round of 1 s, 4 connections")
+    parser.add_argument(
+        "--targets", nargs="+", choices=TARGET_NAMES, default=TARGET_NAMES, help="default: all"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.rounds, args.seconds, args.connections, args.threads = 1, 1, 4, 1
@@ -312,6 +322,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
                 seconds=args.seconds,
                 connections=args.connections,
                 threads=args.threads,
+                only=args.targets,
             )
             rows += report(name, runs)
     finally:

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from suivi_server.api.errors import ApiError
+from suivi_server.api.read_cache import ReusedAnswers
 from suivi_server.recent_reads import RecentReads, local_writes
 from suivi_server.security import hash_api_key
 from suivi_server.services import Services
@@ -29,6 +30,14 @@ class Caller:
 
 
 Handler = Callable[[Request, Caller], Awaitable[Response]]
+_REUSED: set[Handler] = set()
+
+
+def reused(handler: Handler) -> Handler:
+    """Mark a GET handler whose 200 answer is reused (api/read_cache.py): it only reads, and
+    answers 200 or raises ApiError."""
+    _REUSED.add(handler)
+    return handler
 
 
 def _unauthorized(message: str) -> ApiError:
@@ -74,9 +83,20 @@ class ApiKeys:
 def merchant_endpoint(
     services: Services, keys: ApiKeys, handler: Handler
 ) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        merchant = await keys.authenticate(request)
+    async def run(request: Request, merchant: Merchant) -> Response:
         async with services.engine.begin() as conn:
             return await handler(request, Caller(merchant, conn, services))
 
-    return endpoint
+    async def endpoint(request: Request) -> Response:
+        return await run(request, await keys.authenticate(request))
+
+    if handler not in _REUSED:
+        return endpoint
+    answers = ReusedAnswers(services)
+
+    async def reused_endpoint(request: Request) -> Response:
+        """A hit opens no transaction; a miss runs the handler in one of its own."""
+        merchant = await keys.authenticate(request)
+        return await answers.respond(request, merchant.id, partial(run, request, merchant))
+
+    return reused_endpoint

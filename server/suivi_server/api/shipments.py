@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from suivi import Status
-from suivi_server.api.auth import Caller
+from suivi_server.api.auth import Caller, reused
 from suivi_server.api.body import json_object
 from suivi_server.api.errors import ApiError, invalid, not_found
 from suivi_server.api.models import ShipmentIn, ShipmentPatch, shipment_columns
@@ -98,7 +98,9 @@ async def list_shipments(request: Request, caller: Caller) -> Response:
     )
 
 
+@reused
 async def get_shipment(request: Request, caller: Caller) -> Response:
+    """Reused within the recheck interval, with its ETag (api/read_cache.py)."""
     return await _answer(caller, _shipment_id(request))
 
 
