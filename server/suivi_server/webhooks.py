@@ -150,8 +150,5 @@ async def _feed(
             ingested = await ingest(
                 conn, row, tracking, now, learned.model, preference=learned.preference
             )
-            await conn.execute(
-                sa.update(shipments).where(_s.id == shipment_id).values(**ingested.values)
-            )
             new_events += len(ingested.applied.new_events)
     return len(ids), new_events

@@ -28,17 +28,17 @@ from suivi import (
     moved_later,
     settle,
 )
-from suivi_server.storage.schema import shipments, shown_estimates
-
-_s = shipments.c
+from suivi_server.storage.schema import shown_estimates
 
 
 @dataclass(frozen=True, slots=True)
 class Shown:
-    """The window to show after this answer, and the shipment columns that say so."""
+    """The window to show after this answer, the shipment columns that say so, and the
+    `shown_estimates` row that records it (None: nothing worth recording changed)."""
 
     estimate: DeliveryEstimate | None
     values: dict[str, Any]
+    record: dict[str, Any] | None = None
 
 
 def _window(
@@ -54,8 +54,7 @@ def _json(estimate: DeliveryEstimate | None) -> dict[str, Any] | None:
     return estimate.model_dump(mode="json") if estimate else None
 
 
-async def show_estimate(
-    conn: AsyncConnection,
+def show_estimate(
     before: Any,
     facts: ShipmentFacts,
     tracking: Tracking,
@@ -64,7 +63,8 @@ async def show_estimate(
     model: TransitModel,
     preference: EstimatePreference,
 ) -> Shown:
-    """Decide the shown window from `before` (the shipment row as it was, read under its lock)."""
+    """Decide the shown window from `before` (the shipment row as it was, read under its lock,
+    so its move counts are incremented here); the caller writes `values` and `record`."""
     calendar = facts.calendar(tracking.service)
     today = now.astimezone(calendar.zone).date()
     forecast = model.forecast(facts, tracking, now)
@@ -83,19 +83,24 @@ async def show_estimate(
         return Shown(settled, values)  # after arrival the window is a fact, not a promise
     later = moved_later(shown, settled) if changed else False
     if changed and shown is not None:
-        values["estimate_moves"] = _s.estimate_moves + 1
-        values["estimate_later_moves"] = _s.estimate_later_moves + int(later)
-    if changed or milestone != before.milestone:
-        await conn.execute(
-            sa.insert(shown_estimates).values(
-                merchant_id=before.merchant_id,
-                shipment_id=before.id,
-                milestone=milestone,
-                estimate=_json(settled),
-                carrier_estimate=_json(tracking.estimate),
-                model_estimate=_json(forecast.estimate if forecast else None),
-                moved_later=later,
-                shown_at=now,
-            )
-        )
-    return Shown(settled, values)
+        values["estimate_moves"] = before.estimate_moves + 1
+        values["estimate_later_moves"] = before.estimate_later_moves + int(later)
+    if not changed and milestone == before.milestone:
+        return Shown(settled, values)
+    record = {
+        "merchant_id": before.merchant_id,
+        "shipment_id": before.id,
+        "milestone": milestone,
+        "estimate": _json(settled),
+        "carrier_estimate": _json(tracking.estimate),
+        "model_estimate": _json(forecast.estimate if forecast else None),
+        "moved_later": later,
+        "shown_at": now,
+    }
+    return Shown(settled, values, record)
+
+
+async def record_shown(conn: AsyncConnection, records: list[dict[str, Any]]) -> None:
+    """Insert the `shown_estimates` rows of a batch of answers (one executemany)."""
+    if records:
+        await conn.execute(sa.insert(shown_estimates), records)

@@ -8,7 +8,7 @@ message nor, on the next poll, write it again (the idempotency key is unique).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,8 +43,7 @@ def status_occurrence(status: str, substatus: str | None, since: datetime | None
     return f"{status}/{substatus or ''}@{since.isoformat() if since else ''}"
 
 
-async def plan_notifications(
-    conn: AsyncConnection,
+def planned_notifications(
     *,
     merchant_id: int,
     shipment_id: int,
@@ -52,35 +51,56 @@ async def plan_notifications(
     situations: Iterable[DetectedSituation],
     status_change: tuple[str, str | None, datetime | None] | None,
     now: datetime,
-) -> int:
-    """Write the rows the rules ask for; return how many were new."""
+    asked: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """The outbox rows the rules ask for after one answer; `asked`: the channels the shopper
+    asked for on the parcel's page (`opted_in_many`), added to each situation's."""
     rules = rules_of(merchant_settings)
-    planned: list[tuple[str, str, dict[str, Any]]] = [
-        (s.kind.value, s.fingerprint, plain(s.facts)) for s in situations
-    ]
-    asked = await opted_in_channels(conn, shipment_id) if planned else ()
-    written = 0
-    for event, occurrence, facts in planned:
-        written += await _write(
-            conn, merchant_id, shipment_id, rules, event, occurrence, facts, now, also=asked
-        )
+    rows: list[dict[str, Any]] = []
+    for situation in situations:
+        event, occurrence = situation.kind.value, situation.fingerprint
+        facts = plain(situation.facts)
+        rows += _rows(merchant_id, shipment_id, rules, event, occurrence, facts, now, also=asked)
     if status_change is not None:
         status, substatus, since = status_change
         facts = plain({"status": status, "substatus": substatus, "since": since})
         occurrence = status_occurrence(*status_change)
-        written += await _write(
-            conn, merchant_id, shipment_id, rules, STATUS_CHANGED, occurrence, facts, now
-        )
-    return written
+        rows += _rows(merchant_id, shipment_id, rules, STATUS_CHANGED, occurrence, facts, now)
+    return rows
 
 
-async def opted_in_channels(conn: AsyncConnection, shipment_id: int) -> tuple[str, ...]:
-    """Channels the shopper asked for on this parcel's page (confirmed, not revoked)."""
+async def write_outbox(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Insert outbox rows in one executemany; a key already written is skipped (unique)."""
+    if rows:
+        await conn.execute(_insert(conn), rows)
+
+
+def _insert(conn: AsyncConnection) -> Any:
+    """The outbox insert, built once per dialect so its compiled form is cached with it."""
+    dialect = conn.dialect.name
+    if dialect not in _INSERTS:
+        _INSERTS[dialect] = insert_ignoring_conflicts(conn, notifications, ("idempotency_key",))
+    return _INSERTS[dialect]
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+async def opted_in_many(
+    conn: AsyncConnection, shipment_ids: Sequence[int]
+) -> dict[int, tuple[str, ...]]:
+    """Per shipment, the channels the shopper asked for on the parcel's page (confirmed, not
+    revoked), for a batch of shipments in one statement."""
+    if not shipment_ids:
+        return {}
     o = notification_optins.c
-    query = sa.select(o.channel).where(
-        o.shipment_id == shipment_id, o.confirmed_at.is_not(None), o.revoked_at.is_(None)
+    query = sa.select(o.shipment_id, o.channel).where(
+        o.shipment_id.in_(shipment_ids), o.confirmed_at.is_not(None), o.revoked_at.is_(None)
     )
-    return tuple(dict.fromkeys((await conn.execute(query)).scalars()))
+    channels: dict[int, dict[str, None]] = {}
+    for shipment_id, channel in await conn.execute(query):
+        channels.setdefault(shipment_id, {})[channel] = None
+    return {shipment_id: tuple(found) for shipment_id, found in channels.items()}
 
 
 async def plan_event(
@@ -108,30 +128,44 @@ async def _write(
     occurrence: str,
     facts: dict[str, Any],
     now: datetime,
+) -> int:
+    """The rule's rows for one event, written; how many were new."""
+    written = 0
+    for row in _rows(merchant_id, shipment_id, rules, event, occurrence, facts, now):
+        statement = insert_ignoring_conflicts(conn, notifications, ("idempotency_key",))
+        inserted = await conn.execute(statement.values(**row).returning(notifications.c.id))
+        written += inserted.first() is not None
+    return written
+
+
+def _rows(
+    merchant_id: int,
+    shipment_id: int,
+    rules: NotificationRules,
+    event: str,
+    occurrence: str,
+    facts: dict[str, Any],
+    now: datetime,
     *,
     also: tuple[str, ...] = (),
-) -> int:
+) -> list[dict[str, Any]]:
     """The rule's rows for one event; `also`: channels the shopper asked for on the page."""
     rule = rules.rule(event)
     if not rule.enabled:
-        return 0
-    written = 0
-    for channel in dict.fromkeys((*rule.channels, *also)):
-        statement = insert_ignoring_conflicts(conn, notifications, ("idempotency_key",))
-        inserted = await conn.execute(
-            statement.values(
-                merchant_id=merchant_id,
-                shipment_id=shipment_id,
-                event=event,
-                occurrence=occurrence[:100],
-                channel=channel,
-                idempotency_key=idempotency_key(shipment_id, event, occurrence, channel),
-                facts=facts,
-                template=rule.template,
-                due_at=now + timedelta(minutes=rule.delay_minutes),
-                created_at=now,
-                updated_at=now,
-            ).returning(notifications.c.id)
-        )
-        written += inserted.first() is not None
-    return written
+        return []
+    return [
+        {
+            "merchant_id": merchant_id,
+            "shipment_id": shipment_id,
+            "event": event,
+            "occurrence": occurrence[:100],
+            "channel": channel,
+            "idempotency_key": idempotency_key(shipment_id, event, occurrence, channel),
+            "facts": facts,
+            "template": rule.template,
+            "due_at": now + timedelta(minutes=rule.delay_minutes),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for channel in dict.fromkeys((*rule.channels, *also))
+    ]

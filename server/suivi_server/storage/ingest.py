@@ -94,31 +94,23 @@ def _as_stored(row: dict[str, Any]) -> TrackingEvent:
     return _event(SimpleNamespace(**{**row, "occurred_at": row["occurred_at"].astimezone(UTC)}))
 
 
-async def _insert_new(
-    conn: AsyncConnection,
-    shipment_id: int,
-    events: tuple[TrackingEvent, ...],
-    stored: Sequence[Any],
-    now: datetime,
+def _new_events(
+    events: tuple[TrackingEvent, ...], stored: Sequence[Any]
 ) -> tuple[TrackingEvent, ...]:
-    """Insert the events not among `stored` (the shipment's rows, read under its lock, so no
-    one else adds any meanwhile); return them. One compiled statement whatever their number:
-    executemany, the conflict still ignored should a row exist after all."""
+    """The events not among `stored` (the shipment's rows, read under its lock, so no one else
+    adds any meanwhile), each once."""
     known = {_key(row.occurred_at, row.code) for row in stored}
     unique: dict[tuple[datetime, str], TrackingEvent] = {}
     for event in events:
         key = _key(event.timestamp, event.code[:32])
         if key not in known:
             unique.setdefault(key, event)
-    if not unique:
-        return ()
-    rows = [_event_row(shipment_id, e, now) for e in unique.values()]
-    await conn.execute(_insert_events(conn), rows)
     return tuple(unique.values())
 
 
-def _insert_events(conn: AsyncConnection) -> Any:
-    """The events insert, built once per dialect: its compiled form is cached with it."""
+def insert_events(conn: AsyncConnection) -> Any:
+    """The events insert, built once per dialect so its compiled form is cached with it: an
+    executemany of `Planned.event_rows`, a conflict ignored should a row exist after all."""
     dialect = conn.dialect.name
     if dialect not in _INSERTS:
         _INSERTS[dialect] = insert_ignoring_conflicts(conn, tracking_events, _EVENT_KEY)
@@ -154,18 +146,37 @@ def stored_events() -> sa.Select[Any]:
     return sa.select(tracking_events)
 
 
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One answer's effect on its shipment, not yet written: the event rows to insert and the
+    shipment columns to set (a worker writes a whole batch's in a few statements)."""
+
+    result: IngestResult
+    event_rows: list[dict[str, Any]]
+    values: dict[str, Any]
+
+
 async def apply_to_row(
     conn: AsyncConnection, shipment: Any, stored: Sequence[Any], tracking: Tracking, now: datetime
 ) -> IngestResult:
     """`apply_tracking` on a shipment row and its event rows the caller already read under the
-    row's lock (a worker reads a whole batch's in two statements)."""
+    row's lock."""
+    planned = plan_answer(shipment, stored, tracking, now)
+    if planned.event_rows:
+        await conn.execute(insert_events(conn), planned.event_rows)
+    await conn.execute(sa.update(shipments).where(_s.id == shipment.id).values(**planned.values))
+    return planned.result
+
+
+def plan_answer(shipment: Any, stored: Sequence[Any], tracking: Tracking, now: datetime) -> Planned:
+    """What storing `tracking` changes, from the shipment row and its event rows read under the
+    row's lock: no statement is run, so a batch of answers is planned and then written at once."""
     shipment_id = shipment.id
-    new_events = await _insert_new(conn, shipment_id, tracking.events, stored, now)
+    new_events = _new_events(tracking.events, stored)
+    event_rows = [_event_row(shipment_id, event, now) for event in new_events]
     known = {_key(row.occurred_at, row.code): _event(row) for row in stored}
-    for event in new_events:
-        known.setdefault(
-            _key(event.timestamp, event.code[:32]), _as_stored(_event_row(shipment_id, event, now))
-        )
+    for event, row in zip(new_events, event_rows, strict=True):
+        known.setdefault(_key(event.timestamp, event.code[:32]), _as_stored(row))
     previous_status = Status(shipment.status)
     without_events = previous_status if tracking.status is Status.NOT_FOUND else tracking.status
     carrier_estimate = _carrier_estimate(tracking, shipment.carrier_estimate)
@@ -181,24 +192,20 @@ async def apply_to_row(
         signed_by=tracking.signed_by or shipment.signed_by,
     )
     newly_delivered = shipment.learned_at is None and current.delivered_at is not None
-    await conn.execute(
-        sa.update(shipments)
-        .where(_s.id == shipment_id)
-        .values(
-            status=current.status.value,
-            substatus=current.substatus.value if current.substatus else None,
-            service=current.service,
-            carrier_estimate=carrier_estimate,
-            pickup_point=pickup or shipment.pickup_point,
-            signed_by=current.signed_by,
-            last_event_at=current.events[0].timestamp if current.events else None,
-            delivered_at=current.delivered_at,
-            learned_at=now if newly_delivered else shipment.learned_at,
-            updated_at=now,
-        )
-    )
+    values = {
+        "status": current.status.value,
+        "substatus": current.substatus.value if current.substatus else None,
+        "service": current.service,
+        "carrier_estimate": carrier_estimate,
+        "pickup_point": pickup or shipment.pickup_point,
+        "signed_by": current.signed_by,
+        "last_event_at": current.events[0].timestamp if current.events else None,
+        "delivered_at": current.delivered_at,
+        "learned_at": now if newly_delivered else shipment.learned_at,
+        "updated_at": now,
+    }
     previous_substatus = Substatus(shipment.substatus) if shipment.substatus else None
-    return IngestResult(
+    result = IngestResult(
         shipment_id,
         new_events,
         (previous_status, previous_substatus),
@@ -206,3 +213,4 @@ async def apply_to_row(
         newly_delivered=newly_delivered,
         before=shipment,
     )
+    return Planned(result, event_rows, values)

@@ -14,7 +14,7 @@ when it ranks below the one that was handled.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -177,8 +177,12 @@ def inputs() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
     situations = sa.select(_t.shipment_id, _t.kind, _t.facts, _t.detected_at).where(
         _t.resolved_at.is_(None)
     )
-    choices = sa.select(_c.shipment_id, _c.kind, _c.created_at).where(_c.state == "open")
-    return shipment, situations, choices
+    return shipment, situations, open_choices()
+
+
+def open_choices() -> sa.Select[Any]:
+    """The open shopper choices of a shipment or a batch (`shipment_id IN …`)."""
+    return sa.select(_c.shipment_id, _c.kind, _c.created_at).where(_c.state == "open")
 
 
 def from_rows(
@@ -206,6 +210,20 @@ def values_of(problem: Problem | None) -> dict[str, Any]:
     }
 
 
+def problem_update(
+    shipment: Any, situations: Sequence[Any], choices: Sequence[Any], now: datetime
+) -> tuple[dict[str, Any], datetime | None]:
+    """The shipment's problem columns, and when the newest problem under way began (a handled
+    mark older than that is dropped): what `refresh_problem` writes, for one row or a batch."""
+    problem = from_rows(shipment, situations, choices, now)
+    return values_of(problem), newest_start(shipment, situations, choices, problem, now)
+
+
+def handled_marks() -> sa.Select[Any]:
+    """The handled marks of a shipment or a batch (`shipment_id IN …`)."""
+    return sa.select(_h.shipment_id, _h.handled_at)
+
+
 async def refresh_problem(conn: AsyncConnection, shipment_id: int, now: datetime) -> None:
     """Recompute the shipment's leading problem, in the caller's transaction."""
     shipment_query, situation_query, choice_query = inputs()
@@ -214,13 +232,11 @@ async def refresh_problem(conn: AsyncConnection, shipment_id: int, now: datetime
         return
     situations = (await conn.execute(situation_query.where(_t.shipment_id == shipment_id))).all()
     choices = (await conn.execute(choice_query.where(_c.shipment_id == shipment_id))).all()
-    problem = from_rows(shipment, situations, choices, now)
-    values = values_of(problem)
+    values, started = problem_update(shipment, situations, choices, now)
     if values != {"problem": shipment.problem, "problem_since": shipment.problem_since}:
         await conn.execute(sa.update(shipments).where(_s.id == shipment_id).values(**values))
-    started = newest_start(shipment, situations, choices, problem, now)
     if started is not None:
-        await _reopen(conn, shipment_id, started)
+        await reopen(conn, [(shipment_id, started)])
 
 
 def newest_start(
@@ -242,9 +258,15 @@ def newest_start(
     return max((p.since for p in known if p.since <= now), default=None)
 
 
-async def _reopen(conn: AsyncConnection, shipment_id: int, started: datetime) -> None:
-    """Drop a handled mark older than a problem under way, so the list shows the shipment
-    again (the list keeps its one indexed range; the mark's note stays in the history)."""
+async def reopen(conn: AsyncConnection, starts: Sequence[tuple[int, datetime]]) -> None:
+    """Drop each handled mark older than a problem under way, so the list shows the shipment
+    again (the list keeps its one indexed range; the mark's note stays in the history). The
+    age is checked in the statement: a mark made meanwhile by an agent is newer, and stays."""
+    if not starts:
+        return
     await conn.execute(
-        sa.delete(shipment_handling).where(_h.shipment_id == shipment_id, _h.handled_at < started)
+        sa.delete(shipment_handling).where(
+            _h.shipment_id == sa.bindparam("b_shipment"), _h.handled_at < sa.bindparam("b_started")
+        ),
+        [{"b_shipment": shipment_id, "b_started": started} for shipment_id, started in starts],
     )

@@ -36,13 +36,20 @@ from suivi_server.storage.ingest import stored_events
 from suivi_server.storage.schema import shipments, tracking_events
 from suivi_server.worker.cadence import next_poll_at
 from suivi_server.worker.claim import DEFAULT_LEASE, claim_due_rows, release
-from suivi_server.worker.pipeline import ingest, shipment_rows
+from suivi_server.worker.pipeline import (
+    Answer,
+    Ingested,
+    ingest_many,
+    shipment_rows,
+    update_shipments,
+)
 
 log = logging.getLogger("suivi.worker")
 _s = shipments.c
 _e = tracking_events.c
 
 MAX_PAUSE_SECONDS = 300.0  # the longest wait after failed cycles in a row
+_POLLED = {"poll_errors": 0, "last_error": None}  # an answer applied: the error count starts over
 
 
 def default_worker_id() -> str:
@@ -180,8 +187,9 @@ class Worker:
 
     async def _write(self, fetched: _Fetched) -> None:
         """One transaction for the batch: the leases still held are locked, their rows and
-        stored events read in two statements, and each answer applied in a savepoint, so a
-        shipment whose answer cannot be applied is rolled back alone and backed off."""
+        stored events read in two statements, and the answers applied together in a savepoint;
+        should that fail, each answer is applied again in a savepoint of its own, so a shipment
+        whose answer cannot be applied is rolled back alone and backed off."""
         now = self.clock()
         ids = [row.id for row in fetched.claimed]
         async with self.engine.begin() as conn:
@@ -195,27 +203,67 @@ class Worker:
             events: dict[int, list[Any]] = {shipment_id: [] for shipment_id in found}
             for event in await conn.execute(stored_events().where(_e.shipment_id.in_(held))):
                 events[event.shipment_id].append(event)
+            done = {"last_polled_at": now, "lease_owner": None, "lease_expires_at": None}
+            answers: list[Answer] = []
+            failed: list[tuple[Any, dict[str, Any]]] = []
             for claimed, result in zip(fetched.claimed, fetched.results, strict=True):
-                if (row := found.get(claimed.id)) is not None:
-                    await self._apply(conn, row, result, events[row.id], now)
+                if (row := found.get(claimed.id)) is None:
+                    continue
+                if result.ok or isinstance(result.error, ShipmentNotFound):
+                    tracking = result.tracking or Tracking(
+                        carrier=row.carrier,
+                        tracking_number=row.tracking_number,
+                        status=Status.NOT_FOUND,
+                    )
+                    answers.append(Answer(row, tracking, events[row.id], {**done, **_POLLED}))
+                else:
+                    assert result.error is not None
+                    self.metrics.errors[result.error.code] += 1
+                    failed.append((row, {**_failure(row, str(result.error), now), **done}))
+            await update_shipments(conn, failed)
+            for ingested in await self._apply(conn, answers, now):
+                self.metrics.new_events += len(ingested.applied.new_events)
+                self.metrics.status_changes += ingested.applied.status_changed
+                self.metrics.situations.update(s.kind.value for s in ingested.situations)
 
     async def _apply(
-        self,
-        conn: AsyncConnection,
-        row: Any,
-        result: TrackResult,
-        events: list[Any],
-        now: datetime,
-    ) -> None:
-        done = {"last_polled_at": now, "lease_owner": None, "lease_expires_at": None}
+        self, conn: AsyncConnection, answers: list[Answer], now: datetime
+    ) -> list[Ingested]:
+        """The answers together; if that fails, one by one, a failing one backed off alone."""
+        if len(answers) > 1:
+            learned = self.learned
+            try:
+                async with conn.begin_nested():
+                    return await ingest_many(
+                        conn, answers, now, learned.model, preference=learned.preference
+                    )
+            except Exception:
+                log.warning("a batch of %d answers failed; applying them one by one", len(answers))
+        return [
+            ingested
+            for answer in answers
+            for ingested in await self._apply_alone(conn, answer, now)
+        ]
+
+    async def _apply_alone(
+        self, conn: AsyncConnection, answer: Answer, now: datetime
+    ) -> list[Ingested]:
+        learned = self.learned
         try:
             async with conn.begin_nested():
-                values = await self._outcome(conn, row, result, now, events)
-                await conn.execute(_update(row.id, {**values, **done}))
+                return await ingest_many(
+                    conn, [answer], now, learned.model, preference=learned.preference
+                )
         except Exception as exc:
+            row = answer.row
             self._log_failure(row, exc)
             failure = _failure(row, f"worker error: {type(exc).__name__}: {exc}", now)
-            await conn.execute(_update(row.id, {**failure, **done}))
+            done = {
+                key: answer.done[key]
+                for key in ("last_polled_at", "lease_owner", "lease_expires_at")
+            }
+            await update_shipments(conn, [(row, {**failure, **done})])
+            return []
 
     async def _give_back(self, ids: list[int]) -> None:
         """Release what a failed cycle still holds; if even that fails, the leases expire."""
@@ -263,32 +311,6 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=pause)
 
-    async def _outcome(
-        self, conn: AsyncConnection, row: Any, result: TrackResult, now: datetime, events: list[Any]
-    ) -> dict[str, Any]:
-        """Store the answer (or the error) and say when to poll next."""
-        if result.ok or isinstance(result.error, ShipmentNotFound):
-            tracking = result.tracking or Tracking(
-                carrier=row.carrier, tracking_number=row.tracking_number, status=Status.NOT_FOUND
-            )
-            learned = self.learned
-            ingested = await ingest(
-                conn,
-                row,
-                tracking,
-                now,
-                learned.model,
-                preference=learned.preference,
-                events=events,
-            )
-            self.metrics.new_events += len(ingested.applied.new_events)
-            self.metrics.status_changes += ingested.applied.status_changed
-            self.metrics.situations.update(s.kind.value for s in ingested.situations)
-            return {"poll_errors": 0, "last_error": None, **ingested.values}
-        assert result.error is not None
-        self.metrics.errors[result.error.code] += 1
-        return _failure(row, str(result.error), now)
-
 
 @dataclass(frozen=True, slots=True)
 class _Fetched:
@@ -307,10 +329,6 @@ def _hold(ids: list[int], worker_id: str, until: datetime) -> sa.Update:
         .values(lease_expires_at=until)
         .returning(_s.id)
     )
-
-
-def _update(shipment_id: int, values: dict[str, Any]) -> sa.Update:
-    return sa.update(shipments).where(_s.id == shipment_id).values(**values)
 
 
 def _failure(row: Any, error: str, now: datetime) -> dict[str, Any]:
