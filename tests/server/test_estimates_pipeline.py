@@ -53,12 +53,7 @@ async def poll(
     learned = learned or Learned.empty()
     async with engine.begin() as conn:
         row = (await conn.execute(shipment_rows().where(shipments.c.id == shipment_id))).one()
-        ingested = await ingest(
-            conn, row, tracking, NOW, learned.model, preference=learned.preference
-        )
-        await conn.execute(
-            sa.update(shipments).where(shipments.c.id == shipment_id).values(**ingested.values)
-        )
+        await ingest(conn, row, tracking, NOW, learned.model, preference=learned.preference)
         return (await conn.execute(sa.select(shipments).where(shipments.c.id == shipment_id))).one()
 
 

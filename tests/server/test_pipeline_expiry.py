@@ -31,13 +31,10 @@ HELD = TrackingEvent(
 
 
 async def poll(engine: AsyncEngine, shipment_id: int, tracking: Tracking) -> Any:
-    """One answer through the pipeline, its values written as the worker and webhooks write them."""
+    """One answer through the pipeline, as the worker and webhooks apply it."""
     async with engine.begin() as conn:
         row = (await conn.execute(shipment_rows().where(shipments.c.id == shipment_id))).one()
-        ingested = await ingest(conn, row, tracking, NOW, Learned.empty().model)
-        await conn.execute(
-            sa.update(shipments).where(shipments.c.id == shipment_id).values(**ingested.values)
-        )
+        await ingest(conn, row, tracking, NOW, Learned.empty().model)
     return await stored(engine, shipment_id)
 
 

@@ -242,8 +242,8 @@ async def test_a_shipment_whose_update_fails_is_backed_off_alone(
     engine: AsyncEngine, worker: Worker, carriers: respx.MockRouter
 ) -> None:
     good = (await _shipments(engine, HEALTHY))["fake"]
-    # A merchant whose stored thresholds no longer validate: its parcel's write fails midway,
-    # after its events were inserted, in the same batch as a healthy parcel.
+    # A merchant whose stored thresholds no longer validate: its parcel's answer cannot be
+    # applied, in the same batch as a healthy parcel.
     merchant_id, _ = await create_merchant(
         engine, "broken", settings={"thresholds": {"silence_hourz": {}}}
     )
