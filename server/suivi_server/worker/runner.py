@@ -1,10 +1,12 @@
 """The refresh worker: claim due shipments, ask the carriers, store what changed, reschedule.
 
 A batch's answers are applied in one transaction that first locks the leases this worker still
-holds; each answer, with its new schedule, its situations, its outbox rows and the release of its
-lease, goes in a savepoint of its own, so one that cannot be applied is rolled back alone. A
-worker killed mid-batch therefore loses nothing and duplicates nothing: the batch commits whole
-or not at all, and what did not commit is claimed again when the lease expires. While a batch is
+holds; the answers, with their new schedules, situations, outbox rows and the release of their
+leases, are written together in a few statements (`pipeline.ingest_many`) inside a savepoint.
+Should that fail, each answer is applied again in a savepoint of its own, so one that cannot be
+applied is rolled back alone. A worker killed mid-batch therefore loses nothing and duplicates
+nothing: the batch commits whole or not at all, and what did not commit is claimed again when
+the lease expires. While a batch is
 written, the next one is already claimed and asked for (`drain`): carrier I/O overlaps the
 database writes, one batch ahead at most.
 
