@@ -1,8 +1,8 @@
 """Writing the outbox: the merchant's rules turn new situations into notification rows.
 
-Called inside the transaction that records the situations (storage/situations.py), so a
-situation and its messages are committed together or not at all: a crash can neither lose a
-message nor, on the next poll, write it again (the idempotency key is unique).
+Planned and written inside the transaction that records the situations (worker/pipeline.py),
+so a situation and its messages are committed together or not at all: a crash can neither lose
+a message nor, on the next poll, write it again (the idempotency key is unique).
 """
 
 from __future__ import annotations
