@@ -162,14 +162,15 @@ def routes(services: Services) -> list[BaseRoute]:
     async def openapi(request: Request) -> JSONResponse:
         return JSONResponse(spec)
 
-    paths = dict.fromkeys(op.path for op in OPERATIONS)
+    # Matched in order: the read merchants' systems repeat most comes first.
+    paths = dict.fromkeys([_ID, *(op.path for op in OPERATIONS)])
     keys = ApiKeys(services)
     return [
-        Route("/openapi.json", openapi, methods=["GET"]),
         *(
             _route(services, keys, path, [op for op in OPERATIONS if op.path == path])
             for path in paths
         ),
+        Route("/openapi.json", openapi, methods=["GET"]),
     ]
 
 
