@@ -91,7 +91,9 @@ class RecentReads(Generic[K, V]):
 
     Requests that miss together share one read (the one started since the last write): when an
     answer ages out under load, the database sees one query, not one per waiting request. The
-    read runs as its own task, so it must not use a caller's connection."""
+    read runs as its own task, so it must not use a caller's connection. With `refresh_after`,
+    a hit at least that old still answers at once but starts the next read in the background,
+    so requests under steady load never wait for one; nothing older than `seconds` answers."""
 
     def __init__(
         self,
@@ -100,8 +102,10 @@ class RecentReads(Generic[K, V]):
         *,
         size: int,
         monotonic: Callable[[], float] = time.monotonic,
+        refresh_after: float | None = None,
     ) -> None:
         self._writes, self._seconds, self._monotonic = writes, seconds, monotonic
+        self._refresh_after = seconds if refresh_after is None else refresh_after
         self._reads: LRUCache[K, _Read[V]] = LRUCache(maxsize=size)
         self._pending: dict[K, _Pending[V]] = {}
 
@@ -116,13 +120,21 @@ class RecentReads(Generic[K, V]):
             and recent.generation == generation
             and 0 <= now - recent.at < self._seconds
         ):
+            if now - recent.at >= self._refresh_after:
+                self._reading(key, read, now, generation)
             return recent.value
+        return await asyncio.shield(self._reading(key, read, now, generation).task)
+
+    def _reading(
+        self, key: K, read: Callable[[], Awaitable[V | None]], now: float, generation: int
+    ) -> _Pending[V]:
+        """The read of `key` started since the last write, or a new one."""
         pending = self._pending.get(key)
         if pending is None or pending.generation != generation:
             pending = _Pending(asyncio.ensure_future(read()), generation)
             self._pending[key] = pending
             pending.task.add_done_callback(partial(self._settle, key, pending, now))
-        return await asyncio.shield(pending.task)
+        return pending
 
     def _settle(self, key: K, pending: _Pending[V], at: float, task: asyncio.Future[Any]) -> None:
         if self._pending.get(key) is pending:

@@ -3,6 +3,7 @@ this process's writes show at once, another process's (and a key revoked there) 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 
 from suivi_server.app import create_app
 from suivi_server.config import Settings
+from suivi_server.recent_reads import RecentReads
 from suivi_server.security import api_key_prefix
 from suivi_server.storage.engine import create_engine
 from suivi_server.storage.merchants import revoke_api_key
@@ -88,14 +90,14 @@ async def test_a_read_within_the_interval_asks_the_database_nothing(
     merchant_id, key = await create_merchant(engine)
     path = f"/api/shipments/{await create_shipment(engine, merchant_id)}"
     first = await api.get(path, headers=bearer(key))
-    ticks[0] += INTERVAL - 0.01
+    ticks[0] += INTERVAL / 2 - 0.01  # from half the interval on, a hit reads the next answer
     with statements(engine) as seen:
         again = await api.get(path, headers=bearer(key))
     assert (again.status_code, again.json(), seen) == (200, first.json(), [])
-    ticks[0] += 0.01
+    ticks[0] += INTERVAL
     with statements(engine) as seen:
         assert (await api.get(path, headers=bearer(key))).status_code == 200
-    assert len(seen) == 2  # once per interval: the key's merchant and the shipment
+    assert len(seen) == 2  # the key's merchant and the shipment, read again
 
 
 async def test_zero_seconds_reads_on_every_request(
@@ -234,3 +236,34 @@ async def test_an_unknown_shipment_is_not_kept(
     await elsewhere(database_url, arrives)
     found = await api.get(path, headers=bearer(key))
     assert (found.status_code, found.json()["order_number"]) == (200, "CMD-1002")
+
+
+class Writes:
+    generation = 0
+
+
+async def test_from_half_the_interval_a_hit_answers_at_once_and_reads_the_next_answer(
+    ticks: list[float],
+) -> None:
+    """Under steady load no request waits for a read: the next one starts while the kept
+    answer is still within the interval."""
+    reads = RecentReads(
+        Writes(), INTERVAL, size=4, monotonic=lambda: ticks[0], refresh_after=INTERVAL / 2
+    )
+    started: list[int] = []
+
+    def read(value: int) -> Callable[[], Awaitable[int]]:
+        def start() -> Awaitable[int]:
+            started.append(value)
+            return asyncio.sleep(0, result=value)
+
+        return start
+
+    assert await reads.get("shipment", read(1)) == 1
+    ticks[0] += INTERVAL / 2 - 0.01
+    assert (await reads.get("shipment", read(2)), started) == (1, [1])
+    ticks[0] += 0.02
+    assert (await reads.get("shipment", read(2)), started) == (1, [1, 2])  # kept, 2 on its way
+    assert (await reads.get("shipment", read(3)), started) == (1, [1, 2])  # one read at a time
+    ticks[0] += INTERVAL / 2 + 0.01  # the first answer is too old: the second one answers
+    assert await reads.get("shipment", read(4)) == 2

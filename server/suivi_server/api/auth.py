@@ -61,6 +61,7 @@ class ApiKeys:
             services.settings.page_recheck_seconds,
             size=KEYS_KEPT,
             monotonic=services.monotonic,
+            refresh_after=services.settings.page_recheck_seconds / 2,
         )
 
     async def authenticate(self, request: Request) -> Merchant:
