@@ -142,13 +142,25 @@ async def _feed(
     new_events = 0
     for shipment_id in ids:
         async with services.engine.begin() as conn:
-            # Read under the row lock: the worker may be applying a poll of the same parcel.
-            locked = shipment_rows().where(_s.id == shipment_id).with_for_update(of=shipments)
-            row = (await conn.execute(locked)).first()
-            if row is None:  # deleted since the lookup
-                continue
+            # The row's write lock before anything is read, on both databases (SQLite ignores
+            # FOR UPDATE and starts a transaction only at its first write): the worker, another
+            # push or a shopper's choice may be changing the same parcel.
+            if (await conn.execute(_lock(shipment_id))).first() is None:
+                continue  # deleted since the lookup
+            row = (await conn.execute(shipment_rows().where(_s.id == shipment_id))).one()
             ingested = await ingest(
                 conn, row, tracking, now, learned.model, preference=learned.preference
             )
             new_events += len(ingested.applied.new_events)
     return len(ids), new_events
+
+
+def _lock(shipment_id: int) -> sa.Update:
+    """A write that changes nothing (no count trigger watches `updated_at`), RETURNING the id:
+    the row's lock on PostgreSQL, the database's write lock on SQLite."""
+    return (
+        sa.update(shipments)
+        .where(_s.id == shipment_id)
+        .values(updated_at=_s.updated_at)
+        .returning(_s.id)
+    )

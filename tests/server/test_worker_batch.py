@@ -177,6 +177,16 @@ async def test_a_batch_writes_what_the_same_answers_one_at_a_time_write(
     assert "sms" in channels
     assert got["moving"]["shown_estimates"]
     assert got["nothing-yet"]["shipment"]["status"] == "pending"
+    # A column an answer did not set is not written back: SQL NULL stays NULL, not JSON null.
+    assert await _without_shipped_estimate(engine, batched) == {"nothing-yet"}
+    assert await _without_shipped_estimate(engine, alone) == {"nothing-yet"}
+
+
+async def _without_shipped_estimate(engine: AsyncEngine, ids: dict[str, int]) -> set[str]:
+    names = {shipment_id: name for name, shipment_id in ids.items()}
+    query = sa.select(_s.id).where(_s.id.in_(names), _s.shipped_estimate.is_(None))
+    async with engine.connect() as conn:
+        return {names[shipment_id] for shipment_id in (await conn.execute(query)).scalars()}
 
 
 @contextmanager

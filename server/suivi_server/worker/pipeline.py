@@ -256,19 +256,16 @@ async def _write(
 async def update_shipments(
     conn: AsyncConnection, changes: Sequence[tuple[Any, dict[str, Any]]]
 ) -> None:
-    """Set each shipment's columns, a batch in one executemany: a column set for only some rows
-    keeps the others' value as read under their lock."""
-    if not changes:
-        return
-    columns = list(dict.fromkeys(key for _, values in changes for key in values))
-    rows = [
-        {
-            "b_id": row.id,
-            **{key: values[key] if key in values else getattr(row, key) for key in columns},
-        }
-        for row, values in changes
-    ]
-    await conn.execute(sa.update(shipments).where(_s.id == sa.bindparam("b_id")), rows)
+    """Set each shipment's columns: one executemany per set of columns (a batch has one or a
+    few), so no column is written that its answer did not set."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row, values in changes:
+        groups.setdefault(tuple(values), []).append({"b_id": row.id, **values})
+    for rows in groups.values():
+        await conn.execute(_UPDATE, rows)
+
+
+_UPDATE = sa.update(shipments).where(_s.id == sa.bindparam("b_id"))
 
 
 def _by_shipment(rows: Iterable[Any]) -> dict[int, list[Any]]:

@@ -240,7 +240,12 @@ class Worker:
                         conn, answers, now, learned.model, preference=learned.preference
                     )
             except Exception:
-                log.warning("a batch of %d answers failed; applying them one by one", len(answers))
+                log.warning(
+                    "a batch of %d answers failed; applying them one by one",
+                    len(answers),
+                    exc_info=True,
+                )
+                self.metrics.errors["batch_retried_one_by_one"] += 1
         return [
             ingested
             for answer in answers
