@@ -116,24 +116,9 @@ async def plan_event(
 ) -> int:
     """One event that is not a situation (a shopper's choice…), in the caller's transaction."""
     rules = rules_of(merchant_settings)
-    return await _write(conn, merchant_id, shipment_id, rules, event, occurrence, plain(facts), now)
-
-
-async def _write(
-    conn: AsyncConnection,
-    merchant_id: int,
-    shipment_id: int,
-    rules: NotificationRules,
-    event: str,
-    occurrence: str,
-    facts: dict[str, Any],
-    now: datetime,
-) -> int:
-    """The rule's rows for one event, written; how many were new."""
     written = 0
-    for row in _rows(merchant_id, shipment_id, rules, event, occurrence, facts, now):
-        statement = insert_ignoring_conflicts(conn, notifications, ("idempotency_key",))
-        inserted = await conn.execute(statement.values(**row).returning(notifications.c.id))
+    for row in _rows(merchant_id, shipment_id, rules, event, occurrence, plain(facts), now):
+        inserted = await conn.execute(_insert(conn).values(**row).returning(notifications.c.id))
         written += inserted.first() is not None
     return written
 
