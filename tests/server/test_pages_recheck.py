@@ -3,6 +3,7 @@ interval, this process's own writes show at once, another process's within the i
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -79,16 +80,37 @@ async def test_a_hit_within_the_interval_asks_the_database_nothing(
 ) -> None:
     _, path = await page_path(engine, route)
     tag = (await pages.get(path)).headers["etag"]
-    ticks[0] += INTERVAL - 0.01
+    ticks[0] += INTERVAL / 2 - 0.01
     with statements(engine) as seen:
         again = await pages.get(path, headers={"If-None-Match": tag})
         full = await pages.get(path)
     assert (again.status_code, full.status_code, seen) == (304, 200, [])
-    ticks[0] += 0.01
+    ticks[0] += INTERVAL / 2 + 0.01
     with statements(engine) as seen:
         later = await pages.get(path, headers={"If-None-Match": tag})
     assert later.status_code == 304
     assert len(seen) == 1  # the versions probe, once per interval
+
+
+async def test_from_half_the_interval_a_hit_reads_the_next_versions_in_the_background(
+    pages: httpx.AsyncClient, engine: AsyncEngine, ticks: list[float]
+) -> None:
+    """Under steady load no request waits for the probe: a hit past half the interval answers
+    from what it has and starts the next probe, which then answers the requests after it."""
+    _, path = await page_path(engine)
+    tag = (await pages.get(path)).headers["etag"]
+    ticks[0] += INTERVAL * 0.6
+    with statements(engine) as seen:
+        assert (await pages.get(path, headers={"If-None-Match": tag})).status_code == 304
+        for _ in range(200):  # the probe runs on its own, after the answer
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+    assert len(seen) == 1
+    ticks[0] += INTERVAL * 0.45  # past the first probe's interval, not the second's
+    with statements(engine) as seen:
+        assert (await pages.get(path, headers={"If-None-Match": tag})).status_code == 304
+    assert seen == []
 
 
 async def test_a_write_of_this_process_shows_at_once(
