@@ -74,9 +74,11 @@ def create_app(
             await services.engine.dispose()
 
     shopper = Pages(services)
+    signed_links, shopper_routes = shopper.routes()
     app = Starlette(
         debug=settings.debug,
         routes=[
+            *signed_links,  # the hot paths, matched first
             *extra_routes,
             Mount("/api", routes=api.routes(services)),
             *webhooks.routes(services, registry=registry, adapters=adapters),
@@ -84,7 +86,7 @@ def create_app(
             *health.routes(services, worker_metrics),
             *unsubscribe.routes(services, shopper.site),
             *dashboard.routes(services),  # before the shopper's /{merchant}/track
-            *shopper.routes(),
+            *shopper_routes,
         ],
         middleware=shopper.middleware(),
         exception_handlers={**api.exception_handlers(), **shopper.exception_handlers()},

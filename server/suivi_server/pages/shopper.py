@@ -50,7 +50,10 @@ class Pages:
             services, themes, extras=FEATURE_EXTRAS, answers_editable_for=surveys.EDIT_WINDOW
         )
 
-    def routes(self) -> list[BaseRoute]:
+    def routes(self) -> tuple[list[BaseRoute], list[BaseRoute]]:
+        """(the signed-link pages, every other shopper route): the first are the hot paths
+        (each open page asks every minute) and start with /t/ or /embed/, which no other route
+        of the app does, so the app can match them first."""
         return routes(self.site)
 
     def middleware(self) -> list[Middleware]:
@@ -60,7 +63,7 @@ class Pages:
         return {404: NotFound(self.site)}
 
 
-def routes(site: Site) -> list[BaseRoute]:
+def routes(site: Site) -> tuple[list[BaseRoute], list[BaseRoute]]:
     services = site.services
     pages, assets = TrackingPages(site), Assets(site)
     limiter = AttemptLimiter(
@@ -72,11 +75,13 @@ def routes(site: Site) -> list[BaseRoute]:
     )
     lookup = Lookup(site, limiter)
     tracked = TrackedNumber(site, limiter)
-    return [
+    signed_links: list[BaseRoute] = [
         Route("/t/{token}", pages.page, name="tracking_page"),
         Route("/t/{token}/status", pages.status, name="tracking_status"),
         Route("/t/{token}/refresh", pages.refresh, methods=["POST"], name="tracking_refresh"),
         Route("/embed/{token}", pages.embed, name="embed"),
+    ]
+    return signed_links, [
         Route("/widget.js", assets.widget, name="widget"),
         Route("/favicon.ico", assets.favicon, name="favicon"),
         Route("/static/{theme}/{path:path}", assets.static, name="static"),
