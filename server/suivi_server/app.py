@@ -23,6 +23,7 @@ from suivi_server.dashboard import app as dashboard
 from suivi_server.notifications import unsubscribe
 from suivi_server.notifications.sender import SenderMetrics
 from suivi_server.pages.shopper import Pages
+from suivi_server.recent_reads import settle_reads
 from suivi_server.security import PageTokens
 from suivi_server.services import Services, utc_now
 from suivi_server.storage.engine import create_engine, upgrade
@@ -70,6 +71,7 @@ def create_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await settle_reads()
         if engine is None:
             await services.engine.dispose()
 

@@ -86,6 +86,21 @@ class _Pending(Generic[V]):
     generation: int
 
 
+READ_TASK = "suivi-recent-read"  # the name of each read's task: what a shutdown waits for
+
+
+async def _await(reading: Awaitable[V | None]) -> V | None:
+    return await reading
+
+
+async def settle_reads(timeout: float = 5.0) -> None:
+    """Wait for the reads still running on this loop (a hit's background read outlives its
+    request), so none holds a connection when its engine is disposed or the loop closes."""
+    reads = [task for task in asyncio.all_tasks() if task.get_name() == READ_TASK]
+    if reads:
+        await asyncio.wait(reads, timeout=timeout)
+
+
 class RecentReads(Generic[K, V]):
     """At most `size` answers, each reused for `seconds` while this process wrote nothing.
 
@@ -131,7 +146,8 @@ class RecentReads(Generic[K, V]):
         """The read of `key` started since the last write, or a new one."""
         pending = self._pending.get(key)
         if pending is None or pending.generation != generation:
-            pending = _Pending(asyncio.ensure_future(read()), generation)
+            task = asyncio.get_running_loop().create_task(_await(read()), name=READ_TASK)
+            pending = _Pending(task, generation)
             self._pending[key] = pending
             pending.task.add_done_callback(partial(self._settle, key, pending, now))
         return pending

@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from suivi_server.app import create_app
 from suivi_server.config import Settings, normalize_database_url
+from suivi_server.recent_reads import settle_reads
 from suivi_server.services import Services
 from suivi_server.storage.engine import create_engine, upgrade_sync
 from suivi_server.storage.schema import metadata
@@ -111,6 +112,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         async with engine.begin() as conn:
             await conn.execute(sa.text(EMPTY_POSTGRES))
     yield engine
+    await settle_reads()  # a hit's background read must not hold a connection past the test
     await engine.dispose()
 
 
