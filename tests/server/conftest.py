@@ -127,6 +127,12 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def ticks() -> list[float]:
+    """A monotonic clock for the app (`monotonic=lambda: ticks[0]`): tests move `ticks[0]`."""
+    return [5_000.0]
+
+
+@pytest.fixture
 def clock() -> list[datetime]:
     """A settable clock: tests move `clock[0]`."""
     return [NOW]

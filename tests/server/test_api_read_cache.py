@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from starlette.applications import Starlette
 
-from suivi_server.app import create_app
 from suivi_server.config import Settings
 from suivi_server.recent_reads import RecentReads
 from suivi_server.security import api_key_prefix
@@ -24,22 +21,9 @@ from suivi_server.storage.merchants import revoke_api_key
 from suivi_server.storage.schema import api_keys, shipments
 from tests.server.conftest import NOW
 from tests.server.factories import bearer, create_merchant, create_shipment
+from tests.server.recheck_support import INTERVAL, statements, timed_app
 
 pytestmark = pytest.mark.anyio
-
-INTERVAL = 1.0  # the default
-
-
-@pytest.fixture
-def ticks() -> list[float]:
-    """The monotonic clock the app measures the interval with: tests move `ticks[0]`."""
-    return [5_000.0]
-
-
-def timed_app(settings: Settings, engine: AsyncEngine, ticks: list[float]) -> Starlette:
-    return create_app(
-        settings, engine=engine, clock=lambda: NOW, monotonic=lambda: ticks[0], migrate=False
-    )
 
 
 @pytest.fixture
@@ -50,21 +34,6 @@ async def api(
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         client.headers["Accept-Encoding"] = "identity"  # the ETag as kept, not weakened by gzip
         yield client
-
-
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every statement the engine sends while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def elsewhere(database_url: str, change: Callable[[AsyncConnection], Awaitable[Any]]) -> None:

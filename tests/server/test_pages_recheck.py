@@ -4,19 +4,15 @@ interval, this process's own writes show at once, another process's within the i
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import itsdangerous
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.applications import Starlette
 
-from suivi_server.app import create_app
 from suivi_server.config import ConfigError, Settings, load_settings
 from suivi_server.recent_reads import settle_reads
 from suivi_server.security import InvalidToken, PageTokens
@@ -25,23 +21,11 @@ from suivi_server.storage.merchants import revoke_api_key
 from tests.server.conftest import NOW, SECRET_KEYS
 from tests.server.factories import add_event, bearer, create_merchant, create_shipment
 from tests.server.pages_support import page_client
+from tests.server.recheck_support import INTERVAL, statements, timed_app
 
 pytestmark = pytest.mark.anyio
 
 PAGES = ("/t/{token}", "/t/{token}/status", "/embed/{token}")
-INTERVAL = 1.0  # the default
-
-
-@pytest.fixture
-def ticks() -> list[float]:
-    """The monotonic clock the app measures the interval with: tests move `ticks[0]`."""
-    return [5_000.0]
-
-
-def timed_app(settings: Settings, engine: AsyncEngine, ticks: list[float]) -> Starlette:
-    return create_app(
-        settings, engine=engine, clock=lambda: NOW, monotonic=lambda: ticks[0], migrate=False
-    )
 
 
 @pytest.fixture
@@ -51,21 +35,6 @@ async def pages(
     async with page_client(timed_app(settings, engine, ticks)) as client:
         client.headers["Accept-Encoding"] = "identity"
         yield client
-
-
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every statement the engine sends while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def page_path(engine: AsyncEngine, route: str = "/t/{token}/status") -> tuple[int, str]:
