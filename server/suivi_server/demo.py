@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,6 +21,8 @@ from suivi_server.storage.merchants import create_merchant, issue_api_key
 from suivi_server.storage.shipments import upsert_shipment
 from suivi_server.surveys.model import SurveyIn
 from suivi_server.surveys.store import insert_survey
+
+PARIS = ZoneInfo("Europe/Paris")  # the demo shop's zone
 
 MERCHANT_SLUG = "maison-lumiere"
 # The shop's product feed; `{base}` becomes the demo server's address (its pictures live there).
@@ -58,6 +61,17 @@ class DemoParcel:
     price: str
     picture: str = "lamp"
     ship_days_late: int = 0  # days between the promised ship date and the story's start
+    # the story's hour whose scan must be of today in Paris (a parcel out for delivery
+    # yesterday is a late one): the start moves later in the hour after midnight
+    today_from: float | None = None
+
+    def started_at(self, now: datetime) -> datetime:
+        """When its story started, so that it stands where it demonstrates its situation."""
+        start = now - timedelta(hours=self.hours_ago)
+        if self.today_from is None:
+            return start
+        midnight = datetime.combine(now.astimezone(PARIS).date(), time(), tzinfo=PARIS)
+        return max(start, midnight - timedelta(hours=self.today_from))
 
 
 S = Situation
@@ -73,7 +87,7 @@ DEMO_PARCELS = (
                "Camille Martin", "fr", "75011", "Lampe Opaline", "89.00"),
     DemoParcel("ML-1002", "chronopost", "89108749065090", "out_for_delivery", 34,
                S.OUT_FOR_DELIVERY, "Louis Bernard", "fr", "69003", "Suspension Rotin", "129.00",
-               "pendant"),
+               "pendant", today_from=33),
     DemoParcel("ML-1003", "ups", "1Z999AA10123456784", "attempt_failed", 37, S.ATTEMPT_FAILED,
                "Emma Schmidt", "de", "10115", "Applique Laiton", "74.50"),
     DemoParcel("ML-1004", "mondial_relay", "12345678", "pickup_point", 45,
@@ -112,7 +126,7 @@ def demo_simulator(now: datetime) -> Simulator:
             Parcel(
                 parcel.carrier,
                 parcel.tracking_number,
-                now - timedelta(hours=parcel.hours_ago),
+                parcel.started_at(now),
                 STORIES[parcel.story],
                 story=parcel.story,
                 recipient_postcode=parcel.postcode,
@@ -190,12 +204,10 @@ async def seed_demo(
                         "country": "FR",
                     },
                     "promised_ship_date": (
-                        now - timedelta(hours=parcel.hours_ago, days=parcel.ship_days_late)
+                        parcel.started_at(now) - timedelta(days=parcel.ship_days_late)
                     ).date(),
-                    "promised_delivery_date": (
-                        now - timedelta(hours=parcel.hours_ago) + timedelta(days=2)
-                    ).date(),
-                    "ordered_at": now - timedelta(hours=parcel.hours_ago + 20),
+                    "promised_delivery_date": (parcel.started_at(now) + timedelta(days=2)).date(),
+                    "ordered_at": parcel.started_at(now) - timedelta(hours=20),
                     "status": "pending",
                     "next_poll_at": now,
                 },
