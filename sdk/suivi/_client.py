@@ -164,14 +164,17 @@ class Tracker:
                 continue
             groups.setdefault(carrier, []).append((index, normalized))
 
-        jobs = []
-        for carrier, entries in groups.items():
-            adapter = self.adapter(carrier)
-            size = adapter.max_batch if adapter.supports_batch else 1
-            for start in range(0, len(entries), size):
-                jobs.append(self._track_batch(adapter, entries[start : start + size]))
-        for batch in await asyncio.gather(*jobs):
-            results.update(batch)
+        # A task group, not gather: cancelled, it returns only once every request has ended.
+        async with asyncio.TaskGroup() as group:
+            jobs = []
+            for carrier, entries in groups.items():
+                adapter = self.adapter(carrier)
+                size = adapter.max_batch if adapter.supports_batch else 1
+                for start in range(0, len(entries), size):
+                    batch = entries[start : start + size]
+                    jobs.append(group.create_task(self._track_batch(adapter, batch)))
+        for job in jobs:
+            results.update(job.result())
         return [results[i] for i in range(len(requested))]
 
     async def _track_batch(

@@ -29,6 +29,11 @@ from suivi_server.services import Services, utc_now
 from suivi_server.storage.engine import create_engine, upgrade
 from suivi_server.worker.runner import WorkerMetrics
 
+# What runs beside the server: given the services and the event set at shutdown.
+Background = Callable[[Services, asyncio.Event], Coroutine[Any, Any, None]]
+# How long shutdown waits for the background to end its cycle before cancelling it.
+SHUTDOWN_GRACE_SECONDS = 10.0
+
 
 def create_app(
     settings: Settings,
@@ -38,7 +43,8 @@ def create_app(
     monotonic: Callable[[], float] = time.monotonic,
     migrate: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
-    background: Callable[[Services], Coroutine[Any, Any, None]] | None = None,
+    background: Background | None = None,
+    shutdown_grace: float = SHUTDOWN_GRACE_SECONDS,
     worker_metrics: WorkerMetrics | None = None,
     sender_metrics: SenderMetrics | None = None,
     registry: Registry | None = None,
@@ -46,8 +52,9 @@ def create_app(
 ) -> Starlette:
     """Build the app. Migrations run at start-up unless `migrate=False` (tests migrate once).
 
-    `background` runs alongside the server (the embedded worker of a single-process install)
-    and is cancelled at shutdown; `extra_routes` mounts more apps (the demo's carrier simulator).
+    `background` runs alongside the server (the embedded worker of a single-process install);
+    at shutdown it is asked to stop, and cancelled only if it has not within `shutdown_grace`
+    seconds; `extra_routes` mounts more apps (the demo's carrier simulator).
     `worker_metrics` are the embedded worker's, read by /readyz and /metrics (and
     `sender_metrics` the embedded sender's, read by /metrics). Carrier webhooks
     come from `registry` (the installed adapters by default), configured by `adapters`
@@ -65,12 +72,11 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if migrate:
             await upgrade(settings.database_url)
-        task = asyncio.create_task(background(services)) if background else None
+        stop = asyncio.Event()
+        task = asyncio.create_task(background(services, stop)) if background else None
         yield
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _stop(task, stop, shutdown_grace)
         await settle_reads()
         if engine is None:
             await services.engine.dispose()
@@ -96,3 +102,13 @@ def create_app(
     )
     app.state.services = services
     return app
+
+
+async def _stop(task: asyncio.Task[None], stop: asyncio.Event, grace: float) -> None:
+    """Ask first, so the cycle in flight is finished and recorded (a send cut short between
+    delivery and its record would go out again); cancel only what outlives the grace."""
+    stop.set()
+    await asyncio.wait({task}, timeout=grace)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

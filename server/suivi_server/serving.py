@@ -70,7 +70,7 @@ class EmbeddedWorker:
     sender_metrics: SenderMetrics = field(default_factory=SenderMetrics)
     mailbox: Mailbox | None = None
 
-    async def __call__(self, services: Services) -> None:
+    async def __call__(self, services: Services, stop: asyncio.Event) -> None:
         async def run() -> None:
             sender = build_sender(
                 self.settings,
@@ -84,14 +84,17 @@ class EmbeddedWorker:
                     worker = Worker(
                         services.engine, tracker, clock=services.clock, metrics=self.metrics
                     )
-                    await asyncio.gather(
-                        worker.run_forever(idle_seconds=self.idle),
-                        sender.run_forever(idle_seconds=self.idle),
-                    )
+                    # A task group, not gather: each loop is waited for until it has ended,
+                    # so none still holds a connection once the server shuts down.
+                    async with asyncio.TaskGroup() as loops:
+                        loops.create_task(worker.run_forever(idle_seconds=self.idle, stop=stop))
+                        loops.create_task(sender.run_forever(idle_seconds=self.idle, stop=stop))
             finally:
                 await sender.aclose()
 
-        await supervise(run, self.metrics, name="embedded worker", backoff=self.restart_backoff)
+        await supervise(
+            run, self.metrics, name="embedded worker", backoff=self.restart_backoff, stop=stop
+        )
 
 
 # What each of `suivi serve --workers N`'s processes imports: uvicorn needs a name, not an app.
@@ -197,10 +200,10 @@ async def run_worker(
                     log.info("handled %d notifications %s", handled, sender.metrics.as_dict())
             else:
                 stop = stop_on_signals()
-                loops = [worker.run_forever(idle_seconds=idle, stop=stop)]
-                if sender is not None:
-                    loops.append(sender.run_forever(idle_seconds=idle, stop=stop))
-                await asyncio.gather(*loops)
+                async with asyncio.TaskGroup() as loops:
+                    loops.create_task(worker.run_forever(idle_seconds=idle, stop=stop))
+                    if sender is not None:
+                        loops.create_task(sender.run_forever(idle_seconds=idle, stop=stop))
     finally:
         if sender is not None:
             await sender.aclose()

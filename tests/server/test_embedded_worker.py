@@ -88,6 +88,22 @@ async def test_a_loop_that_made_progress_before_crashing_starts_the_backoff_over
     assert sleep.waits == [1.0, 5.0, 1.0]
 
 
+async def test_a_loop_that_crashes_while_stopping_is_not_restarted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    metrics, sleep, stop, runs = WorkerMetrics(), RecordingSleep(), asyncio.Event(), []
+
+    async def run() -> None:
+        runs.append(1)
+        stop.set()  # shutdown begins during this run
+        raise RuntimeError("crash")
+
+    with caplog.at_level(logging.ERROR, logger="suivi.worker"):
+        await supervise(run, metrics, name="embedded worker", sleep=sleep, stop=stop)
+    assert (len(runs), sleep.waits, metrics.restarts) == (1, [], 0)
+    assert [r.getMessage() for r in caplog.records] == ["embedded worker crashed while stopping"]
+
+
 async def test_the_embedded_worker_restarts_after_crashing_and_readyz_follows(
     settings: Settings,
     engine: AsyncEngine,

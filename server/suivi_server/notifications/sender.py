@@ -311,7 +311,9 @@ class Sender:
         queues: dict[tuple[int, str], list[Any]] = {}
         for row in rows:
             queues.setdefault((row.shipment_id, row.channel), []).append(row)
-        await asyncio.gather(*(self._in_order(queue) for queue in queues.values()))
+        async with asyncio.TaskGroup() as group:  # every queue ends before the claim is done
+            for queue in queues.values():
+                group.create_task(self._in_order(queue))
         return len(rows)
 
     async def _in_order(self, rows: list[Any]) -> None:

@@ -127,14 +127,16 @@ class Worker:
         claimed = await self._claim()
         return await self._store(await self._ask(claimed)) if claimed else 0
 
-    async def drain(self) -> int:
-        """Cycles until nothing is due; returns how many were polled. The carriers are asked
-        about the next batch while the previous batch's answers are written: one batch ahead,
-        no more. Claims are taken between writes, so they never wait on this worker's own."""
+    async def drain(self, stop: asyncio.Event | None = None) -> int:
+        """Cycles until nothing is due, or `stop` is set; returns how many were polled. The
+        carriers are asked about the next batch while the previous batch's answers are
+        written: one batch ahead, no more. Claims are taken between writes, so they never wait
+        on this worker's own. Once `stop` is set nothing more is claimed, and what was asked
+        is still written."""
         polled = 0
         written: _Fetched | None = None
         while True:
-            claimed = await self._claim()
+            claimed = [] if stop is not None and stop.is_set() else await self._claim()
             if not claimed and written is None:
                 return polled
             asking = asyncio.create_task(self._ask(claimed)) if claimed else None
@@ -298,7 +300,7 @@ class Worker:
         failures_in_a_row = 0
         while not stop.is_set():
             try:
-                polled = await self.drain()
+                polled = await self.drain(stop)
             except Exception:
                 failures_in_a_row += 1
                 self.metrics.failed_cycles += 1

@@ -27,11 +27,13 @@ async def supervise(
     name: str = "worker",
     backoff: Sequence[float] = RESTART_BACKOFF,
     sleep: Sleep = asyncio.sleep,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """Await `run()` until it returns, restarting it after each crash with a growing pause.
 
     A run that completed a cycle before crashing (its `last_success` moved) starts the backoff
-    over. Cancellation is not a crash: it ends the supervision.
+    over. Cancellation is not a crash: it ends the supervision, and so does a crash once `stop`
+    is set (shutting down, nothing is restarted).
     """
     crashes_in_a_row = 0
     while True:
@@ -40,6 +42,9 @@ async def supervise(
             await run()
             return
         except Exception:
+            if stop is not None and stop.is_set():
+                log.exception("%s crashed while stopping", name)
+                return
             crashes_in_a_row = 1 if metrics.last_success != seen else crashes_in_a_row + 1
             pause = backoff[min(crashes_in_a_row, len(backoff)) - 1]
             metrics.restarts += 1
