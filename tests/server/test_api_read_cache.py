@@ -12,10 +12,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
+from suivi_server.api.read_cache import ReusedAnswers
 from suivi_server.config import Settings
 from suivi_server.recent_reads import RecentReads
 from suivi_server.security import api_key_prefix
+from suivi_server.services import Services
 from suivi_server.storage.engine import create_engine
 from suivi_server.storage.merchants import revoke_api_key
 from suivi_server.storage.schema import api_keys, shipments
@@ -205,6 +209,26 @@ async def test_an_unknown_shipment_is_not_kept(
     await elsewhere(database_url, arrives)
     found = await api.get(path, headers=bearer(key))
     assert (found.status_code, found.json()["order_number"]) == (200, "CMD-1002")
+
+
+async def test_an_answer_other_than_200_is_given_as_it_is_and_not_kept(
+    services: Services,
+) -> None:
+    answers = ReusedAnswers(services)
+    request = Request({"type": "http", "path": "/api/x", "query_string": b"", "headers": []})
+    calls: list[int] = []
+
+    async def read() -> Response:
+        calls.append(1)
+        status = 202 if len(calls) == 1 else 200
+        return JSONResponse({"call": len(calls)}, status_code=status)
+
+    first = await answers.respond(request, 1, read)
+    assert (first.status_code, first.body) == (202, b'{"call":1}')
+    assert "ETag" not in first.headers
+    second = await answers.respond(request, 1, read)
+    assert (second.status_code, second.body, len(calls)) == (200, b'{"call":2}', 2)
+    assert (await answers.respond(request, 1, read)).body == b'{"call":2}'  # 200 is kept
 
 
 class Writes:

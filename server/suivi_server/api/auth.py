@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from suivi_server.api.errors import ApiError
 from suivi_server.api.read_cache import ReusedAnswers
-from suivi_server.recent_reads import RecentReads, local_writes
+from suivi_server.recent_reads import RecentReads
 from suivi_server.security import hash_api_key
 from suivi_server.services import Services
 from suivi_server.storage.merchants import Merchant, merchant_for_api_key
@@ -56,13 +56,7 @@ class ApiKeys:
 
     def __init__(self, services: Services) -> None:
         self._engine = services.engine
-        self._merchants: RecentReads[str, Merchant] = RecentReads(
-            local_writes(services.engine),
-            services.settings.page_recheck_seconds,
-            size=KEYS_KEPT,
-            monotonic=services.monotonic,
-            refresh_after=services.settings.page_recheck_seconds / 2,
-        )
+        self._merchants: RecentReads[str, Merchant] = services.recent_reads(KEYS_KEPT)
 
     async def authenticate(self, request: Request) -> Merchant:
         """The key's merchant, read on its own connection: a refused request opens no

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from suivi_server.pages.cache import etag_of, matches
-from suivi_server.recent_reads import RecentReads, local_writes
+from suivi_server.recent_reads import RecentReads
 from suivi_server.services import Services
 
 ANSWERS_KEPT = 4096  # a shipment's answer is about 1.5 kB: a few MB per process at most
@@ -41,30 +41,36 @@ class ReusedAnswers:
     """The recent 200 answers of one GET operation, per merchant and request."""
 
     def __init__(self, services: Services) -> None:
-        self._answers: RecentReads[Key, Answer] = RecentReads(
-            local_writes(services.engine),
-            services.settings.page_recheck_seconds,
-            size=ANSWERS_KEPT,
-            monotonic=services.monotonic,
-            refresh_after=services.settings.page_recheck_seconds / 2,
-        )
+        self._answers: RecentReads[Key, Answer] = services.recent_reads(ANSWERS_KEPT)
 
     async def respond(
         self, request: Request, merchant_id: int, read: Callable[[], Awaitable[Response]]
     ) -> Response:
         """The kept answer, else `read()`'s (run on its own, shared by the requests waiting on
-        it; an error it raises reaches each of them and nothing is kept)."""
+        it; an error it raises, or an answer other than 200, reaches each of them and nothing
+        is kept)."""
         key = (merchant_id, request.scope["path"], request.scope["query_string"])
-        answer = await self._answers.get(key, lambda: _answer(read))
+        try:
+            answer = await self._answers.get(key, lambda: _answer(read))
+        except _NotKept as not_kept:
+            return not_kept.response
         assert answer is not None  # _answer never gives None
         if matches(request.headers.get("if-none-match"), answer.headers["ETag"]):
             return Response(status_code=304, headers=answer.headers)
         return Response(answer.body, headers=answer.headers, media_type=answer.media_type)
 
 
+class _NotKept(Exception):
+    """An answer other than 200: given as it is to the requests that waited for it."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
 async def _answer(read: Callable[[], Awaitable[Response]]) -> Answer:
     response = await read()
     if response.status_code != 200:
-        raise RuntimeError(f"a reused read answered {response.status_code}, not 200")
+        raise _NotKept(response)
     body = bytes(response.body)
     return Answer(body, response.media_type, {**HEADERS, "ETag": etag_of(body)})

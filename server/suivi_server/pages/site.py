@@ -21,7 +21,7 @@ from suivi_server.pages.i18n import N_, Language, all_languages, negotiate
 from suivi_server.pages.themes import DEFAULT_THEME, ThemeSet
 from suivi_server.pages.versions import Versions
 from suivi_server.pages.view import page_view
-from suivi_server.recent_reads import RecentReads, local_writes
+from suivi_server.recent_reads import RecentReads
 from suivi_server.services import Services
 
 REFRESH_SECONDS = 60
@@ -63,14 +63,8 @@ class Site:
         self.extras = tuple(extras)
         self.answers_editable_for = answers_editable_for
         self.page_cache = page_cache or PageCache()
-        self.versions: RecentReads[tuple[int, bool], Versions] = RecentReads(
-            local_writes(services.engine),
-            services.settings.page_recheck_seconds,
-            size=VERSIONS_KEPT,
-            monotonic=services.monotonic,
-            # read the next versions in the background from half the interval on: under load,
-            # no request waits for the probe once a second (each wait was the p99)
-            refresh_after=services.settings.page_recheck_seconds / 2,
+        self.versions: RecentReads[tuple[int, bool], Versions] = services.recent_reads(
+            VERSIONS_KEPT
         )
         self.forms = FormGuard(services.settings.secret_keys, services.settings.public_url)
 
