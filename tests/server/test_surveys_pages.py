@@ -102,6 +102,42 @@ async def test_the_delivered_page_asks_the_first_question_as_an_accessible_nps_r
     assert 'method="post"' in html
 
 
+async def test_the_shops_own_words_say_their_language_where_the_page_speaks_another(
+    engine: AsyncEngine, services: Services, pages: httpx.AsyncClient
+) -> None:
+    """The shop (French by default) wrote the survey: on an English page its title, question
+    and options are marked `lang="fr"`; our own words around them are not."""
+    choice = {
+        "slug": "choice",
+        "title": "Votre avis",
+        "questions": [
+            {
+                "id": "why",
+                "kind": "single_choice",
+                "label": "Pourquoi nous ?",
+                "options": [
+                    {"id": "price", "label": "Le prix"},
+                    {"id": "speed", "label": "La rapidité"},
+                ],
+            }
+        ],
+    }
+    merchant_id, _, _ = await merchant_with_survey(engine, pages, choice)
+    path = page_path(services, await delivered(engine, merchant_id))
+
+    english = (await pages.get(path + "?lang=en")).text
+    assert '<h2 id="survey-title" lang="fr">Votre avis</h2>' in english
+    assert '<span lang="fr">Pourquoi nous ?</span>' in english
+    assert '> <span lang="fr">Le prix</span></label>' in english
+    assert '> <span lang="fr">La rapidité</span></label>' in english
+    assert "Question 1 / 1" in english  # ours, in the page's language, unmarked
+    french = (await pages.get(path + "?lang=fr")).text
+    survey = french[
+        french.index('id="survey"') : french.index("</section>", french.index('id="survey"'))
+    ]
+    assert 'lang="' not in survey
+
+
 async def test_with_htmx_each_answer_swaps_in_the_next_question_then_the_thanks(
     engine: AsyncEngine, services: Services, pages: httpx.AsyncClient
 ) -> None:
