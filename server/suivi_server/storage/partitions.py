@@ -41,6 +41,19 @@ PAST_MONTHS = 120
 LOCK_TIMEOUT = "10s"
 
 
+def is_partition(name: str | None) -> bool:
+    """A month's or the DEFAULT partition: tables the schema does not name, made at run time."""
+    return name == DEFAULT or (name is not None and _MONTH_NAME.fullmatch(name) is not None)
+
+
+def declared_objects(
+    item: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's `include_object`: autogenerate compares the declared schema and leaves the
+    partitions alone (it would otherwise propose dropping every month)."""
+    return not (type_ == "table" and reflected and is_partition(name))
+
+
 class NotPartitioned(Exception):
     """Retention drops months: the events table must be partitioned first."""
 

@@ -8,11 +8,17 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from suivi_server.storage.engine import create_engine
+from suivi_server.storage.partitions import declared_objects
 from suivi_server.storage.schema import metadata
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,
+        include_object=declared_objects,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -27,7 +33,9 @@ async def _main() -> None:
 
 if context.is_offline_mode():
     context.configure(
-        url=context.config.get_main_option("sqlalchemy.url"), target_metadata=metadata
+        url=context.config.get_main_option("sqlalchemy.url"),
+        target_metadata=metadata,
+        include_object=declared_objects,
     )
     with context.begin_transaction():
         context.run_migrations()
