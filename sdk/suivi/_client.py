@@ -164,15 +164,16 @@ class Tracker:
                 continue
             groups.setdefault(carrier, []).append((index, normalized))
 
-        # A task group, not gather: cancelled, it returns only once every request has ended.
+        batches = []
+        for carrier, entries in groups.items():
+            adapter = self.adapter(carrier)
+            size = adapter.max_batch if adapter.supports_batch else 1
+            for start in range(0, len(entries), size):
+                batches.append((adapter, entries[start : start + size]))
+        # A task group, not gather: cancelled, it returns once its batches have ended (a
+        # shared pickup-point lookup goes on for the callers still waiting on it).
         async with asyncio.TaskGroup() as group:
-            jobs = []
-            for carrier, entries in groups.items():
-                adapter = self.adapter(carrier)
-                size = adapter.max_batch if adapter.supports_batch else 1
-                for start in range(0, len(entries), size):
-                    batch = entries[start : start + size]
-                    jobs.append(group.create_task(self._track_batch(adapter, batch)))
+            jobs = [group.create_task(self._track_batch(a, batch)) for a, batch in batches]
         for job in jobs:
             results.update(job.result())
         return [results[i] for i in range(len(requested))]

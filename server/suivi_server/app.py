@@ -108,7 +108,9 @@ async def _stop(task: asyncio.Task[None], stop: asyncio.Event, grace: float) -> 
     """Ask first, so the cycle in flight is finished and recorded (a send cut short between
     delivery and its record would go out again); cancel only what outlives the grace."""
     stop.set()
-    await asyncio.wait({task}, timeout=grace)
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    try:
+        await asyncio.wait({task}, timeout=grace)
+    finally:  # even when the shutdown itself is cancelled, nothing is left running
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -104,6 +104,24 @@ async def test_a_loop_that_crashes_while_stopping_is_not_restarted(
     assert [r.getMessage() for r in caplog.records] == ["embedded worker crashed while stopping"]
 
 
+async def test_stopping_cuts_the_pause_before_a_restart_short() -> None:
+    """A crash just before shutdown: the supervisor was waiting 30 s to restart; stopping ends
+    the wait at once and starts nothing again."""
+    metrics, stop, runs = WorkerMetrics(), asyncio.Event(), []
+
+    async def run() -> None:
+        runs.append(1)
+        raise RuntimeError("crash")
+
+    supervising = asyncio.create_task(supervise(run, metrics, backoff=(30.0,), stop=stop))
+    async with asyncio.timeout(5):
+        while not metrics.restarting:
+            await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(supervising, timeout=5)
+    assert (len(runs), metrics.restarting) == (1, False)
+
+
 async def test_the_embedded_worker_restarts_after_crashing_and_readyz_follows(
     settings: Settings,
     engine: AsyncEngine,

@@ -629,3 +629,78 @@ async def test_a_provider_that_never_answers_is_cut_off_within_the_lease(
     await sender(engine, Clock(NOW), Silent("email"), lease=timedelta(seconds=0.2)).run_once()
     row = next(r for r in await outbox(engine) if r.channel == "email")
     assert (row.state, row.reason) == ("pending", "no answer from the provider within the lease")
+
+
+@dataclass
+class HeldChannel(RecordingChannel):
+    """Delivers only once released: a send is in flight while the test acts."""
+
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def deliver(self, message: Any, rendered: Preview) -> Outcome:
+        self.started.set()
+        await self.release.wait()
+        return await super().deliver(message, rendered)
+
+
+async def test_a_queue_whose_failure_cannot_be_recorded_stops_alone(
+    engine: AsyncEngine, shipment: int
+) -> None:
+    """The email's failure cannot be written (the database is gone at that moment): its queue
+    waits for its lease, while the webhook's messages, being delivered, go out and are
+    recorded, not cut short between delivery and record."""
+    await poll(engine, shipment, [HANDED_OVER], NOW)
+
+    class BrokenEmail(RecordingChannel):
+        def recipient(self, shipment: Any, merchant: Any) -> str | None:
+            raise RuntimeError("a bug in the channel")
+
+    class EmailRecordFails(Sender):
+        async def _write(self, row: Any, values: Any) -> bool:
+            if row.channel == "email":
+                raise OSError("database connection lost")
+            return await super()._write(row, values)
+
+    webhook = HeldChannel("webhook", to_shopper=False)
+    links = Links(page=lambda shipment_id: f"https://track.example.com/t/{shipment_id}")
+    channels = {"email": BrokenEmail("email"), "webhook": webhook}
+    send = EmailRecordFails(engine, channels, links, clock=Clock(NOW), sender_id="sender-1")
+    running = asyncio.create_task(send.run_once())
+    await asyncio.wait_for(webhook.started.wait(), timeout=10)
+    await asyncio.sleep(0.05)  # the email's queue has failed meanwhile
+    webhook.release.set()
+    assert await asyncio.wait_for(running, timeout=10) == 3
+
+    assert sorted(d["event"] for d in webhook.delivered) == ["shipped", "status_changed"]
+    states = {(r.channel, r.event): (r.state, r.lease_owner) for r in await outbox(engine)}
+    assert states == {
+        ("email", "shipped"): ("pending", "sender-1"),
+        ("webhook", "shipped"): ("sent", None),
+        ("webhook", "status_changed"): ("sent", None),
+    }
+
+
+async def test_once_stopped_the_rows_not_started_are_given_back_at_once(
+    engine: AsyncEngine, shipment: int
+) -> None:
+    await poll(engine, shipment, [HANDED_OVER], NOW)
+    email, webhook = HeldChannel("email"), HeldChannel("webhook", to_shopper=False)
+    send = sender(engine, Clock(NOW), email, webhook, concurrency=1)
+    stop = asyncio.Event()
+    running = asyncio.create_task(send.run_once(stop))
+    async with asyncio.timeout(10):  # one slot: one row is being delivered, two wait for it
+        while not (email.started.is_set() or webhook.started.is_set()):
+            await asyncio.sleep(0.01)
+    stop.set()
+    email.release.set()
+    webhook.release.set()
+    assert await asyncio.wait_for(running, timeout=10) == 3
+
+    assert len(email.delivered) + len(webhook.delivered) == 1  # the one in flight
+    rows = await outbox(engine)
+    assert sorted(r.state for r in rows) == ["pending", "pending", "sent"]
+    assert [r.lease_owner for r in rows] == [None, None, None]
+    channels = RecordingChannel("email"), RecordingChannel("webhook", to_shopper=False)
+    next_sender = sender(engine, Clock(NOW), *channels, sender_id="sender-2")
+    assert await next_sender.run_once() == 2  # at once, not after their lease

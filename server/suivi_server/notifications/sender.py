@@ -296,8 +296,9 @@ class Sender:
         self.metrics = metrics if metrics is not None else SenderMetrics()
         self._slots = asyncio.Semaphore(concurrency)
 
-    async def run_once(self) -> int:
-        """Claim a batch and handle it; returns how many rows were claimed."""
+    async def run_once(self, stop: asyncio.Event | None = None) -> int:
+        """Claim a batch and handle it; returns how many rows were claimed. Once `stop` is set
+        the rows not yet started are given back (the others finish and are recorded)."""
         now = self.clock()
         async with self.engine.begin() as conn:
             claim = claim_statement(self.sender_id, now, self.batch_size, self.lease)
@@ -313,12 +314,34 @@ class Sender:
             queues.setdefault((row.shipment_id, row.channel), []).append(row)
         async with asyncio.TaskGroup() as group:  # every queue ends before the claim is done
             for queue in queues.values():
-                group.create_task(self._in_order(queue))
+                group.create_task(self._in_order(queue, stop))
         return len(rows)
 
-    async def _in_order(self, rows: list[Any]) -> None:
-        for row in rows:
-            await self._guarded(row)
+    async def _in_order(self, rows: list[Any], stop: asyncio.Event | None) -> None:
+        """One queue's rows, one after another. What fails here stays here: the other queues
+        go on (cut short, one of theirs could be delivered and never recorded)."""
+        for index, row in enumerate(rows):
+            try:
+                started = await self._guarded(row, stop)
+            except Exception:
+                # recording the failure failed too: this queue's leases expire, then it is retried
+                log.exception("notification %s: its queue waits for its lease", row.id)
+                return
+            if not started:
+                await self._give_back([r.id for r in rows[index:]])
+                return
+
+    async def _give_back(self, ids: list[int]) -> None:
+        """Rows claimed but not started when stopping: free at once for the next sender."""
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    sa.update(notifications)
+                    .where(_n.id.in_(ids), _n.lease_owner == self.sender_id)
+                    .values(lease_owner=None, lease_expires_at=None)
+                )
+        except Exception:
+            log.exception("could not give back the leases of notifications %s", ids)
 
     async def run_forever(
         self, *, idle_seconds: float = 2.0, stop: asyncio.Event | None = None
@@ -327,7 +350,7 @@ class Sender:
         stop = stop or asyncio.Event()
         while not stop.is_set():
             try:
-                handled = await self.run_once()
+                handled = await self.run_once(stop)
             except Exception:
                 log.exception("sender cycle failed; next try in %.0fs", idle_seconds)
                 handled = 0
@@ -340,8 +363,11 @@ class Sender:
         for channel in self.channels.values():
             await channel.aclose()
 
-    async def _guarded(self, row: Any) -> None:
+    async def _guarded(self, row: Any, stop: asyncio.Event | None = None) -> bool:
+        """Handle the row when a slot is free; False, untouched, if `stop` was set by then."""
         async with self._slots:
+            if stop is not None and stop.is_set():
+                return False
             try:
                 await self._handle(row)
             except _Unrecorded:
@@ -354,6 +380,7 @@ class Sender:
                 log.exception("notification %s could not be handled", row.id)
                 failure = TryLater(f"internal error: {type(exc).__name__}")
                 await self._record(row, failure, row.recipient)
+            return True
 
     async def _handle(self, row: Any) -> None:
         now = self.clock()

@@ -51,6 +51,21 @@ async def supervise(
             log.exception("%s crashed; restarting in %.0fs", name, pause)
         metrics.restarting = True
         try:
-            await sleep(pause)
+            await _pause(sleep, pause, stop)
         finally:
             metrics.restarting = False
+        if stop is not None and stop.is_set():
+            return
+
+
+async def _pause(sleep: Sleep, seconds: float, stop: asyncio.Event | None) -> None:
+    """Wait before a restart, cut short by `stop`: shutting down never waits for a backoff."""
+    if stop is None:
+        await sleep(seconds)
+        return
+    waits = {asyncio.ensure_future(sleep(seconds)), asyncio.ensure_future(stop.wait())}
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
