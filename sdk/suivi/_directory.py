@@ -124,4 +124,7 @@ class PointDescriptions:
 async def _lookup(
     directory: PointDirectory, point: PickupPoint, http: CarrierHTTP, tracking: Tracking
 ) -> PickupPoint | None:
-    return directory.parse_point(await directory.fetch_point(point, http, tracking=tracking))
+    described = directory.parse_point(await directory.fetch_point(point, http, tracking=tracking))
+    if described is not None and not isinstance(described, PickupPoint):  # a plugin's bug
+        raise TypeError(f"parse_point gave a {type(described).__name__}, not a PickupPoint")
+    return described

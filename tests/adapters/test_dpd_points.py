@@ -116,6 +116,23 @@ async def test_a_failed_description_keeps_the_parcel_news() -> None:
 
 @pytest.mark.anyio
 @respx.mock
+async def test_a_description_of_the_wrong_type_keeps_the_parcel_news(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A directory's bug (its parser gives a dict) is logged; the parcel is still tracked."""
+    answers(httpx.Response(200, content=fixture_bytes(CARRIER, "point_details.xml")))
+    monkeypatch.setattr(DpdAdapter, "parse_point", lambda self, raw: {"name": "LE PETIT BAZAR"})
+    with caplog.at_level(logging.WARNING, logger="suivi"):
+        async with tracker() as client:
+            tracking = await client.track(CARRIER, NUMBER)
+    assert tracking.status == "delivered"
+    assert tracking.pickup_point is not None
+    assert (tracking.pickup_point.name, tracking.pickup_point.address) == ("LE PETIT BAZAR", None)
+    assert any("not a PickupPoint" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.anyio
+@respx.mock
 async def test_a_relay_the_directory_does_not_know_is_asked_again_six_hours_later() -> None:
     empty = b'<RESPONSE quality="1"><REQUEST_ID /><PUDO_ITEMS /></RESPONSE>'
     route = answers(httpx.Response(200, content=empty))

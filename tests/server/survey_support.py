@@ -51,8 +51,9 @@ async def merchant_with_survey(
     client: httpx.AsyncClient,
     survey: dict[str, Any] | None = None,
     slug: str = "maison-lumiere",
+    **merchant: Any,
 ) -> tuple[int, str, int]:
-    merchant_id, key = await create_merchant(engine, slug=slug)
+    merchant_id, key = await create_merchant(engine, slug=slug, **merchant)
     response = await client.post(
         "/api/surveys", json=survey or THREE_QUESTIONS, headers=bearer(key)
     )

@@ -223,9 +223,24 @@ async def test_an_answer_other_than_200_is_given_as_it_is_and_not_kept(
         status = 202 if len(calls) == 1 else 200
         return JSONResponse({"call": len(calls)}, status_code=status)
 
-    first = await answers.respond(request, 1, read)
+    async def slow_read() -> Response:
+        await asyncio.sleep(0)  # the second request arrives while the first one reads
+        return await read()
+
+    first, same = await asyncio.gather(
+        answers.respond(request, 1, slow_read), answers.respond(request, 1, slow_read)
+    )
+    assert len(calls) == 1  # the two requests shared one read
     assert (first.status_code, first.body) == (202, b'{"call":1}')
     assert "ETag" not in first.headers
+    # each request gets its own copy: a middleware editing one's headers leaves the other's
+    assert same is not first
+    first.headers["Content-Encoding"] = "gzip"
+    assert (same.status_code, same.body, "content-encoding" in same.headers) == (
+        202,
+        b'{"call":1}',
+        False,
+    )
     second = await answers.respond(request, 1, read)
     assert (second.status_code, second.body, len(calls)) == (200, b'{"call":2}', 2)
     assert (await answers.respond(request, 1, read)).body == b'{"call":2}'  # 200 is kept

@@ -95,6 +95,8 @@ async def test_a_loop_that_crashes_while_stopping_is_not_restarted(
 
     async def run() -> None:
         runs.append(1)
+        if len(runs) > 1:
+            return  # restarted: the assertion below says so
         stop.set()  # shutdown begins during this run
         raise RuntimeError("crash")
 

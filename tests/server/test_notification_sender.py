@@ -692,7 +692,12 @@ async def test_once_stopped_the_rows_not_started_are_given_back_at_once(
     async with asyncio.timeout(10):  # one slot: one row is being delivered, two wait for it
         while not (email.started.is_set() or webhook.started.is_set()):
             await asyncio.sleep(0.01)
+    in_flight = "email" if email.started.is_set() else "webhook"
     stop.set()
+    async with asyncio.timeout(10):  # the send is still held: the other queue goes back now
+        while not (free := [r for r in await outbox(engine) if r.lease_owner is None]):
+            await asyncio.sleep(0.01)
+    assert {r.channel for r in free} == {"email", "webhook"} - {in_flight}
     email.release.set()
     webhook.release.set()
     assert await asyncio.wait_for(running, timeout=10) == 3

@@ -102,11 +102,13 @@ async def test_the_delivered_page_asks_the_first_question_as_an_accessible_nps_r
     assert 'method="post"' in html
 
 
+@pytest.mark.parametrize("shop_locale", ["fr", "fr-FR", None])
 async def test_the_shops_own_words_say_their_language_where_the_page_speaks_another(
-    engine: AsyncEngine, services: Services, pages: httpx.AsyncClient
+    engine: AsyncEngine, services: Services, pages: httpx.AsyncClient, shop_locale: str | None
 ) -> None:
-    """The shop (French by default) wrote the survey: on an English page its title, question
-    and options are marked `lang="fr"`; our own words around them are not."""
+    """The shop wrote the survey in its language (its `default_locale`, else the server's,
+    French here): on an English page its title, question and options are marked `lang="fr"`;
+    our own words around them are not."""
     choice = {
         "slug": "choice",
         "title": "Votre avis",
@@ -122,7 +124,8 @@ async def test_the_shops_own_words_say_their_language_where_the_page_speaks_anot
             }
         ],
     }
-    merchant_id, _, _ = await merchant_with_survey(engine, pages, choice)
+    shop = {"settings": {"default_locale": shop_locale}}
+    merchant_id, _, _ = await merchant_with_survey(engine, pages, choice, **shop)
     path = page_path(services, await delivered(engine, merchant_id))
 
     english = (await pages.get(path + "?lang=en")).text

@@ -53,7 +53,7 @@ class ReusedAnswers:
         try:
             answer = await self._answers.get(key, lambda: _answer(read))
         except _NotKept as not_kept:
-            return not_kept.response
+            return not_kept.response()
         assert answer is not None  # _answer never gives None
         if matches(request.headers.get("if-none-match"), answer.headers["ETag"]):
             return Response(status_code=304, headers=answer.headers)
@@ -61,11 +61,18 @@ class ReusedAnswers:
 
 
 class _NotKept(Exception):
-    """An answer other than 200: given as it is to the requests that waited for it."""
+    """An answer other than 200: given as it is to each request that waited for it, each its
+    own copy (middlewares edit a response's headers as they send it)."""
 
     def __init__(self, response: Response) -> None:
         super().__init__(response.status_code)
-        self.response = response
+        self._status, self._body = response.status_code, bytes(response.body)
+        self._headers = list(response.raw_headers)
+
+    def response(self) -> Response:
+        copy = Response(self._body, status_code=self._status)
+        copy.raw_headers = list(self._headers)
+        return copy
 
 
 async def _answer(read: Callable[[], Awaitable[Response]]) -> Answer:

@@ -364,23 +364,52 @@ class Sender:
             await channel.aclose()
 
     async def _guarded(self, row: Any, stop: asyncio.Event | None = None) -> bool:
-        """Handle the row when a slot is free; False, untouched, if `stop` was set by then."""
-        async with self._slots:
-            if stop is not None and stop.is_set():
-                return False
-            try:
-                await self._handle(row)
-            except _Unrecorded:
-                # Delivered but not recorded (the database failed at that moment): writing
-                # "try later" would send it again at once; its lease expires instead, and the
-                # copy then sent carries the same idempotency key.
-                log.exception("notification %s was delivered but not recorded", row.id)
-            except Exception as exc:
-                # A bug of ours, not the provider's: retry later like a transient failure.
-                log.exception("notification %s could not be handled", row.id)
-                failure = TryLater(f"internal error: {type(exc).__name__}")
-                await self._record(row, failure, row.recipient)
+        """Handle the row when a slot is free; False, untouched, if `stop` came first."""
+        if not await self._slot(stop):
+            return False
+        try:
+            await self._handled(row)
+        finally:
+            self._slots.release()
+        return True
+
+    async def _slot(self, stop: asyncio.Event | None) -> bool:
+        """A delivery slot, or False once `stop` is set: slow sends may hold every slot for
+        longer than the shutdown's grace, and the rows waiting behind them go back now."""
+        if stop is None:
+            await self._slots.acquire()
             return True
+        if stop.is_set():
+            return False
+        acquiring = asyncio.ensure_future(self._slots.acquire())
+        stopped = asyncio.ensure_future(stop.wait())
+        waited = False
+        try:
+            await asyncio.wait({acquiring, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            waited = True
+        finally:
+            stopped.cancel()
+            got = acquiring.done() and not acquiring.cancelled()
+            if not got:
+                acquiring.cancel()  # a waiter woken meanwhile hands its slot on
+            elif stop.is_set() or not waited:  # not waited: this wait was cancelled
+                self._slots.release()
+                got = False
+        return got
+
+    async def _handled(self, row: Any) -> None:
+        try:
+            await self._handle(row)
+        except _Unrecorded:
+            # Delivered but not recorded (the database failed at that moment): writing
+            # "try later" would send it again at once; its lease expires instead, and the
+            # copy then sent carries the same idempotency key.
+            log.exception("notification %s was delivered but not recorded", row.id)
+        except Exception as exc:
+            # A bug of ours, not the provider's: retry later like a transient failure.
+            log.exception("notification %s could not be handled", row.id)
+            failure = TryLater(f"internal error: {type(exc).__name__}")
+            await self._record(row, failure, row.recipient)
 
     async def _handle(self, row: Any) -> None:
         now = self.clock()

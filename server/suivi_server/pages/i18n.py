@@ -6,6 +6,7 @@ Accept-Language, then the merchant's default, then the server's default.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -18,6 +19,7 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES: tuple[str, ...] = ("fr", "en", "de", "es", "it", "nl")
 # Dates read the European way ("Thursday 27 November"), as the shops we serve write them.
 _FORMAT_LOCALE = {"en": "en_GB"}
+_PRIMARY_TAG = re.compile(r"[a-z]{2,8}")  # BCP 47's language subtag
 # Full day names: CLDR skeletons would abbreviate them in several languages.
 _DAY = {"de": "EEEE, d. MMMM", "es": "EEEE d 'de' MMMM"}
 _SHORT_DAY = {"de": "EEE, d. MMM"}
@@ -87,11 +89,15 @@ def all_languages() -> tuple[Language, ...]:
     return tuple(_LOADED.values())
 
 
+def primary_language(tag: str | None) -> str | None:
+    """'fr-FR', 'fr_FR' and 'FR' all give 'fr'; None for what is no language tag."""
+    primary = (tag or "").strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if _PRIMARY_TAG.fullmatch(primary) else None
+
+
 def supported(tag: str | None) -> str | None:
     """'fr-FR', 'fr_FR' and 'FR' all mean 'fr'; unknown languages give None."""
-    if not tag:
-        return None
-    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    primary = primary_language(tag)
     return primary if primary in _LOADED else None
 
 

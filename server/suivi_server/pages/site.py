@@ -17,7 +17,7 @@ from suivi_server.pages.branding import Branding, branding
 from suivi_server.pages.cache import PageCache
 from suivi_server.pages.extras import PageExtra
 from suivi_server.pages.forms import FormGuard
-from suivi_server.pages.i18n import N_, Language, all_languages, negotiate
+from suivi_server.pages.i18n import N_, Language, all_languages, negotiate, primary_language
 from suivi_server.pages.themes import DEFAULT_THEME, ThemeSet
 from suivi_server.pages.versions import Versions
 from suivi_server.pages.view import page_view
@@ -99,6 +99,9 @@ class Site:
         full = {
             "brand": brand,
             "lang": lang,
+            # the language the shop writes its own words in (its survey, say)
+            "shop_lang": primary_language(brand.default_locale)
+            or primary_language(self.services.settings.default_locale),
             "languages": all_languages(),
             "refresh_seconds": REFRESH_SECONDS,
             **context,
